@@ -1,0 +1,157 @@
+"""Database access: one engine per URL, short-lived connections, DuckDB's one-writer rule.
+
+DuckDB lets one process hold a database file open for writing, and while it does no other
+process can open it. So every unit of work opens a connection, does its work and closes it
+(``NullPool``), and a lock conflict is retried for a bounded time. Callers that want to tell
+the user "a load is in progress" pass ``on_wait``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from kpi import config
+from kpi.schema import metadata, units
+
+
+class DatabaseBusy(RuntimeError):
+    """The database stayed locked by another process for longer than we wait."""
+
+    def __init__(self, waited: float):
+        super().__init__(
+            f"Cơ sở dữ liệu đang bận (một lần tải dữ liệu khác đang chạy) sau {waited:.0f} giây chờ. "
+            "Vui lòng thử lại sau ít phút."
+        )
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or opened."""
+
+
+LOCK_WAIT_SECONDS = 120.0
+
+
+def _resolve_duckdb_path(url: str) -> str:
+    """Make a relative DuckDB path relative to the project root and create its folder."""
+    u = make_url(url)
+    db = u.database
+    if db and db != ":memory:" and not db.startswith(":"):
+        p = Path(db)
+        if not p.is_absolute():
+            p = config.ROOT / p
+        p.parent.mkdir(parents=True, exist_ok=True)
+        u = u.set(database=str(p))
+    return u.render_as_string(hide_password=False)
+
+
+def is_duckdb(engine_or_url) -> bool:
+    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
+    return url.startswith("duckdb")
+
+
+@lru_cache(maxsize=16)
+def get_engine(url: str | None = None) -> sa.Engine:
+    """The engine for ``url`` (or the configured one). Connections are never pooled."""
+    url = config.db_url(url)
+    if url.startswith("duckdb"):
+        url = _resolve_duckdb_path(url)
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    else:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    return engine
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc)
+    return (
+        "Could not set lock" in text
+        or "Conflicting lock" in text
+        or "database is locked" in text
+        or "different configuration" in text
+    )
+
+
+@contextlib.contextmanager
+def connect(
+    engine: sa.Engine,
+    *,
+    write: bool = False,
+    on_wait: Callable[[float], None] | None = None,
+    max_wait: float = LOCK_WAIT_SECONDS,
+) -> Iterator[sa.Connection]:
+    """Open a connection for one unit of work; ``write=True`` wraps it in a transaction.
+
+    A DuckDB lock held by another process is retried with backoff for up to ``max_wait``
+    seconds; ``on_wait(seconds_waited)`` is called while waiting.
+    """
+    start = time.monotonic()
+    delay = 0.05
+    while True:
+        try:
+            conn = engine.connect()
+            break
+        except sa.exc.OperationalError as exc:
+            if not _is_lock_conflict(exc):
+                raise DatabaseUnavailable(_unavailable_message(engine, exc)) from exc
+        except sa.exc.DBAPIError as exc:
+            if not _is_lock_conflict(exc):
+                raise DatabaseUnavailable(_unavailable_message(engine, exc)) from exc
+        except Exception as exc:  # duckdb raises its own IOException on some paths
+            if not _is_lock_conflict(exc):
+                raise
+        waited = time.monotonic() - start
+        if waited >= max_wait:
+            raise DatabaseBusy(waited)
+        if on_wait:
+            on_wait(waited)
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 1.6, 1.0)
+    try:
+        if write:
+            with conn.begin():
+                yield conn
+        else:
+            yield conn
+    finally:
+        conn.close()
+
+
+def _unavailable_message(engine: sa.Engine, exc: BaseException) -> str:
+    where = engine.url.render_as_string(hide_password=True)
+    return (
+        f"Không kết nối được cơ sở dữ liệu ({where}). Kiểm tra địa chỉ CCHC_DB_URL / --db "
+        f"và máy chủ cơ sở dữ liệu. Chi tiết: {str(exc).splitlines()[0]}"
+    )
+
+
+def init_db(engine: sa.Engine) -> None:
+    """Create the tables that do not exist yet (idempotent)."""
+    with connect(engine, write=True) as conn:
+        metadata.create_all(conn, checkfirst=True)
+
+
+def get_or_create_unit(conn: sa.Connection, name: str) -> int:
+    name = " ".join(name.split())
+    row = conn.execute(sa.select(units.c.id).where(units.c.name == name)).first()
+    if row:
+        return row[0]
+    return conn.execute(
+        sa.insert(units).values(name=name, created_at=config.now()).returning(units.c.id)
+    ).scalar_one()
+
+
+def find_unit(conn: sa.Connection, name: str) -> int | None:
+    name = " ".join(name.split())
+    return conn.execute(sa.select(units.c.id).where(units.c.name == name)).scalar()
+
+
+def list_units(conn: sa.Connection) -> list[str]:
+    return list(conn.execute(sa.select(units.c.name).order_by(units.c.name)).scalars())

@@ -1,0 +1,221 @@
+"""Database schema (SQLAlchemy Core), shared by DuckDB and PostgreSQL.
+
+Conventions
+- Every fact table is keyed by ``unit_id`` plus its natural key, so one database can hold
+  a whole province.
+- Dates of dossiers are stored as naive local timestamps (Asia/Ho_Chi_Minh); KPIs compare
+  them by calendar day (``CAST(x AS DATE)``).
+- A NULL in a value column means "the file did not carry this column" (unknown), never
+  "no"/"0": a boolean column carried but blank is stored as False.
+- ``batch_id`` is the upload that last wrote a row, ``created_batch_id`` the upload that
+  first inserted it, ``as_of`` the as-of date of ``batch_id``'s file. Each fact table has
+  a ``*_history`` twin holding the previous version of every row an upload replaced, so
+  an upload can be undone.
+- No column holds personal data of citizens (Nghị định 13/2023/NĐ-CP).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+
+def _id_column(table_name: str) -> sa.Column:
+    # DuckDB has no SERIAL; an explicit sequence works on both engines.
+    seq = sa.Sequence(f"{table_name}_id_seq")
+    return sa.Column("id", sa.Integer, seq, server_default=seq.next_value(), primary_key=True)
+
+
+units = sa.Table(
+    "units",
+    metadata,
+    _id_column("units"),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# The upload log ("lần tải dữ liệu").
+batches = sa.Table(
+    "batches",
+    metadata,
+    _id_column("batches"),
+    sa.Column("unit_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("as_of", sa.Date),
+    sa.Column("period_start", sa.Date),
+    sa.Column("period_end", sa.Date),
+    sa.Column("uploaded_by", sa.Text),
+    sa.Column("uploaded_at", sa.DateTime, nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("inserted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
+    # JSON list of the canonical columns the file carried.
+    sa.Column("columns", sa.Text),
+    # JSON list of Vietnamese warnings (duplicate codes, ...).
+    sa.Column("warnings", sa.Text),
+    sa.Column("status", sa.Text, nullable=False, server_default="loaded"),  # loaded | undone
+    sa.Column("undone_at", sa.DateTime),
+)
+sa.Index("ix_batches_unit_sha", batches.c.unit_id, batches.c.sha256)
+
+# Rows refused by validation, kept when the user loads the valid rows only.
+rejected_rows = sa.Table(
+    "rejected_rows",
+    metadata,
+    _id_column("rejected_rows"),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Column("row_number", sa.Integer, nullable=False),
+    sa.Column("column_name", sa.Text),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text),  # JSON object of the raw cell values (personal data left out)
+)
+sa.Index("ix_rejected_rows_batch", rejected_rows.c.batch_id)
+
+
+def _bookkeeping() -> list[sa.Column]:
+    return [
+        sa.Column("batch_id", sa.Integer, nullable=False),
+        sa.Column("created_batch_id", sa.Integer, nullable=False),
+        sa.Column("as_of", sa.Date),
+    ]
+
+
+DOSSIER_VALUE_COLUMNS: list[sa.Column] = [
+    sa.Column("procedure_code", sa.Text),
+    sa.Column("procedure_name", sa.Text),
+    sa.Column("field", sa.Text),
+    sa.Column("handling_unit", sa.Text),
+    sa.Column("submitted_at", sa.DateTime),
+    sa.Column("received_at", sa.DateTime),
+    sa.Column("due_at", sa.DateTime),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("returned_at", sa.DateTime),
+    sa.Column("status", sa.SmallInteger),  # 1..10, national portal codes
+    sa.Column("channel", sa.SmallInteger),  # 1 direct, 2 online, 3 postal (BCCI)
+    sa.Column("service_level", sa.Text),
+    sa.Column("supplement_count", sa.Integer),
+    sa.Column("inputs_digitized", sa.Boolean),
+    sa.Column("e_result", sa.Boolean),
+    sa.Column("data_reused", sa.Boolean),
+    sa.Column("fee", sa.BigInteger),  # VND
+    sa.Column("paid_online", sa.Boolean),
+    sa.Column("officer", sa.Text),  # staff member, not a citizen
+]
+
+RATING_VALUE_COLUMNS: list[sa.Column] = [
+    sa.Column("dossier_code", sa.Text),
+    sa.Column("rated_at", sa.DateTime),
+    sa.Column("rating_label", sa.Text),  # the value as the file wrote it, normalised (NFC)
+    sa.Column("satisfied", sa.Boolean),
+    sa.Column("negative", sa.Boolean),
+]
+
+PROCEDURE_VALUE_COLUMNS: list[sa.Column] = [
+    sa.Column("procedure_name", sa.Text),
+    sa.Column("field", sa.Text),
+    sa.Column("level", sa.Text),
+    sa.Column("service_level", sa.Text),
+    sa.Column("full_online_eligible", sa.Boolean),
+    sa.Column("full_online", sa.Boolean),  # provided full-process online (toàn trình)
+    sa.Column("has_fee", sa.Boolean),
+    sa.Column("fee", sa.BigInteger),
+    sa.Column("online_payment", sa.Boolean),
+    sa.Column("boundary_free", sa.Boolean),
+    sa.Column("paper_result", sa.Boolean),
+]
+
+FEEDBACK_VALUE_COLUMNS: list[sa.Column] = [
+    sa.Column("dossier_code", sa.Text),
+    sa.Column("received_at", sa.DateTime),
+    sa.Column("due_at", sa.DateTime),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("status", sa.Text),
+    sa.Column("rating", sa.Text),
+]
+
+SUMMARY_VALUE_COLUMNS: list[sa.Column] = [
+    sa.Column("received_total", sa.Integer),  # (3)
+    sa.Column("received_online", sa.Integer),  # (4)
+    sa.Column("received_direct", sa.Integer),  # (5) direct + postal
+    sa.Column("carried_over", sa.Integer),  # (6)
+    sa.Column("resolved_total", sa.Integer),  # (7)
+    sa.Column("early", sa.Integer),  # (8)
+    sa.Column("on_time", sa.Integer),  # (9)
+    sa.Column("late", sa.Integer),  # (10)
+    sa.Column("pending_total", sa.Integer),  # (11)
+    sa.Column("pending_in_time", sa.Integer),  # (12)
+    sa.Column("pending_overdue", sa.Integer),  # (13)
+]
+
+
+def _fact_tables(name: str, keys: list[sa.Column], values: list[sa.Column]):
+    """A fact table and its history twin with the same columns."""
+    table = sa.Table(
+        name,
+        metadata,
+        sa.Column("unit_id", sa.Integer, primary_key=True),
+        *[k._copy() for k in keys],
+        *[v._copy() for v in values],
+        *_bookkeeping(),
+    )
+    history = sa.Table(
+        f"{name}_history",
+        metadata,
+        sa.Column("replaced_by_batch_id", sa.Integer, nullable=False),
+        sa.Column("unit_id", sa.Integer, nullable=False),
+        *[sa.Column(k.name, k.type, nullable=True) for k in keys],
+        *[v._copy() for v in values],
+        *_bookkeeping(),
+    )
+    sa.Index(f"ix_{name}_history_batch", history.c.replaced_by_batch_id)
+    sa.Index(f"ix_{name}_batch", table.c.batch_id)
+    return table, history
+
+
+dossiers, dossiers_history = _fact_tables(
+    "dossiers", [sa.Column("dossier_code", sa.Text, primary_key=True)], DOSSIER_VALUE_COLUMNS
+)
+ratings, ratings_history = _fact_tables(
+    "ratings", [sa.Column("rating_key", sa.Text, primary_key=True)], RATING_VALUE_COLUMNS
+)
+procedures, procedures_history = _fact_tables(
+    "procedures", [sa.Column("procedure_code", sa.Text, primary_key=True)], PROCEDURE_VALUE_COLUMNS
+)
+feedback, feedback_history = _fact_tables(
+    "feedback", [sa.Column("feedback_code", sa.Text, primary_key=True)], FEEDBACK_VALUE_COLUMNS
+)
+summaries, summaries_history = _fact_tables(
+    "summaries",
+    [
+        sa.Column("period_start", sa.Date, primary_key=True),
+        sa.Column("period_end", sa.Date, primary_key=True),
+        sa.Column("field", sa.Text, primary_key=True),
+    ],
+    SUMMARY_VALUE_COLUMNS,
+)
+
+sa.Index("ix_dossiers_received", dossiers.c.unit_id, dossiers.c.received_at)
+
+
+# kind -> (table, history table, key columns without unit_id)
+FACT_TABLES: dict[str, tuple[sa.Table, sa.Table, list[str]]] = {
+    "dossiers": (dossiers, dossiers_history, ["dossier_code"]),
+    "ratings": (ratings, ratings_history, ["rating_key"]),
+    "procedures": (procedures, procedures_history, ["procedure_code"]),
+    "feedback": (feedback, feedback_history, ["feedback_code"]),
+    "summary": (summaries, summaries_history, ["period_start", "period_end", "field"]),
+}
+
+KINDS = list(FACT_TABLES)
+
+
+def value_columns(kind: str) -> list[str]:
+    """Canonical value columns of a kind (what a file may carry besides the key)."""
+    table, _, keys = FACT_TABLES[kind]
+    skip = {"unit_id", "batch_id", "created_batch_id", "as_of", *keys}
+    return [c.name for c in table.columns if c.name not in skip]
