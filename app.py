@@ -19,5 +19,6 @@ common.sidebar()
 
 pages = [
     st.Page("pages/overview.py", title="Tổng quan", icon="📊", default=True, url_path="tong-quan"),
+    st.Page("pages/upload.py", title="Tải dữ liệu", icon="📤", url_path="tai-du-lieu"),
 ]
 st.navigation(pages).run()

@@ -30,7 +30,8 @@ from kpi import config
 from kpi import db as kdb
 from kpi.schema import FACT_TABLES, batches, rejected_rows, units
 
-KIND_LABELS = {
+# Short names for the one-line summaries of the command line.
+KIND_SHORT = {
     "dossiers": "hồ sơ",
     "ratings": "đánh giá hài lòng",
     "procedures": "danh mục TTHC",
@@ -59,7 +60,7 @@ class LoadResult:
 
     def summary_line(self) -> str:
         """One line for the command line (cli.md)."""
-        label = KIND_LABELS.get(self.kind, self.kind)
+        label = KIND_SHORT.get(self.kind, self.kind)
         if self.status == "duplicate":
             when = self.previous_load_at.strftime("%d/%m/%Y %H:%M") if self.previous_load_at else "?"
             return (
