@@ -1,0 +1,210 @@
+"""Reporting periods: a closed date range ``[start, end]`` with a kind and a Vietnamese label.
+
+``parse_period`` reads what the command line and the pages accept::
+
+    2026-03                 a month        "Tháng 3/2026"
+    2026-Q1                 a quarter      "Quý I/2026"
+    2026                    a year         "Năm 2026"
+    2026-YTD                year to date   "Lũy kế năm 2026 (đến 31/03/2026)"
+    2026-01-01..2026-03-31  any range      "01/01/2026 – 31/03/2026"
+
+A period that has not ended is judged as of today: ``effective_end`` is min(end, today).
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from kpi import config
+
+KINDS = ("month", "quarter", "year", "ytd", "custom")
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+class PeriodError(ValueError):
+    """A period text that cannot be read. ``str(exc)`` is a Vietnamese message."""
+
+
+def _fmt(d: dt.date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    kind: str = "custom"
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise PeriodError(
+                f"Kỳ báo cáo không hợp lệ: ngày kết thúc {_fmt(self.end)} trước ngày bắt đầu "
+                f"{_fmt(self.start)}."
+            )
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown period kind {self.kind!r}")
+
+    # ----- presentation -------------------------------------------------------------------
+    @property
+    def label(self) -> str:
+        """Vietnamese label: "Tháng 3/2026", "Quý I/2026", "Năm 2026", "01/01/2026 – 31/03/2026"."""
+        if self.kind == "month":
+            return f"Tháng {self.start.month}/{self.start.year}"
+        if self.kind == "quarter":
+            return f"Quý {ROMAN[(self.start.month - 1) // 3 + 1]}/{self.start.year}"
+        if self.kind == "year":
+            return f"Năm {self.start.year}"
+        if self.kind == "ytd":
+            return f"Lũy kế năm {self.start.year} (đến {_fmt(self.end)})"
+        return f"{_fmt(self.start)} – {_fmt(self.end)}"
+
+    @property
+    def short_label(self) -> str:
+        """Compact label for chart axes: "T3/2026", "Q1/2026", "2026", or the range."""
+        if self.kind == "month":
+            return f"T{self.start.month}/{self.start.year}"
+        if self.kind == "quarter":
+            return f"Q{(self.start.month - 1) // 3 + 1}/{self.start.year}"
+        if self.kind == "year":
+            return str(self.start.year)
+        return self.label
+
+    @property
+    def code(self) -> str:
+        """The text ``parse_period`` reads back: "2026-03", "2026-Q1", "2026", "a..b"."""
+        if self.kind == "month":
+            return f"{self.start.year}-{self.start.month:02d}"
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == "year":
+            return str(self.start.year)
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __str__(self) -> str:
+        return self.label
+
+    # ----- arithmetic ---------------------------------------------------------------------
+    def effective_end(self, today: dt.date | None = None) -> dt.date:
+        """min(end, today): the day the period is judged as of."""
+        today = today or config.today()
+        return min(self.end, today)
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+    def previous(self) -> Period:
+        """The previous period of the same length type.
+
+        Month → previous month, quarter → previous quarter, year → previous year,
+        year to date → the same span of the previous year, custom → the same number of days
+        just before ``start``.
+        """
+        if self.kind == "month":
+            y, m = (self.start.year, self.start.month - 1) if self.start.month > 1 else (
+                self.start.year - 1, 12)
+            return month(y, m)
+        if self.kind == "quarter":
+            q = (self.start.month - 1) // 3 + 1
+            return quarter(self.start.year, q - 1) if q > 1 else quarter(self.start.year - 1, 4)
+        if self.kind == "year":
+            return year(self.start.year - 1)
+        if self.kind == "ytd":
+            return year_to_date(_same_day_in_year(self.end, self.end.year - 1))
+        length = dt.timedelta(days=self.days)
+        return Period(self.start - length, self.start - dt.timedelta(days=1), "custom")
+
+    def months(self) -> list[Period]:
+        """The calendar months overlapping the period (whole months)."""
+        out = []
+        y, m = self.start.year, self.start.month
+        while (y, m) <= (self.end.year, self.end.month):
+            out.append(month(y, m))
+            y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+        return out
+
+
+def _same_day_in_year(d: dt.date, y: int) -> dt.date:
+    last = _cal.monthrange(y, d.month)[1]
+    return dt.date(y, d.month, min(d.day, last))
+
+
+def month(y: int, m: int) -> Period:
+    if not 1 <= m <= 12:
+        raise PeriodError(f"Tháng không hợp lệ: {m}. Tháng phải từ 1 đến 12.")
+    return Period(dt.date(y, m, 1), dt.date(y, m, _cal.monthrange(y, m)[1]), "month")
+
+
+def quarter(y: int, q: int) -> Period:
+    if not 1 <= q <= 4:
+        raise PeriodError(f"Quý không hợp lệ: {q}. Quý phải từ 1 đến 4.")
+    m0 = 3 * (q - 1) + 1
+    return Period(dt.date(y, m0, 1), dt.date(y, m0 + 2, _cal.monthrange(y, m0 + 2)[1]), "quarter")
+
+
+def year(y: int) -> Period:
+    return Period(dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
+
+
+def year_to_date(day: dt.date | None = None) -> Period:
+    """From 1 January of ``day``'s year to ``day`` (default: today)."""
+    day = day or config.today()
+    return Period(dt.date(day.year, 1, 1), day, "ytd")
+
+
+def custom(start: dt.date, end: dt.date) -> Period:
+    return Period(start, end, "custom")
+
+
+def last_months(period: Period, n: int = 12) -> list[Period]:
+    """The ``n`` calendar months ending with the month that holds ``period.end``, oldest first."""
+    y, m = period.end.year, period.end.month
+    out = []
+    for _ in range(n):
+        out.append(month(y, m))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+_HELP = (
+    "Dùng một trong các dạng: 2026-03 (tháng), 2026-Q1 (quý), 2026 (năm), 2026-YTD (lũy kế "
+    "năm đến hôm nay) hoặc 2026-01-01..2026-03-31 (khoảng ngày)."
+)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(f"Ngày không hợp lệ: '{text}'. {_HELP}") from None
+
+
+def parse_period(text: str | Period, today: dt.date | None = None) -> Period:
+    """Read a period text (see the module doc). Raises ``PeriodError`` (Vietnamese message)."""
+    if isinstance(text, Period):
+        return text
+    s = (text or "").strip()
+    if not s:
+        raise PeriodError(f"Chưa nhập kỳ báo cáo. {_HELP}")
+    if m := re.fullmatch(r"(\d{4})", s):
+        return year(int(m[1]))
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
+        return month(int(m[1]), int(m[2]))
+    if m := re.fullmatch(r"(\d{4})-[Qq](\d)", s):
+        return quarter(int(m[1]), int(m[2]))
+    if m := re.fullmatch(r"(\d{4})-(?:YTD|ytd)", s):
+        y = int(m[1])
+        today = today or config.today()
+        end = dt.date(y, 12, 31) if today.year > y else today
+        if today.year < y:
+            raise PeriodError(f"Năm {y} chưa bắt đầu, chưa có số liệu lũy kế.")
+        return year_to_date(end)
+    if m := re.fullmatch(r"(\S+?)\s*\.\.\s*(\S+)", s):
+        return custom(_date(m[1]), _date(m[2]))
+    raise PeriodError(f"Kỳ báo cáo không hợp lệ: '{s}'. {_HELP}")
