@@ -306,6 +306,14 @@ def place_name(unit: str) -> str:
     return unit
 
 
+def unit_in_sentence(unit: str) -> str:
+    """'Xã Lộc Tân' -> 'xã Lộc Tân' inside a sentence ('UBND xã Lộc Tân')."""
+    for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
+        if unit.startswith(prefix):
+            return lower_first(unit)
+    return unit
+
+
 def default_formulas(definitions: dict | None) -> dict[str, str]:
     definitions = definitions or {}
     on_time = ON_TIME_DEFINITIONS.get(str(definitions.get("on_time", "766")))
