@@ -1,0 +1,494 @@
+"""Every KPI of shared/spec/kpi-definitions.md, declared as data.
+
+A KPI is a key, a Vietnamese label, a plan section and one or more *variants* (the user-chosen
+definitions: three for the on-time rate, two for satisfaction, one for the rest). A variant is
+a ratio over one source table:
+
+- ``denominator``: a filter over the source's columns (raw schema columns and the derived
+  columns the compiler provides, listed in ``DERIVED`` below). SQL three-valued logic is
+  meaningful here: a row whose denominator filter is NULL is *unknown* (e.g. ``fee > 0`` with
+  no fee column);
+- ``numerator``: a filter applied on top of the denominator;
+- ``requires``: the columns the file must have carried; a row of the denominator with one of
+  them NULL is unknown for this KPI (in neither count). ``Need(col, unless=filter)`` makes a
+  column needed only for rows where ``unless`` is false (e-result is not needed for
+  procedures that issue no result document);
+- ``summary``: for the KPIs a summary report (Biểu số 06) can answer, the summary columns
+  summed into numerator and denominator.
+
+``kpi.compiler`` turns every declaration into SQLAlchemy Core: one compiler for all KPIs, so a
+new plan's KPI is a declaration here plus a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# ------------------------------------------------------------------------------ filter language
+
+
+@dataclass(frozen=True)
+class Cond:
+    """``column op value``. Ops: = != > >= < <= in, not in, is true, is false, is null,
+    not null, like any (value: list of LIKE patterns)."""
+
+    column: str
+    op: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Any
+
+
+def eq(col, v):
+    return Cond(col, "=", v)
+
+
+def gt(col, v):
+    return Cond(col, ">", v)
+
+
+def isin(col, values):
+    return Cond(col, "in", tuple(values))
+
+
+def true(col):
+    return Cond(col, "is true")
+
+
+def false(col):
+    return Cond(col, "is false")
+
+
+def all_(*items):
+    return All(tuple(items))
+
+
+def any_(*items):
+    return AnyOf(tuple(items))
+
+
+@dataclass(frozen=True)
+class Need:
+    """A column the KPI needs; with ``unless``, only for rows where ``unless`` is false."""
+
+    column: str
+    unless: Any = None
+
+
+# ------------------------------------------------------------------------------ declarations
+
+# On-time classes (kpi-definitions.md "one classification").
+EARLY, ON_TIME, LATE = "early", "on_time", "late"
+PENDING_IN_TIME, PENDING_OVERDUE = "pending_in_time", "pending_overdue"
+UNVERIFIABLE, WITHDRAWN, OUT = "unverifiable", "withdrawn", "out"
+CLASSES = (EARLY, ON_TIME, LATE, PENDING_IN_TIME, PENDING_OVERDUE)
+
+CLASS_LABELS = {
+    EARLY: "Trước hạn",
+    ON_TIME: "Đúng hạn",
+    LATE: "Quá hạn",
+    PENDING_IN_TIME: "Đang giải quyết trong hạn",
+    PENDING_OVERDUE: "Đang giải quyết quá hạn",
+    UNVERIFIABLE: "Không xác định được",
+    WITHDRAWN: "Rút hồ sơ",
+}
+
+STATUS_LABELS = {
+    1: "Mới đăng ký",
+    2: "Được tiếp nhận",
+    3: "Không được tiếp nhận",
+    4: "Đang xử lý",
+    5: "Yêu cầu bổ sung giấy tờ",
+    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    7: "Công dân yêu cầu rút hồ sơ",
+    8: "Dừng xử lý",
+    9: "Đã xử lý xong",
+    10: "Đã trả kết quả",
+}
+
+CHANNEL_LABELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính công ích (BCCI)"}
+
+# Derived columns the compiler provides per source (documentation; see kpi.compiler).
+DERIVED = {
+    "dossiers": {
+        "accepted": "status not 1/3 (NULL when the status is unknown)",
+        "received_in_period": "received on a day in [start, as-of day]",
+        "on_time_class": "early | on_time | late | pending_in_time | pending_overdue | "
+        "unverifiable | withdrawn | out (not handled in the period); NULL = status unknown",
+        "resolved_in_period": "status 9/10 finished within the period (NULL: status unknown "
+        "but finished_at in the period)",
+        "no_result": "the catalogue says the procedure issues no result (paper_result = False)",
+        "flagged": "a negative rating or a PAKN names the dossier (dated on or before as-of day)",
+    },
+    "ratings": {"rated_in_period": "rated on a day in [start, as-of day]"},
+    "procedures": {"commune_level": "level empty or of the commune level (cấp xã)"},
+    "feedback": {
+        "handled": "received on or before the as-of day, not finished before start",
+        "feedback_on_time": "finished within the period by the due day, or not finished and "
+        "not yet due at the as-of day (due day default: 15 working days after receipt)",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    source: str  # dossiers | ratings | procedures | feedback
+    denominator: Any
+    numerator: Any
+    requires: tuple = ()
+    formula: str = ""  # Vietnamese, shown next to the number
+    numerator_label: str = ""
+    denominator_label: str = ""
+    summary: tuple | None = None  # (numerator summary columns, denominator summary columns)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    section: str
+    variants: dict
+    default: str = "default"
+    headline: bool = False
+    short_label: str = ""
+
+    def variant(self, definition: str | None = None) -> Ratio:
+        name = definition or self.default
+        if name not in self.variants:
+            name = self.default
+        return self.variants[name]
+
+
+_ON_TIME_POP = isin("on_time_class", CLASSES)
+_STATUS = (Need("status"),)
+
+_766_DEN = "(Trước hạn + Đúng hạn + Quá hạn + Đang giải quyết trong hạn + Đang giải quyết quá hạn)"
+
+ON_TIME_DEFINITIONS = {
+    "766": "Theo Bộ chỉ số 766: (trước hạn + đúng hạn + đang giải quyết trong hạn) / tổng số "
+    "hồ sơ đã và đang giải quyết",
+    "resolved": "Trên số hồ sơ đã giải quyết: (trước hạn + đúng hạn) / số hồ sơ đã giải quyết",
+    "due": "Trên số hồ sơ đến hạn: (trước hạn + đúng hạn) / (đã giải quyết + đang giải quyết "
+    "quá hạn)",
+}
+SATISFACTION_DEFINITIONS = {
+    "766": "Theo Bộ chỉ số 766: hồ sơ không quá hạn, không bị đánh giá không hài lòng, không bị "
+    "phản ánh, kiến nghị / tổng số hồ sơ đã và đang giải quyết",
+    "ratings": "Theo phiếu đánh giá: số đánh giá hài lòng / tổng số đánh giá trong kỳ",
+}
+
+KPIS: list[Kpi] = [
+    Kpi(
+        "on_time_rate",
+        "Tỷ lệ hồ sơ giải quyết đúng hạn",
+        "II.3.1",
+        headline=True,
+        short_label="Đúng hạn",
+        default="766",
+        variants={
+            "766": Ratio(
+                "dossiers",
+                denominator=_ON_TIME_POP,
+                numerator=isin("on_time_class", (EARLY, ON_TIME, PENDING_IN_TIME)),
+                requires=_STATUS,
+                formula="(Trước hạn + Đúng hạn + Đang giải quyết trong hạn) / " + _766_DEN,
+                numerator_label="Hồ sơ trước hạn, đúng hạn và đang giải quyết trong hạn",
+                denominator_label="Hồ sơ đã và đang giải quyết trong kỳ (kể cả từ kỳ trước)",
+                summary=(
+                    ("early", "on_time", "pending_in_time"),
+                    ("early", "on_time", "late", "pending_in_time", "pending_overdue"),
+                ),
+            ),
+            "resolved": Ratio(
+                "dossiers",
+                denominator=isin("on_time_class", (EARLY, ON_TIME, LATE)),
+                numerator=isin("on_time_class", (EARLY, ON_TIME)),
+                requires=_STATUS,
+                formula="(Trước hạn + Đúng hạn) / (Trước hạn + Đúng hạn + Quá hạn)",
+                numerator_label="Hồ sơ giải quyết trước hạn và đúng hạn",
+                denominator_label="Hồ sơ đã giải quyết trong kỳ (kể cả dừng xử lý)",
+                summary=(("early", "on_time"), ("early", "on_time", "late")),
+            ),
+            "due": Ratio(
+                "dossiers",
+                denominator=isin("on_time_class", (EARLY, ON_TIME, LATE, PENDING_OVERDUE)),
+                numerator=isin("on_time_class", (EARLY, ON_TIME)),
+                requires=_STATUS,
+                formula="(Trước hạn + Đúng hạn) / (Trước hạn + Đúng hạn + Quá hạn + "
+                "Đang giải quyết quá hạn)",
+                numerator_label="Hồ sơ giải quyết trước hạn và đúng hạn",
+                denominator_label="Hồ sơ đã giải quyết và hồ sơ đang giải quyết quá hạn",
+                summary=(("early", "on_time"), ("early", "on_time", "late", "pending_overdue")),
+            ),
+        },
+    ),
+    Kpi(
+        "satisfaction_rate",
+        "Mức độ hài lòng của người dân, doanh nghiệp",
+        "II.3.2",
+        headline=True,
+        short_label="Hài lòng",
+        default="766",
+        variants={
+            "766": Ratio(
+                "dossiers",
+                denominator=_ON_TIME_POP,
+                numerator=all_(
+                    isin("on_time_class", (EARLY, ON_TIME, PENDING_IN_TIME)), false("flagged")
+                ),
+                requires=_STATUS,
+                formula="(Hồ sơ đã và đang giải quyết − hồ sơ quá hạn, đang giải quyết quá hạn, "
+                "bị đánh giá không hài lòng hoặc bị phản ánh, kiến nghị) / hồ sơ đã và đang "
+                "giải quyết",
+                numerator_label="Hồ sơ không quá hạn, không bị đánh giá không hài lòng, không "
+                "bị phản ánh, kiến nghị",
+                denominator_label="Hồ sơ đã và đang giải quyết trong kỳ",
+            ),
+            "ratings": Ratio(
+                "ratings",
+                denominator=true("rated_in_period"),
+                numerator=true("satisfied"),
+                requires=(Need("satisfied"),),
+                formula="Số đánh giá hài lòng (Rất hài lòng, Hài lòng) / tổng số đánh giá trong kỳ",
+                numerator_label="Đánh giá hài lòng",
+                denominator_label="Tổng số đánh giá trong kỳ",
+            ),
+        },
+    ),
+    Kpi(
+        "digitization_rate",
+        "Tỷ lệ số hóa hồ sơ, kết quả giải quyết TTHC",
+        "II.3.3",
+        headline=True,
+        short_label="Số hóa",
+        variants={
+            "default": Ratio(
+                "dossiers",
+                denominator=true("resolved_in_period"),
+                numerator=all_(true("inputs_digitized"), any_(true("no_result"), true("e_result"))),
+                requires=(Need("inputs_digitized"), Need("e_result", unless=true("no_result"))),
+                formula="Hồ sơ đã giải quyết xong có thành phần hồ sơ được số hóa và kết quả "
+                "điện tử / hồ sơ đã giải quyết xong trong kỳ (thủ tục không trả kết quả giấy: "
+                "chỉ xét thành phần hồ sơ)",
+                numerator_label="Hồ sơ được số hóa thành phần hồ sơ và kết quả",
+                denominator_label="Hồ sơ đã giải quyết xong trong kỳ",
+            )
+        },
+    ),
+    Kpi(
+        "online_submission_rate",
+        "Tỷ lệ hồ sơ trực tuyến / tổng hồ sơ tiếp nhận",
+        "II.3.5",
+        headline=True,
+        short_label="Trực tuyến",
+        variants={
+            "default": Ratio(
+                "dossiers",
+                denominator=all_(true("received_in_period"), true("accepted")),
+                numerator=eq("channel", 2),
+                requires=_STATUS + (Need("channel"),),
+                formula="Hồ sơ tiếp nhận trực tuyến trong kỳ / tổng số hồ sơ tiếp nhận trong kỳ",
+                numerator_label="Hồ sơ tiếp nhận trực tuyến",
+                denominator_label="Hồ sơ tiếp nhận trong kỳ",
+                summary=(("received_online",), ("received_online", "received_direct")),
+            )
+        },
+    ),
+    Kpi(
+        "online_payment_rate",
+        "Tỷ lệ giao dịch thanh toán trực tuyến",
+        "II.3.4",
+        headline=True,
+        short_label="Thanh toán trực tuyến",
+        variants={
+            "default": Ratio(
+                "dossiers",
+                denominator=all_(true("received_in_period"), true("accepted"), gt("fee", 0)),
+                numerator=true("paid_online"),
+                requires=_STATUS + (Need("fee"), Need("paid_online")),
+                formula="Hồ sơ có phí, lệ phí được thanh toán trực tuyến / hồ sơ tiếp nhận trong "
+                "kỳ có phí, lệ phí",
+                numerator_label="Hồ sơ thanh toán trực tuyến",
+                denominator_label="Hồ sơ tiếp nhận trong kỳ có phí, lệ phí",
+            )
+        },
+    ),
+    Kpi(
+        "e_result_rate",
+        "Tỷ lệ cấp kết quả giải quyết TTHC điện tử",
+        "II.3.3",
+        short_label="Kết quả điện tử",
+        variants={
+            "default": Ratio(
+                "dossiers",
+                denominator=all_(true("resolved_in_period"), false("no_result")),
+                numerator=true("e_result"),
+                requires=(Need("e_result"),),
+                formula="Hồ sơ đã giải quyết xong có kết quả điện tử / hồ sơ đã giải quyết xong "
+                "trong kỳ (trừ thủ tục không trả kết quả)",
+                numerator_label="Hồ sơ có kết quả điện tử",
+                denominator_label="Hồ sơ đã giải quyết xong trong kỳ",
+            )
+        },
+    ),
+    Kpi(
+        "data_reuse_rate",
+        "Tỷ lệ khai thác, sử dụng lại thông tin, dữ liệu số hóa",
+        "II.3.3",
+        short_label="Tái sử dụng dữ liệu",
+        variants={
+            "default": Ratio(
+                "dossiers",
+                denominator=all_(true("received_in_period"), true("accepted")),
+                numerator=true("data_reused"),
+                requires=_STATUS + (Need("data_reused"),),
+                formula="Hồ sơ có thành phần tái sử dụng dữ liệu số hóa / hồ sơ tiếp nhận trong kỳ",
+                numerator_label="Hồ sơ tái sử dụng dữ liệu số hóa",
+                denominator_label="Hồ sơ tiếp nhận trong kỳ",
+            )
+        },
+    ),
+    Kpi(
+        "online_payment_procedure_rate",
+        "TTHC có nghĩa vụ tài chính được triển khai thanh toán trực tuyến",
+        "II.3.4",
+        short_label="TTHC thanh toán trực tuyến",
+        variants={
+            "default": Ratio(
+                "procedures",
+                denominator=true("has_fee"),
+                numerator=true("online_payment"),
+                requires=(Need("has_fee"), Need("online_payment")),
+                formula="TTHC có phí, lệ phí đã triển khai thanh toán trực tuyến / TTHC có phí, "
+                "lệ phí",
+                numerator_label="TTHC đã triển khai thanh toán trực tuyến",
+                denominator_label="TTHC có nghĩa vụ tài chính",
+            )
+        },
+    ),
+    Kpi(
+        "full_online_procedure_rate",
+        "DVC trực tuyến toàn trình / TTHC đủ điều kiện",
+        "II.3.5",
+        short_label="DVC toàn trình",
+        variants={
+            "default": Ratio(
+                "procedures",
+                denominator=true("full_online_eligible"),
+                numerator=true("full_online"),
+                requires=(Need("full_online_eligible"), Need("full_online")),
+                formula="TTHC cung cấp dịch vụ công trực tuyến toàn trình / TTHC đủ điều kiện",
+                numerator_label="TTHC cung cấp trực tuyến toàn trình",
+                denominator_label="TTHC đủ điều kiện",
+            )
+        },
+    ),
+    Kpi(
+        "boundary_free_procedure_rate",
+        "TTHC thực hiện không phụ thuộc địa giới hành chính",
+        "II.3.6",
+        short_label="Không phụ thuộc địa giới",
+        variants={
+            "default": Ratio(
+                "procedures",
+                denominator=true("commune_level"),
+                numerator=true("boundary_free"),
+                requires=(Need("boundary_free"),),
+                formula="TTHC thực hiện không phụ thuộc địa giới hành chính / tổng số TTHC cấp xã",
+                numerator_label="TTHC không phụ thuộc địa giới hành chính",
+                denominator_label="TTHC cấp xã",
+            )
+        },
+    ),
+    Kpi(
+        "feedback_on_time_rate",
+        "Phản ánh, kiến nghị (PAKN) được xử lý đúng hạn",
+        "II.3.2",
+        short_label="PAKN đúng hạn",
+        variants={
+            "default": Ratio(
+                "feedback",
+                denominator=true("handled"),
+                numerator=true("feedback_on_time"),
+                requires=(),
+                formula="(PAKN xử lý xong trong kỳ đúng hạn + PAKN chưa xử lý xong, chưa đến hạn) "
+                "/ PAKN phải xử lý trong kỳ (hạn mặc định: 15 ngày làm việc)",
+                numerator_label="PAKN xử lý đúng hạn hoặc chưa đến hạn",
+                denominator_label="PAKN phải xử lý trong kỳ",
+            )
+        },
+    ),
+]
+
+KPI_BY_KEY: dict[str, Kpi] = {k.key: k for k in KPIS}
+KPI_KEYS: list[str] = [k.key for k in KPIS]
+HEADLINE_KEYS: list[str] = [k.key for k in KPIS if k.headline]
+
+ON_TIME_CHOICES = tuple(KPI_BY_KEY["on_time_rate"].variants)
+SATISFACTION_CHOICES = tuple(KPI_BY_KEY["satisfaction_rate"].variants)
+
+# Which variant the user's definitions pick, per KPI key.
+DEFINITION_OF = {"on_time_rate": "on_time", "satisfaction_rate": "satisfaction"}
+
+
+def chosen_variant(key: str, on_time: str = "766", satisfaction: str = "766") -> str:
+    """The variant name a KPI uses under the chosen definitions."""
+    kind = DEFINITION_OF.get(key)
+    if kind == "on_time":
+        return on_time
+    if kind == "satisfaction":
+        return satisfaction
+    return "default"
+
+
+def check_definitions(on_time: str, satisfaction: str) -> None:
+    """Raise ValueError (Vietnamese) for an unknown definition name."""
+    if on_time not in ON_TIME_CHOICES:
+        raise ValueError(
+            f"Cách tính tỷ lệ đúng hạn không hợp lệ: '{on_time}'. Chọn một trong: "
+            + ", ".join(ON_TIME_CHOICES)
+        )
+    if satisfaction not in SATISFACTION_CHOICES:
+        raise ValueError(
+            f"Cách tính mức độ hài lòng không hợp lệ: '{satisfaction}'. Chọn một trong: "
+            + ", ".join(SATISFACTION_CHOICES)
+        )
+
+
+@dataclass(frozen=True)
+class SummaryColumns:
+    """Biểu số 06 columns: flows add up over tiled periods, (6) from the first, (11)–(13) last."""
+
+    flows: tuple = ("received_online", "received_direct", "resolved_total", "early", "on_time",
+                    "late")
+    first: tuple = ("carried_over",)
+    last: tuple = ("pending_total", "pending_in_time", "pending_overdue")
+    derived_total: tuple = ("received_total",)
+
+
+SUMMARY_COLUMNS = SummaryColumns()
+SUMMARY_TOTAL_LABELS = ("tổng cộng", "tổng số", "tổng", "cộng")
+
+# Labels of counts (same words as the reports use).
+COUNT_LABELS = {
+    "received": "Hồ sơ tiếp nhận",
+    "resolved": "Hồ sơ đã giải quyết",
+    "pending": "Hồ sơ đang giải quyết",
+    "pending_overdue": "Hồ sơ đang giải quyết quá hạn",
+    "withdrawn": "Hồ sơ rút",
+    "unverifiable": "Hồ sơ không xác định được hạn",
+}
