@@ -134,6 +134,7 @@ def _unavailable_message(engine: sa.Engine, exc: BaseException) -> str:
 
 def init_db(engine: sa.Engine) -> None:
     """Create the tables that do not exist yet (idempotent)."""
+    import kpi.plan_tables  # noqa: F401
     with connect(engine, write=True) as conn:
         metadata.create_all(conn, checkfirst=True)
 
