@@ -133,6 +133,7 @@ COUNT_LABELS = {
 STATUS_MET = "Đạt"
 STATUS_NOT_MET = "Chưa đạt"
 STATUS_NO_DATA = "Chưa có dữ liệu"
+STATUS_NO_TARGET = "Chưa có chỉ tiêu"
 STATUS_SYMBOLS = {True: "✓", False: "✗", None: "○"}
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -326,9 +327,11 @@ def default_formulas(definitions: dict | None) -> dict[str, str]:
     return out
 
 
-def status_word(met) -> str:
+def status_word(met, value=None, target=None) -> str:
+    """Đạt / Chưa đạt; not judged: Chưa có dữ liệu, or Chưa có chỉ tiêu when only the target
+    is missing."""
     if met is None:
-        return STATUS_NO_DATA
+        return STATUS_NO_TARGET if value is not None and target is None else STATUS_NO_DATA
     return STATUS_MET if met else STATUS_NOT_MET
 
 
@@ -467,7 +470,7 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
                 value_text=fmt_value(value, target),
                 target_text=fmt_target(target),
                 ratio_text=fmt_ratio(k.get("numerator"), k.get("denominator")),
-                status_text=status_word(met),
+                status_text=status_word(met, value, target),
                 status_symbol=STATUS_SYMBOLS[met if met in (True, False) else None],
                 change_text=fmt_pp(change),
                 previous_text=fmt_pct(prev),

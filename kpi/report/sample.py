@@ -80,3 +80,25 @@ def snapshot() -> dict:
 
 def extras() -> dict:
     return copy.deepcopy(EXTRAS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kpi.report.sample OUTDIR``: write the sample in every format, print timings."""
+    import sys
+    import time
+    from pathlib import Path
+
+    from . import FORMATS, render
+
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0] if args else ".")
+    out.mkdir(parents=True, exist_ok=True)
+    for fmt in FORMATS:
+        start = time.perf_counter()
+        path = render(fmt, snapshot(), out / f"bao-cao-mau.{fmt}", extras())
+        print(f"{fmt}: {time.perf_counter() - start:.2f} s, {path.stat().st_size:,} bytes -> {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
