@@ -166,12 +166,13 @@ def _lines_para(container, lines: list[str], first: bool = False, **kw):
     return p
 
 
-def _no_cell_margins(table) -> None:
+def _cell_margins(table, mm: float) -> None:
+    """Left and right padding of every cell of ``table``."""
     tbl_pr = table._tbl.tblPr
     mar = OxmlElement("w:tblCellMar")
     for edge in ("left", "right"):
         el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:w"), "0")
+        el.set(qn("w:w"), str(int(mm * 1440 / 25.4)))
         el.set(qn("w:type"), "dxa")
         mar.append(el)
     tbl_pr.append(mar)
@@ -286,7 +287,7 @@ def _letterhead(doc, r: Report) -> None:
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _no_borders(table)
-    _no_cell_margins(table)
+    _cell_margins(table, 0)
     _widths(table, (left_w, right_w))
     left, right = table.rows[0].cells
 
@@ -348,6 +349,7 @@ def _kpi_table(doc, r: Report):
     table = doc.add_table(rows=1 + len(r.rows), cols=len(COLUMNS))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _cell_margins(table, 1.2)
     _widths(table, [c[1] for c in COLUMNS])
     head = table.rows[0]
     _repeat_header(head)
@@ -388,7 +390,7 @@ def _signature(doc, r: Report) -> None:
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _no_borders(table)
-    _no_cell_margins(table)
+    _cell_margins(table, 0)
     _widths(table, (left_w, right_w))
     _cant_split(table.rows[0])
     left, right = table.rows[0].cells
