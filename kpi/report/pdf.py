@@ -13,7 +13,7 @@ from typing import BinaryIO
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from .common import NO_DATA, Report, fmt_int, fmt_pct, fmt_target, nfc, official_date
+from .common import HEADLINE_KEYS, NO_DATA, Report, fmt_int, fmt_pct, fmt_target, nfc, official_date
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 SERIF = "LiberationSerif"
@@ -441,6 +441,15 @@ def _notes(pdf: FPDF, r: Report) -> None:
         _bullet(pdf, note, size=9.5)
 
 
+def _trend_heading(r: Report) -> str:
+    keys = [k for k, series in r.trend.items() if series]
+    if not keys:
+        return "III. XU HƯỚNG THEO THÁNG"
+    months = max(len(r.trend[k]) for k in keys)
+    tail = " CỦA 5 CHỈ TIÊU CHÍNH" if set(keys) == set(HEADLINE_KEYS) else ""
+    return f"III. XU HƯỚNG {months} THÁNG{tail}"
+
+
 # --------------------------------------------------------------------------- entry point
 
 def write(report: Report, target: str | Path | BinaryIO) -> None:
@@ -452,7 +461,7 @@ def write(report: Report, target: str | Path | BinaryIO) -> None:
     _kpi_table(pdf, report)
     _heading(pdf, "II. SO SÁNH VỚI CHỈ TIÊU (BIỂU ĐỒ THANH)", keep_with=40)
     _bullet_graphs(pdf, report)
-    _heading(pdf, "III. XU HƯỚNG 12 THÁNG CỦA 5 CHỈ TIÊU CHÍNH", keep_with=46)
+    _heading(pdf, _trend_heading(report), keep_with=46)
     if any(report.trend.values()):
         _trend_charts(pdf, report)
     else:
