@@ -154,13 +154,13 @@ def balanced_lines(text: str, size_pt: float, bold: bool, max_mm: float) -> list
     return [" ".join(words[:best]), " ".join(words[best:])]
 
 
-def _lines_para(container, lines: list[str], first: bool = False, **kw):
-    """One paragraph holding ``lines`` separated by line breaks."""
-    p = _first_para(container, **{k: v for k, v in kw.items() if k not in ("bold", "italic", "size")}) \
-        if first else _para(container, align=kw.get("align"))
+def _lines_para(container, lines: list[str], first: bool = False, align=None, bold=False,
+                size=None):
+    """One paragraph holding ``lines`` separated by line breaks (``first``: the cell's own
+    first paragraph)."""
+    p = _first_para(container, align=align) if first else _para(container, align=align)
     for i, line in enumerate(lines):
-        run = _run(p, line, bold=kw.get("bold", False), italic=kw.get("italic", False),
-                   size=kw.get("size"))
+        run = _run(p, line, bold=bold, size=size)
         if i < len(lines) - 1:
             run.add_break()
     return p
