@@ -349,31 +349,96 @@ def ratio_exprs(ratio: D.Ratio, ns) -> RatioExprs:
     )
 
 
-def count_if(cond, name: str):
-    return sa.func.count().filter(cond).label(name)
+def count_if(cond, name: str, weight=None):
+    """COUNT(*) FILTER (WHERE cond), or SUM(weight) FILTER (WHERE cond) over a cube."""
+    if weight is None:
+        return sa.func.count().filter(cond).label(name)
+    return sa.func.sum(weight).filter(cond).label(name)
 
 
-def ratio_aggregates(prefix: str, ratio: D.Ratio, ns) -> list:
+def ratio_aggregates(prefix: str, ratio: D.Ratio, ns, weight=None) -> list:
     e = ratio_exprs(ratio, ns)
     return [
-        count_if(e.numerator, f"{prefix}__num"),
-        count_if(e.denominator, f"{prefix}__den"),
-        count_if(e.unknown, f"{prefix}__unk"),
+        count_if(e.numerator, f"{prefix}__num", weight),
+        count_if(e.denominator, f"{prefix}__den", weight),
+        count_if(e.unknown, f"{prefix}__unk", weight),
     ]
 
 
-def dossier_count_aggregates(ns) -> list:
+COUNT_COLUMNS = ("on_time_class", "received_in_period", "accepted", "status")
+
+
+def dossier_count_aggregates(ns, weight=None) -> list:
     k = ns["on_time_class"]
     rip = ns["received_in_period"]
-    out = [count_if(k == c, f"cls__{c}") for c in (*D.CLASSES, D.UNVERIFIABLE)]
+    out = [count_if(k == c, f"cls__{c}", weight) for c in (*D.CLASSES, D.UNVERIFIABLE)]
     out += [
-        count_if(sa.and_(k.in_(list(D.CLASSES)), sa.not_(rip)), "carried_over"),
-        count_if(sa.and_(rip, ns["accepted"]), "received"),
-        count_if(sa.and_(rip, ns["status"] == 7), "withdrawn"),
-        count_if(rip, "rows_received"),
-        count_if(k.is_(None), "status_unknown"),
+        count_if(sa.and_(k.in_(list(D.CLASSES)), sa.not_(rip)), "carried_over", weight),
+        count_if(sa.and_(rip, ns["accepted"]), "received", weight),
+        count_if(sa.and_(rip, ns["status"] == 7), "withdrawn", weight),
+        count_if(rip, "rows_received", weight),
+        count_if(k.is_(None), "status_unknown", weight),
     ]
     return out
+
+
+# ------------------------------------------------------------------------------------ cubes
+#
+# A snapshot over millions of dossiers first groups the facts by the few columns the
+# declarations look at (a "cube" of a few hundred rows with a count ``n``), then evaluates
+# every KPI's filters on the cube: SUM(n) FILTER (WHERE …). Same declarations, same compiler,
+# one scan of the table.
+
+
+def _filter_columns(f, out: dict) -> None:
+    if f is None:
+        return
+    if isinstance(f, (D.All, D.AnyOf)):
+        for x in f.items:
+            _filter_columns(x, out)
+    elif isinstance(f, D.Not):
+        _filter_columns(f.item, out)
+    elif isinstance(f, (list, tuple)):
+        for x in f:
+            _filter_columns(x, out)
+    elif isinstance(f, D.Cond):
+        out.setdefault(f.column, set()).add((f.op, f.value))
+
+
+def referenced_columns(ratios) -> dict[str, set]:
+    """Column name → the (op, value) uses of it in the declarations (Need → ('not null',))."""
+    out: dict[str, set] = {}
+    for r in ratios:
+        _filter_columns(r.denominator, out)
+        _filter_columns(r.numerator, out)
+        for need in r.requires:
+            need = need if isinstance(need, D.Need) else D.Need(need)
+            out.setdefault(need.column, set()).add(("not null", None))
+            _filter_columns(need.unless, out)
+    return out
+
+
+def _cube_key(col, uses: set):
+    """A column as a cube key; a number only compared with 0 (or NULL) is reduced to its sign,
+    which keeps those comparisons exact and the cube small."""
+    if isinstance(col.type, (sa.Integer, sa.BigInteger, sa.Numeric)) and uses and all(
+        (op in ("not null", "is null")) or (op in (">", ">=", "<", "<=", "=", "!=") and v == 0)
+        for op, v in uses
+    ) and col.name not in ("status", "channel"):
+        return sa.func.sign(col).label(col.name)
+    return col
+
+
+def cube(facts: sa.Subquery, ratios, extra: tuple = (), group: tuple = ()) -> sa.Subquery:
+    """GROUP BY the columns ``ratios`` (and ``extra`` names) use, plus ``group`` expressions;
+    a count column ``n``."""
+    ns = namespace(facts)
+    uses = referenced_columns(ratios)
+    for name in extra:
+        uses.setdefault(name, {("any", None)})
+    keys = [_cube_key(ns[name], u) for name, u in uses.items()]
+    keys += list(group)
+    return sa.select(*keys, sa.func.count().label("n")).group_by(*keys).subquery("cube")
 
 
 def namespace(facts: sa.Subquery) -> dict:

@@ -1,0 +1,908 @@
+"""KPI queries for the pages and the reports. Every function aggregates in the database.
+
+Common arguments
+- ``engine``: a SQLAlchemy engine (``kpi.db.get_engine(url)``).
+- ``unit``: the unit's name (``str``), its id (``int``), or ``None`` for all units together.
+  An unknown name raises ``UnknownUnit`` (Vietnamese message).
+- ``period``: a ``kpi.periods.Period`` or a period text (``"2026-03"``, ``"2026-Q1"``,
+  ``"2026"``, ``"2026-01-01..2026-03-31"``); a bad text raises ``PeriodError``.
+- ``on_time``: ``"766"`` (default), ``"resolved"`` or ``"due"``;
+  ``satisfaction``: ``"766"`` (default) or ``"ratings"``.
+- ``today``: the day "today" (default ``kpi.config.today()``, which honours CCHC_TODAY); a
+  period not ended yet is judged as of min(end, today).
+
+Main entry points
+- ``snapshot(...) -> Snapshot``: every KPI (value, numerator, denominator, unknown, target,
+  met, formula…) plus counts and as_of; ``Snapshot.to_json()`` is the ``python -m kpi snapshot``
+  shape. ``previous_snapshot`` is the same for the previous period.
+- ``trend(...) -> DataFrame``: 12 monthly values per KPI ending at the period.
+- ``breakdown(...) -> DataFrame``: one KPI by field / procedure / channel / handling_unit.
+- ``shortfall(...) -> ShortfallPage``: the rows behind a KPI's shortfall, paged.
+- ``counts(...)``, ``as_of(...)``, ``headroom(...)``, ``summary_check(...)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import pandas as pd
+import sqlalchemy as sa
+
+from kpi import calendar as cal
+from kpi import compiler as C
+from kpi import config
+from kpi import definitions as D
+from kpi import schema as S
+from kpi import targets as T
+from kpi.db import connect
+from kpi.periods import Period, last_months, parse_period, year_to_date
+
+__all__ = [
+    "KpiValue", "Snapshot", "ShortfallPage", "Headroom", "UnknownUnit",
+    "snapshot", "previous_snapshot", "trend", "breakdown", "shortfall", "counts", "as_of",
+    "headroom", "summary_check", "list_units", "BREAKDOWNS",
+]
+
+
+class UnknownUnit(LookupError):
+    """The unit name is not in the database. ``str(exc)`` is Vietnamese."""
+
+
+# ------------------------------------------------------------------------------ result types
+
+
+@dataclass
+class KpiValue:
+    key: str
+    label: str  # Vietnamese label
+    short_label: str
+    section: str  # plan section, e.g. "II.3.1"
+    definition: str  # variant used: "766", "resolved", "due", "ratings" or "default"
+    source: str  # dossiers | summary | ratings | procedures | feedback
+    value: float | None  # numerator / denominator, unrounded; None when denominator is 0
+    numerator: int
+    denominator: int
+    unknown: int  # rows in neither count: their file lacked a needed column
+    unverifiable: int  # on-time / satisfaction 766: no due date and not finished (else 0)
+    target: float | None
+    met: bool | None  # value >= target; None without value or target
+    target_text: str | None  # the plan's sentence
+    formula: str  # Vietnamese formula text
+    numerator_label: str
+    denominator_label: str
+    note: str  # Vietnamese note: no data, unknown rows, no target…
+
+    def to_json(self) -> dict:
+        """The entry of ``python -m kpi snapshot`` (cli.md), keys in that order."""
+        return {
+            "key": self.key,
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "target": self.target,
+            "met": self.met,
+        }
+
+
+@dataclass
+class Snapshot:
+    unit: str  # unit name ("Tất cả đơn vị" for all units)
+    period: Period
+    as_of_day: dt.date  # the day the period is judged as of: min(end, today)
+    as_of: dt.datetime | None  # newest upload used (aware, +07:00), None without batches
+    definitions: dict  # {"on_time": "766", "satisfaction": "766"}
+    kpis: list[KpiValue]
+    counts: dict  # received, resolved, pending, pending_overdue, withdrawn, unverifiable,
+    #               carried_over, early, on_time, late, pending_in_time, unknown_status
+    source: str  # "dossiers", "summary" (on-time and online submission from Biểu 06) or "none"
+    summary_difference: dict | None = None  # dossiers − summary where both exist
+
+    def kpi(self, key: str) -> KpiValue:
+        for k in self.kpis:
+            if k.key == key:
+                return k
+        raise KeyError(key)
+
+    def to_json(self) -> dict:
+        """Exactly the JSON of ``python -m kpi snapshot`` (cli.md): keys and order."""
+        return {
+            "unit": self.unit,
+            "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
+            "as_of": self.as_of.isoformat(timespec="seconds") if self.as_of else None,
+            "definitions": dict(self.definitions),
+            "kpis": [k.to_json() for k in self.kpis],
+            "counts": {k: self.counts.get(k) for k in CLI_COUNT_KEYS},
+        }
+
+
+CLI_COUNT_KEYS = ("received", "resolved", "pending", "pending_overdue", "withdrawn",
+                  "unverifiable")
+ALL_UNITS_LABEL = "Tất cả đơn vị"
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _period(period) -> Period:
+    return parse_period(period)
+
+
+def _today(today):
+    return today or config.today()
+
+
+def _resolve_unit(conn, unit) -> tuple[list[int] | None, str]:
+    if unit is None:
+        return None, ALL_UNITS_LABEL
+    if isinstance(unit, int):
+        name = conn.execute(sa.select(S.units.c.name).where(S.units.c.id == unit)).scalar()
+        if name is None:
+            raise UnknownUnit(f"Không tìm thấy đơn vị có mã {unit}.")
+        return [unit], name
+    name = unicodedata.normalize("NFC", " ".join(str(unit).split()))
+    uid = conn.execute(sa.select(S.units.c.id).where(S.units.c.name == name)).scalar()
+    if uid is None:
+        known = list(conn.execute(sa.select(S.units.c.name).order_by(S.units.c.name)).scalars())
+        hint = ("Các đơn vị đang có: " + ", ".join(known) + ".") if known else (
+            "Cơ sở dữ liệu chưa có đơn vị nào: hãy tải dữ liệu trước.")
+        raise UnknownUnit(f"Không tìm thấy đơn vị “{name}”. {hint}")
+    return [uid], name
+
+
+def list_units(engine) -> list[str]:
+    """Names of the units in the database, sorted."""
+    with connect(engine) as conn:
+        return list(conn.execute(sa.select(S.units.c.name).order_by(S.units.c.name)).scalars())
+
+
+def _exists(conn, q) -> bool:
+    return conn.execute(sa.select(sa.exists(q))).scalar()
+
+
+def _options(conn, unit_ids) -> C.Options:
+    p, r, f = S.procedures, S.ratings, S.feedback
+    cat = _exists(conn, sa.select(p.c.unit_id).where(
+        C._unit_cond(p.c.unit_id, unit_ids), p.c.paper_result.is_(False)))
+    flags = _exists(conn, sa.select(r.c.unit_id).where(
+        C._unit_cond(r.c.unit_id, unit_ids), r.c.negative.is_(True),
+        r.c.dossier_code.is_not(None))) or _exists(conn, sa.select(f.c.unit_id).where(
+            C._unit_cond(f.c.unit_id, unit_ids), f.c.dossier_code.is_not(None)))
+    return C.Options(join_catalogue=cat, join_flags=flags)
+
+
+def _default_due_map(conn, unit_ids) -> dict[dt.date, dt.date]:
+    f = S.feedback
+    days = conn.execute(
+        sa.select(sa.cast(f.c.received_at, sa.Date)).distinct().where(
+            C._unit_cond(f.c.unit_id, unit_ids), f.c.due_at.is_(None),
+            f.c.received_at.is_not(None))
+    ).scalars()
+    out = {}
+    for d in days:
+        if isinstance(d, dt.datetime):
+            d = d.date()
+        out[d] = cal.add_working_days(d, FEEDBACK_DEFAULT_WORKING_DAYS)
+    return out
+
+
+FEEDBACK_DEFAULT_WORKING_DAYS = 15
+
+
+def _ratios_of(source: str):
+    for kpi in D.KPIS:
+        for vname, ratio in kpi.variants.items():
+            if ratio.source == source:
+                yield kpi.key, vname, ratio
+
+
+def _bounds(spans):
+    if len(spans) == 1:
+        return C.literal_bounds(*spans[0])
+    return C.values_bounds(spans)
+
+
+def _run_grouped(conn, facts, aggs, multi: bool) -> dict[int, dict]:
+    if multi:
+        q = sa.select(facts.c.period_idx, *aggs).group_by(facts.c.period_idx)
+        return {row._mapping["period_idx"]: dict(row._mapping) for row in conn.execute(q)}
+    row = conn.execute(sa.select(*aggs)).one()
+    return {0: dict(row._mapping)}
+
+
+def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]]) -> list[dict]:
+    """Raw counts for each (start, as-of day) span: {"ratios": {(key, variant): (num, den,
+    unk)}, "counts": {...}}. One aggregate query per source for all spans."""
+    multi = len(spans) > 1
+    b = _bounds(spans)
+    out = [{"ratios": {}, "counts": {}} for _ in spans]
+
+    # Dossiers: every dossier KPI (all variants) and the counts, in one query.
+    facts = C.dossier_facts(b, unit_ids, _options(conn, unit_ids))
+    ratios = [r for _, _, r in _ratios_of("dossiers")]
+    cube = C.cube(facts, ratios, C.COUNT_COLUMNS,
+                  (facts.c.period_idx,) if multi else ())
+    ns = C.namespace(cube)
+    aggs = C.dossier_count_aggregates(ns, cube.c.n)
+    names = []
+    for key, vname, ratio in _ratios_of("dossiers"):
+        aggs += C.ratio_aggregates(f"{key}__{vname}", ratio, ns, cube.c.n)
+        names.append((key, vname))
+    rows = _run_grouped(conn, cube, aggs, multi)
+    for i in range(len(spans)):
+        r = rows.get(i, {})
+        res = out[i]
+        for key, vname in names:
+            p = f"{key}__{vname}"
+            res["ratios"][(key, vname)] = (
+                int(r.get(f"{p}__num") or 0), int(r.get(f"{p}__den") or 0),
+                int(r.get(f"{p}__unk") or 0))
+        c = {cls: int(r.get(f"cls__{cls}") or 0) for cls in (*D.CLASSES, D.UNVERIFIABLE)}
+        res["counts"] = _counts_from_classes(
+            c,
+            received=int(r.get("received") or 0),
+            withdrawn=int(r.get("withdrawn") or 0),
+            carried_over=int(r.get("carried_over") or 0),
+            unknown_status=int(r.get("status_unknown") or 0),
+        )
+        res["rows_received"] = int(r.get("rows_received") or 0)
+
+    # Ratings, catalogue and PAKN: small tables.
+    facts = C.ratings_facts(b, unit_ids)
+    _fill(out, conn, facts, "ratings", multi)
+    facts = C.procedures_facts(None, unit_ids)
+    row = _run_grouped(conn, facts, _source_aggs("procedures", facts), False)
+    for res in out:
+        _store(res, "procedures", row[0])
+    facts = C.feedback_facts(b, unit_ids, _default_due_map(conn, unit_ids))
+    _fill(out, conn, facts, "feedback", multi)
+    return out
+
+
+def _source_aggs(source, facts):
+    ns = C.namespace(facts)
+    aggs = []
+    for key, vname, ratio in _ratios_of(source):
+        aggs += C.ratio_aggregates(f"{key}__{vname}", ratio, ns)
+    return aggs
+
+
+def _store(res, source, r):
+    for key, vname, _ in _ratios_of(source):
+        p = f"{key}__{vname}"
+        res["ratios"][(key, vname)] = (
+            int(r.get(f"{p}__num") or 0), int(r.get(f"{p}__den") or 0),
+            int(r.get(f"{p}__unk") or 0))
+
+
+def _fill(out, conn, facts, source, multi):
+    rows = _run_grouped(conn, facts, _source_aggs(source, facts), multi)
+    for i, res in enumerate(out):
+        _store(res, source, rows.get(i, {}))
+
+
+def _counts_from_classes(c: dict, *, received, withdrawn, carried_over=0, unknown_status=0):
+    return {
+        "received": received,
+        "resolved": c[D.EARLY] + c[D.ON_TIME] + c[D.LATE],
+        "pending": c[D.PENDING_IN_TIME] + c[D.PENDING_OVERDUE],
+        "pending_overdue": c[D.PENDING_OVERDUE],
+        "withdrawn": withdrawn,
+        "unverifiable": c[D.UNVERIFIABLE],
+        "carried_over": carried_over,
+        "early": c[D.EARLY],
+        "on_time": c[D.ON_TIME],
+        "late": c[D.LATE],
+        "pending_in_time": c[D.PENDING_IN_TIME],
+        "unknown_status": unknown_status,
+    }
+
+
+# ---------------------------------------------------------------------------- summary reports
+
+_SUMMARY_COLS = ("received_total", "received_online", "received_direct", "carried_over",
+                 "resolved_total", "early", "on_time", "late", "pending_total",
+                 "pending_in_time", "pending_overdue")
+
+
+def _is_total(field_name) -> bool:
+    if field_name is None:
+        return False
+    s = unicodedata.normalize("NFC", " ".join(str(field_name).split())).casefold()
+    return s in D.SUMMARY_TOTAL_LABELS
+
+
+def _summary_periods(conn, unit_id: int, start: dt.date, end: dt.date) -> dict:
+    """{(period_start, period_end): {column: int|None}} of one unit's summaries inside
+    [start, end]: field rows added up ("Tổng cộng" used only when there are no field rows)."""
+    s = S.summaries
+    rows = conn.execute(
+        sa.select(s.c.period_start, s.c.period_end, s.c.field, *[s.c[c] for c in _SUMMARY_COLS])
+        .where(s.c.unit_id == unit_id, s.c.period_start >= start, s.c.period_end <= end)
+    ).all()
+    grouped: dict = {}
+    for r in rows:
+        m = r._mapping
+        key = (_as_date(m["period_start"]), _as_date(m["period_end"]))
+        grouped.setdefault(key, {"fields": [], "totals": []})[
+            "totals" if _is_total(m["field"]) else "fields"].append(m)
+    out = {}
+    for key, g in grouped.items():
+        use = g["fields"] or g["totals"]
+        vals = {}
+        for c in _SUMMARY_COLS:
+            xs = [m[c] for m in use if m[c] is not None]
+            vals[c] = int(sum(xs)) if xs else None
+        out[key] = vals
+    return out
+
+
+def _as_date(x):
+    return x.date() if isinstance(x, dt.datetime) else x
+
+
+def _tile(periods: dict, start: dt.date, end: dt.date):
+    """Summaries tiling [start, end] without gap or overlap (fewest pieces), or None."""
+    by_start: dict = {}
+    for (ps, pe) in periods:
+        by_start.setdefault(ps, []).append(pe)
+
+    def walk(day, depth=0):
+        if depth > 400:
+            return None
+        for pe in sorted(by_start.get(day, []), reverse=True):
+            if pe > end:
+                continue
+            if pe == end:
+                return [(day, pe)]
+            rest = walk(pe + dt.timedelta(days=1), depth + 1)
+            if rest is not None:
+                return [(day, pe), *rest]
+        return None
+
+    return walk(start)
+
+
+def _combine(periods: dict, chain) -> dict:
+    """Flow columns add up; (6) from the first summary; (11)–(13) from the last."""
+    first, last = periods[chain[0]], periods[chain[-1]]
+    out = {}
+    for c in D.SUMMARY_COLUMNS.flows + ("received_total",):
+        xs = [periods[k][c] for k in chain if periods[k][c] is not None]
+        out[c] = sum(xs) if xs else None
+    for c in D.SUMMARY_COLUMNS.first:
+        out[c] = first[c]
+    for c in D.SUMMARY_COLUMNS.last:
+        out[c] = last[c]
+    return out
+
+
+def _summary_for(conn, unit_ids, period: Period, as_of_day: dt.date) -> dict | None:
+    """Combined Biểu 06 values for the selection and period, or None when a unit's summaries
+    do not tile it. Tried for [start, end], then [start, as-of day]."""
+    if unit_ids is None:
+        unit_ids = list(conn.execute(sa.select(S.summaries.c.unit_id).distinct()).scalars())
+        if not unit_ids:
+            return None
+    total: dict | None = None
+    for uid in unit_ids:
+        found = None
+        for end in dict.fromkeys((period.end, as_of_day)):
+            if end < period.start:
+                continue
+            periods = _summary_periods(conn, uid, period.start, end)
+            chain = _tile(periods, period.start, end)
+            if chain:
+                found = _combine(periods, chain)
+                break
+        if found is None:
+            if len(unit_ids) == 1:
+                return None
+            continue
+        if total is None:
+            total = found
+        else:
+            total = {k: (None if total[k] is None and found[k] is None
+                         else (total[k] or 0) + (found[k] or 0)) for k in total}
+    return total
+
+
+def _summary_ratio(ratio: D.Ratio, vals: dict) -> tuple[int, int, int]:
+    num_cols, den_cols = ratio.summary
+    num = sum(vals.get(c) or 0 for c in num_cols)
+    den = sum(vals.get(c) or 0 for c in den_cols)
+    return int(num), int(den), 0
+
+
+def _summary_counts(v: dict) -> dict:
+    g = lambda c: int(v.get(c) or 0)  # noqa: E731
+    return {
+        "received": g("received_online") + g("received_direct"),
+        "resolved": g("early") + g("on_time") + g("late"),
+        "pending": g("pending_in_time") + g("pending_overdue"),
+        "pending_overdue": g("pending_overdue"),
+        "withdrawn": None,  # a summary does not count withdrawn dossiers
+        "unverifiable": 0,
+        "carried_over": g("carried_over"),
+        "early": g("early"),
+        "on_time": g("on_time"),
+        "late": g("late"),
+        "pending_in_time": g("pending_in_time"),
+        "unknown_status": 0,
+    }
+
+
+def _apply_summary(res: dict, vals: dict) -> None:
+    for kpi in D.KPIS:
+        for vname, ratio in kpi.variants.items():
+            if ratio.summary:
+                res["ratios"][(kpi.key, vname)] = _summary_ratio(ratio, vals)
+                res.setdefault("summary_keys", set()).add((kpi.key, vname))
+    res["counts"] = _summary_counts(vals)
+    res["source"] = "summary"
+
+
+def _with_summaries(conn, unit_ids, periods: list[Period], spans, results) -> None:
+    """Unit-periods with no dossier rows take on-time and online submission from summaries;
+    otherwise the summary (when one tiles the period) is a cross-check."""
+    for p, (_, eday), res in zip(periods, spans, results):
+        res["source"] = "dossiers" if res["rows_received"] else "none"
+        vals = _summary_for(conn, unit_ids, p, eday)
+        if vals is None:
+            continue
+        if res["rows_received"] == 0:
+            _apply_summary(res, vals)
+        else:
+            res["summary_difference"] = _difference(res["counts"], vals)
+
+
+def _difference(counts: dict, vals: dict) -> dict:
+    s = _summary_counts(vals)
+    keys = ("received", "resolved", "early", "on_time", "late", "pending_in_time",
+            "pending_overdue")
+    return {k: counts[k] - s[k] for k in keys}
+
+
+# ------------------------------------------------------------------------------------ values
+
+
+_SOURCE_NOUN = {"dossiers": "hồ sơ", "summary": "hồ sơ", "ratings": "đánh giá",
+                "procedures": "thủ tục", "feedback": "phản ánh, kiến nghị"}
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _kpi_value(kpi: D.Kpi, vname: str, res: dict, year: int) -> KpiValue:
+    ratio = kpi.variants[vname]
+    num, den, unk = res["ratios"][(kpi.key, vname)]
+    source = "summary" if (kpi.key, vname) in res.get("summary_keys", ()) else ratio.source
+    value = num / den if den else None
+    tgt = T.target_for(kpi.key, year)
+    target = tgt.value if tgt else None
+    met = (value >= target) if (value is not None and target is not None) else None
+    unverifiable = 0
+    if ratio.source == "dossiers" and kpi.key in ("on_time_rate", "satisfaction_rate"):
+        unverifiable = res["counts"].get("unverifiable") or 0
+    noun = _SOURCE_NOUN[source]
+    notes = []
+    if value is None:
+        if unk:
+            notes.append(f"Tất cả {_fmt_int(unk)} {noun} thiếu cột dữ liệu cần thiết trong tệp "
+                         "đã tải: chưa tính được chỉ số.")
+        else:
+            notes.append("Chưa có dữ liệu trong kỳ (không có dữ liệu).")
+    elif unk:
+        notes.append(f"{_fmt_int(unk)} {noun} không rõ (tệp đã tải thiếu cột dữ liệu cần "
+                     "thiết), không tính vào tử số và mẫu số.")
+    if unverifiable:
+        notes.append(f"{_fmt_int(unverifiable)} hồ sơ không xác định được đúng hạn hay quá hạn "
+                     "(không có ngày hẹn trả hoặc không có ngày kết thúc), không tính.")
+    if source == "summary":
+        notes.append("Số liệu lấy từ báo cáo tổng hợp (Biểu số 06/VPCP/KSTT).")
+    if tgt is None:
+        notes.append(f"Kế hoạch năm {year} chưa có chỉ tiêu này: không đánh giá đạt/chưa đạt.")
+    return KpiValue(
+        key=kpi.key, label=kpi.label, short_label=kpi.short_label or kpi.label,
+        section=kpi.section, definition=vname, source=source, value=value, numerator=num,
+        denominator=den, unknown=unk, unverifiable=unverifiable, target=target, met=met,
+        target_text=tgt.text if tgt else None, formula=ratio.formula,
+        numerator_label=ratio.numerator_label, denominator_label=ratio.denominator_label,
+        note=" ".join(notes),
+    )
+
+
+def _values(res: dict, year: int, on_time: str, satisfaction: str) -> list[KpiValue]:
+    return [
+        _kpi_value(k, D.chosen_variant(k.key, on_time, satisfaction), res, year) for k in D.KPIS
+    ]
+
+
+def _as_of(conn, unit_ids, kinds) -> dt.datetime | None:
+    b = S.batches
+    value = conn.execute(
+        sa.select(sa.func.max(b.c.uploaded_at)).where(
+            C._unit_cond(b.c.unit_id, unit_ids), b.c.status == "loaded", b.c.kind.in_(kinds))
+    ).scalar()
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=config.TZ)
+    return value.astimezone(config.TZ)
+
+
+_KINDS_USED = ("dossiers", "ratings", "procedures", "feedback", "summary")
+
+
+# ------------------------------------------------------------------------------ public API
+
+
+def snapshot(engine, unit, period, on_time: str = "766", satisfaction: str = "766", *,
+             today: dt.date | None = None) -> Snapshot:
+    """Every KPI of the period, in the order of kpi-definitions.md, with counts and as_of."""
+    D.check_definitions(on_time, satisfaction)
+    p = _period(period)
+    eday = p.effective_end(_today(today))
+    with connect(engine) as conn:
+        unit_ids, name = _resolve_unit(conn, unit)
+        res = _measure(conn, unit_ids, [(p.start, eday)])[0]
+        _with_summaries(conn, unit_ids, [p], [(p.start, eday)], [res])
+        kinds = [k for k in _KINDS_USED if k != "summary" or res["source"] == "summary"]
+        stamp = _as_of(conn, unit_ids, kinds)
+    return Snapshot(
+        unit=name, period=p, as_of_day=eday, as_of=stamp,
+        definitions={"on_time": on_time, "satisfaction": satisfaction},
+        kpis=_values(res, p.end.year, on_time, satisfaction), counts=res["counts"],
+        source=res["source"], summary_difference=res.get("summary_difference"),
+    )
+
+
+def previous_snapshot(engine, unit, period, on_time: str = "766", satisfaction: str = "766",
+                      *, today: dt.date | None = None) -> Snapshot:
+    """``snapshot`` of the previous period of the same length type (``Period.previous()``)."""
+    return snapshot(engine, unit, _period(period).previous(), on_time, satisfaction, today=today)
+
+
+def counts(engine, unit, period, on_time: str = "766", *, today: dt.date | None = None) -> dict:
+    """{received, resolved, pending, pending_overdue, withdrawn, unverifiable, carried_over,
+    early, on_time, late, pending_in_time, unknown_status} for the period."""
+    return snapshot(engine, unit, period, on_time, today=today).counts
+
+
+def as_of(engine, unit=None) -> dt.datetime | None:
+    """When the newest data of the unit was loaded: max ``uploaded_at`` of its loaded batches
+    (timezone-aware, +07:00), or None."""
+    with connect(engine) as conn:
+        unit_ids, _ = _resolve_unit(conn, unit)
+        return _as_of(conn, unit_ids, _KINDS_USED)
+
+
+def trend(engine, unit, period, on_time: str = "766", satisfaction: str = "766", *,
+          months: int = 12, keys: list[str] | None = None,
+          today: dt.date | None = None) -> pd.DataFrame:
+    """Monthly values for the ``months`` calendar months ending with the month of the period's
+    end (oldest first). Long format, one row per month and KPI:
+    ``month`` (date, 1st of month), ``label`` ("T3/2026"), ``key``, ``value`` (float or None),
+    ``numerator``, ``denominator``, ``unknown``, ``target``, ``met``, ``source``.
+    Months after today are left out."""
+    D.check_definitions(on_time, satisfaction)
+    p = _period(period)
+    t = _today(today)
+    ms = [m for m in last_months(p, months) if m.start <= t]
+    cols = ["month", "label", "key", "value", "numerator", "denominator", "unknown", "target",
+            "met", "source"]
+    if not ms:
+        return pd.DataFrame(columns=cols)
+    spans = [(m.start, m.effective_end(t)) for m in ms]
+    with connect(engine) as conn:
+        unit_ids, _ = _resolve_unit(conn, unit)
+        results = _measure(conn, unit_ids, spans)
+        _with_summaries(conn, unit_ids, ms, spans, results)
+    rows = []
+    wanted = set(keys) if keys else None
+    for m, res in zip(ms, results):
+        for v in _values(res, m.end.year, on_time, satisfaction):
+            if wanted and v.key not in wanted:
+                continue
+            rows.append([m.start, m.short_label, v.key, v.value, v.numerator, v.denominator,
+                         v.unknown, v.target, v.met, v.source])
+    return pd.DataFrame(rows, columns=cols)
+
+
+BREAKDOWNS = {
+    "field": "Lĩnh vực",
+    "procedure": "Thủ tục hành chính",
+    "channel": "Kênh tiếp nhận",
+    "handling_unit": "Đơn vị tiếp nhận / xử lý",
+}
+_BY_COLUMN = {"field": "field", "procedure": "procedure_code", "channel": "channel",
+              "handling_unit": "handling_unit"}
+UNKNOWN_GROUP = "(Không rõ)"
+
+
+def _ratio_for(key: str, on_time: str, satisfaction: str) -> tuple[D.Kpi, str, D.Ratio]:
+    if key not in D.KPI_BY_KEY:
+        raise ValueError(f"Không có chỉ số “{key}”.")
+    kpi = D.KPI_BY_KEY[key]
+    vname = D.chosen_variant(key, on_time, satisfaction)
+    return kpi, vname, kpi.variants[vname]
+
+
+def _facts_for(conn, ratio: D.Ratio, unit_ids, b):
+    if ratio.source == "dossiers":
+        return C.dossier_facts(b, unit_ids, _options(conn, unit_ids))
+    if ratio.source == "ratings":
+        return C.ratings_facts(b, unit_ids)
+    if ratio.source == "procedures":
+        return C.procedures_facts(None, unit_ids)
+    return C.feedback_facts(b, unit_ids, _default_due_map(conn, unit_ids))
+
+
+def breakdown(engine, unit, period, key: str, by: str = "field", on_time: str = "766",
+              satisfaction: str = "766", *, today: dt.date | None = None) -> pd.DataFrame:
+    """One KPI split by ``by`` (field, procedure, channel, handling_unit — see BREAKDOWNS).
+
+    Columns: ``group`` (code: field name, procedure code, channel number, office), ``label``
+    (Vietnamese, e.g. "Trực tuyến", "Mã - Tên thủ tục"), ``numerator``, ``denominator``,
+    ``unknown``, ``value`` (None when the denominator is 0), ``shortfall`` (denominator −
+    numerator). Sorted by shortfall, largest first. Dossier KPIs accept every ``by``; catalogue
+    KPIs accept field and procedure; ratings and PAKN KPIs raise ValueError."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"Không chia được theo “{by}”. Chọn: " + ", ".join(BREAKDOWNS))
+    D.check_definitions(on_time, satisfaction)
+    kpi, vname, ratio = _ratio_for(key, on_time, satisfaction)
+    if ratio.source in ("ratings", "feedback") or (
+            ratio.source == "procedures" and by not in ("field", "procedure")):
+        raise ValueError(f"Chỉ số “{kpi.label}” không chia được theo "
+                         f"{BREAKDOWNS[by].lower()}.")
+    p = _period(period)
+    eday = p.effective_end(_today(today))
+    cols = ["group", "label", "numerator", "denominator", "unknown", "value", "shortfall"]
+    with connect(engine) as conn:
+        unit_ids, _ = _resolve_unit(conn, unit)
+        facts = _facts_for(conn, ratio, unit_ids, C.literal_bounds(p.start, eday))
+        ns = C.namespace(facts)
+        e = C.ratio_exprs(ratio, ns)
+        gcol = ns[_BY_COLUMN[by]]
+        extra = [sa.func.max(ns["procedure_name"]).label("name")] if by == "procedure" else []
+        q = sa.select(
+            gcol.label("group"), *extra,
+            sa.func.count().filter(e.numerator).label("numerator"),
+            sa.func.count().filter(e.denominator).label("denominator"),
+            sa.func.count().filter(e.unknown).label("unknown"),
+        ).group_by(gcol)
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+    out = []
+    for r in rows:
+        num, den, unk = int(r["numerator"]), int(r["denominator"]), int(r["unknown"])
+        if den == 0 and unk == 0:
+            continue
+        g = r["group"]
+        if g is None:
+            label = UNKNOWN_GROUP
+        elif by == "channel":
+            label = D.CHANNEL_LABELS.get(int(g), f"Kênh {g}")
+        elif by == "procedure" and r.get("name"):
+            label = f"{g} - {r['name']}"
+        else:
+            label = str(g)
+        out.append([g, label, num, den, unk, (num / den) if den else None, den - num])
+    df = pd.DataFrame(out, columns=cols)
+    if len(df):
+        df = df.sort_values(["shortfall", "denominator", "label"],
+                            ascending=[False, False, True], kind="stable").reset_index(drop=True)
+    return df
+
+
+@dataclass
+class ShortfallPage:
+    frame: pd.DataFrame  # Vietnamese column headers, at most page_size rows
+    total: int  # rows behind the shortfall, all pages
+    page: int  # 1-based
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size)) if self.page_size else 1
+
+
+DOSSIER_COLUMNS = {
+    "dossier_code": "Mã hồ sơ",
+    "procedure_code": "Mã thủ tục",
+    "procedure_name": "Tên thủ tục",
+    "field": "Lĩnh vực",
+    "handling_unit": "Đơn vị xử lý",
+    "channel": "Kênh tiếp nhận",
+    "received_at": "Ngày tiếp nhận",
+    "due_at": "Ngày hẹn trả",
+    "finished_at": "Ngày kết thúc xử lý",
+    "returned_at": "Ngày trả kết quả",
+    "status": "Trạng thái",
+    "on_time_class": "Phân loại",
+    "supplement_count": "Số lần yêu cầu bổ sung",
+    "fee": "Phí, lệ phí (đồng)",
+    "officer": "Cán bộ xử lý",
+}
+PROCEDURE_COLUMNS = {
+    "procedure_code": "Mã thủ tục", "procedure_name": "Tên thủ tục", "field": "Lĩnh vực",
+    "level": "Cấp thực hiện", "has_fee": "Có phí, lệ phí", "online_payment":
+    "Thanh toán trực tuyến", "full_online_eligible": "Đủ điều kiện toàn trình",
+    "full_online": "Toàn trình", "boundary_free": "Không phụ thuộc địa giới",
+}
+RATING_COLUMNS = {"rating_key": "Mã đánh giá", "dossier_code": "Mã hồ sơ",
+                  "rated_at": "Ngày đánh giá", "rating_label": "Mức đánh giá"}
+FEEDBACK_COLUMNS = {"feedback_code": "Mã PAKN", "dossier_code": "Mã hồ sơ",
+                    "received_at": "Ngày tiếp nhận", "due_day": "Hạn xử lý",
+                    "finished_at": "Ngày xử lý xong", "status": "Trạng thái"}
+_LISTING = {"dossiers": (DOSSIER_COLUMNS, ("due_at", "received_at", "dossier_code")),
+            "procedures": (PROCEDURE_COLUMNS, ("procedure_code",)),
+            "ratings": (RATING_COLUMNS, ("rated_at", "rating_key")),
+            "feedback": (FEEDBACK_COLUMNS, ("due_day", "feedback_code"))}
+
+
+def shortfall(engine, unit, period, key: str, on_time: str = "766", satisfaction: str = "766",
+              *, page: int = 1, page_size: int = 50, by: str | None = None, group=None,
+              today: dt.date | None = None) -> ShortfallPage:
+    """The rows counted in a KPI's denominator but not its numerator — late and pending-overdue
+    dossiers for the on-time rate, dossiers not digitized, not submitted online, fee not paid
+    online…; procedures for the catalogue KPIs; ratings not satisfied; PAKN not on time.
+
+    ``by``/``group`` narrow it to one row of ``breakdown`` (e.g. by="field", group="Hộ tịch";
+    group=None with by set means the "(Không rõ)" group). Ordered by due date (oldest first),
+    paged (``page`` is 1-based). Columns have Vietnamese headers; status, channel and class
+    are Vietnamese words; dates are ``datetime.date``."""
+    D.check_definitions(on_time, satisfaction)
+    kpi, vname, ratio = _ratio_for(key, on_time, satisfaction)
+    p = _period(period)
+    eday = p.effective_end(_today(today))
+    page = max(1, int(page))
+    columns, order = _LISTING[ratio.source]
+    with connect(engine) as conn:
+        unit_ids, _ = _resolve_unit(conn, unit)
+        facts = _facts_for(conn, ratio, unit_ids, C.literal_bounds(p.start, eday))
+        ns = C.namespace(facts)
+        cond = C.ratio_exprs(ratio, ns).shortfall
+        if by is not None:
+            gcol = ns[_BY_COLUMN[by]]
+            cond = sa.and_(cond, gcol.is_(None) if group is None else gcol == group)
+        total = conn.execute(sa.select(sa.func.count()).select_from(facts).where(cond)).scalar()
+        present = [c for c in columns if c in ns]
+        q = (sa.select(*[ns[c] for c in present]).where(cond)
+             .order_by(*[ns[c].asc().nulls_last() for c in order if c in ns])
+             .limit(page_size).offset((page - 1) * page_size))
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+    df = pd.DataFrame(rows, columns=present)
+    if ratio.source == "dossiers" and len(df):
+        df["status"] = df["status"].map(lambda s: D.STATUS_LABELS.get(s, s) if s == s else None)
+        df["channel"] = df["channel"].map(lambda c: D.CHANNEL_LABELS.get(c) if c == c else None)
+        df["on_time_class"] = df["on_time_class"].map(lambda c: D.CLASS_LABELS.get(c, ""))
+    for c in ("received_at", "due_at", "finished_at", "returned_at", "rated_at"):
+        if c in df.columns:
+            df[c] = [x.date() if isinstance(x, dt.datetime) else (None if x is None or x != x
+                                                                  else x) for x in df[c]]
+    if "due_day" in df.columns:
+        df["due_day"] = [_as_date(x) for x in df["due_day"]]
+    df = df.rename(columns=columns)
+    return ShortfallPage(frame=df, total=int(total or 0), page=page, page_size=page_size)
+
+
+@dataclass
+class Headroom:
+    key: str
+    definition: str
+    year: int
+    as_of_day: dt.date
+    target: float | None
+    numerator: int  # year to date
+    denominator: int
+    value: float | None
+    projected_denominator: int | None  # year-end denominator at the year's pace so far
+    remaining: int | None  # projected denominator still to come this year
+    misses_allowed: int | None  # more misses (late…) the year can absorb and end >= target
+    hits_needed: int | None  # consecutive hits (on time…) needed to get back to the target now
+    status: str  # on_track | behind | unreachable | no_target | no_data
+    message: str  # Vietnamese sentence for the page
+    extra: dict = field(default_factory=dict)
+
+
+def headroom(engine, unit, period, key: str = "on_time_rate", on_time: str = "766",
+             satisfaction: str = "766", *, today: dt.date | None = None) -> Headroom:
+    """Year-to-date headroom against the target of the year of the period's end.
+
+    Year to date = 1 January .. min(period end, today). The year's denominator is projected at
+    the pace so far (in working days): D = d × working days of the year / working days elapsed.
+    ``misses_allowed`` = ⌊n + (D − d) − t·D⌋: how many of the remaining dossiers may still miss
+    (late, overdue…) with the year ending ≥ target t; None when even a perfect rest of the year
+    cannot reach it. ``hits_needed`` = ⌈(t·d − n) / (1 − t)⌉ when the year-to-date value is
+    below target: how many more hits in a row bring it back (None when t = 100%)."""
+    D.check_definitions(on_time, satisfaction)
+    kpi, vname, _ = _ratio_for(key, on_time, satisfaction)
+    p = _period(period)
+    t_day = _today(today)
+    eday = min(p.end, t_day)
+    ytd = year_to_date(eday) if eday >= dt.date(p.end.year, 1, 1) else None
+    year = p.end.year
+    tgt = T.target_for(key, year)
+    base = dict(key=key, definition=vname, year=year, as_of_day=eday,
+                target=tgt.value if tgt else None)
+    if ytd is None:
+        return Headroom(**base, numerator=0, denominator=0, value=None, projected_denominator=None,
+                        remaining=None, misses_allowed=None, hits_needed=None, status="no_data",
+                        message="Năm chưa bắt đầu: chưa có số liệu.")
+    snap = snapshot(engine, unit, ytd, on_time, satisfaction, today=t_day)
+    v = snap.kpi(key)
+    n, d = v.numerator, v.denominator
+    common = dict(numerator=n, denominator=d, value=v.value)
+    if tgt is None:
+        return Headroom(**base, **common, projected_denominator=None, remaining=None,
+                        misses_allowed=None, hits_needed=None, status="no_target",
+                        message=f"Kế hoạch năm {year} chưa có chỉ tiêu “{kpi.label}”.")
+    if d == 0:
+        return Headroom(**base, **common, projected_denominator=None, remaining=None,
+                        misses_allowed=None, hits_needed=None, status="no_data",
+                        message="Chưa có dữ liệu từ đầu năm đến nay.")
+    t = Fraction(str(tgt.value))
+    w_all = cal.working_days_between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    w_done = cal.working_days_between(dt.date(year, 1, 1), eday)
+    big_d = Fraction(d) * w_all / w_done if w_done else Fraction(d)
+    big_d = max(big_d, Fraction(d))
+    slack = n + (big_d - d) - t * big_d
+    misses = math.floor(slack) if slack >= 0 else None
+    hits = None
+    if Fraction(n, d) < t and t < 1:
+        hits = math.ceil((t * d - n) / (1 - t))
+    projected = round(big_d)
+    pct = f"{float(t) * 100:.0f}%".replace(".", ",")
+    if Fraction(n, d) >= t:
+        status = "on_track"
+        message = (f"Theo nhịp từ đầu năm (dự kiến {_fmt_int(projected)} {_noun(v)} cả năm), "
+                   f"còn có thể chịu thêm tối đa {_fmt_int(misses)} {_noun(v)} không đạt mà "
+                   f"cả năm vẫn đạt chỉ tiêu {pct}.")
+    elif misses is not None:
+        status = "behind"
+        message = (f"Đang dưới chỉ tiêu {pct}: cần thêm {_fmt_int(hits) if hits is not None else '—'}"
+                   f" {_noun(v)} đạt liên tiếp để trở lại chỉ tiêu; theo nhịp từ đầu năm, cả năm "
+                   f"chỉ được thêm tối đa {_fmt_int(misses)} {_noun(v)} không đạt.")
+    else:
+        status = "unreachable"
+        message = (f"Đang dưới chỉ tiêu {pct}; theo nhịp từ đầu năm, kể cả khi mọi "
+                   f"{_noun(v)} còn lại đều đạt, cả năm vẫn chưa đạt chỉ tiêu.")
+        if hits is not None:
+            message += f" Cần thêm {_fmt_int(hits)} {_noun(v)} đạt liên tiếp để trở lại chỉ tiêu."
+    return Headroom(**base, **common, projected_denominator=projected,
+                    remaining=projected - d, misses_allowed=misses, hits_needed=hits,
+                    status=status, message=message,
+                    extra={"working_days_elapsed": w_done, "working_days_year": w_all})
+
+
+def _noun(v: KpiValue) -> str:
+    return _SOURCE_NOUN[v.source]
+
+
+def summary_check(engine, unit, period, *, today: dt.date | None = None) -> pd.DataFrame | None:
+    """Dossier counts against the summary report (Biểu 06) that matches or tiles the period.
+
+    None when no summary answers for the period. Otherwise one row per column: ``column``
+    (received, resolved, early, on_time, late, pending_in_time, pending_overdue), ``label``
+    (Vietnamese), ``dossiers``, ``summary``, ``difference`` (dossiers − summary)."""
+    p = _period(period)
+    eday = p.effective_end(_today(today))
+    with connect(engine) as conn:
+        unit_ids, _ = _resolve_unit(conn, unit)
+        vals = _summary_for(conn, unit_ids, p, eday)
+        if vals is None:
+            return None
+        res = _measure(conn, unit_ids, [(p.start, eday)])[0]
+    s = _summary_counts(vals)
+    labels = {"received": "Tiếp nhận mới trong kỳ", "resolved": "Đã giải quyết",
+              "early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn",
+              "pending_in_time": "Đang giải quyết trong hạn",
+              "pending_overdue": "Đang giải quyết quá hạn"}
+    rows = [[k, lab, res["counts"][k], s[k], res["counts"][k] - s[k]] for k, lab in labels.items()]
+    return pd.DataFrame(rows, columns=["column", "label", "dossiers", "summary", "difference"])
