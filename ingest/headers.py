@@ -1,0 +1,531 @@
+"""Header vocabulary of the one-stop-centre exports: aliases, personal data, kind detection,
+and finding the header block of a table (exports.md).
+
+Everything here works on plain Python values (the first rows of a sheet or CSV), never on
+the whole file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+KINDS = ["dossiers", "ratings", "procedures", "feedback", "summary"]
+
+KIND_LABELS = {
+    "dossiers": "Danh sách hồ sơ",
+    "ratings": "Kết quả đánh giá mức độ hài lòng",
+    "procedures": "Danh mục thủ tục hành chính",
+    "feedback": "Phản ánh, kiến nghị (PAKN)",
+    "summary": "Biểu số 06/VPCP/KSTT",
+}
+
+# A yes/no "Trực tuyến" column: channel 2 when yes, 1 otherwise.
+ONLINE_FLAG = "_online_flag"
+
+# ---------------------------------------------------------------------------------------
+# Aliases (canonical column <- headers seen in real exports and the portal's field names)
+# ---------------------------------------------------------------------------------------
+_DOSSIER_CODE = ["Mã hồ sơ", "Số hồ sơ", "Mã HS", "MaHoSo", "Mã số hồ sơ", "Số HS"]
+_PROCEDURE_CODE = ["Mã thủ tục", "Mã TTHC", "MaTTHC", "Mã thủ tục hành chính", "MaThuTuc"]
+_PROCEDURE_NAME = [
+    "Tên thủ tục", "Tên thủ tục hành chính", "Tên TTHC", "Thủ tục", "TenTTHC",
+    "Thủ tục hành chính", "TenThuTuc",
+]
+_FIELD = ["Lĩnh vực", "Tên lĩnh vực", "TenLinhVuc", "LinhVuc"]
+_RECEIVED = ["Ngày tiếp nhận", "Ngày nhận", "NgayTiepNhan", "Ngày nhận hồ sơ", "Ngày tiếp nhận hồ sơ"]
+_DUE = ["Ngày hẹn trả", "Ngày hẹn trả kết quả", "Hạn xử lý", "NgayHenTra", "Hạn giải quyết"]
+_FINISHED = [
+    "Ngày kết thúc xử lý", "Ngày hoàn thành", "Ngày có kết quả", "Ngày xử lý xong",
+    "NgayKetThucXuLy",
+]
+_STATUS = ["Trạng thái", "Trạng thái hồ sơ", "TrangThaiHoSo", "Tình trạng", "Tình trạng hồ sơ", "TrangThai"]
+_SERVICE_LEVEL = ["Mức độ", "Mức độ DVC", "Mức độ dịch vụ công", "Mức độ DVCTT", "MucDo"]
+_FEE = ["Phí, lệ phí", "Lệ phí", "Phí", "Phí lệ phí", "Mức phí, lệ phí", "Số tiền phí, lệ phí"]
+_RATING = ["Mức độ hài lòng", "Kết quả đánh giá", "Đánh giá", "Mức hài lòng", "KetQuaDanhGia"]
+
+ALIASES: dict[str, dict[str, list[str]]] = {
+    "dossiers": {
+        "dossier_code": _DOSSIER_CODE,
+        "procedure_code": _PROCEDURE_CODE,
+        "procedure_name": _PROCEDURE_NAME,
+        "field": _FIELD,
+        "handling_unit": ["Đơn vị tiếp nhận", "Cơ quan thụ lý", "Đơn vị xử lý", "DonViXuLy"],
+        "submitted_at": ["Ngày nộp hồ sơ", "Ngày nộp", "Ngày gửi", "NgayNopHoSo"],
+        "received_at": _RECEIVED,
+        "due_at": _DUE,
+        "finished_at": _FINISHED,
+        "returned_at": ["Ngày trả kết quả", "Ngày trả", "NgayTra", "NgayTraKetQua"],
+        "status": _STATUS,
+        "channel": [
+            "Kênh thực hiện", "Hình thức nộp", "Hình thức tiếp nhận", "KenhThucHien",
+            "Kênh nộp", "Hình thức nộp hồ sơ", "Kênh tiếp nhận",
+        ],
+        ONLINE_FLAG: ["Trực tuyến", "Nộp trực tuyến", "Hồ sơ trực tuyến"],
+        "service_level": _SERVICE_LEVEL,
+        "supplement_count": ["Số lần bổ sung", "Số lần yêu cầu bổ sung", "SoLanBoSung"],
+        "inputs_digitized": [
+            "Số hóa hồ sơ", "Đã số hóa", "Hồ sơ có thành phần số hóa",
+            "HoSoCoThanhPhanSoHoa", "Số hóa thành phần hồ sơ",
+        ],
+        "e_result": [
+            "Kết quả điện tử", "Có kết quả điện tử", "Số hóa kết quả", "Đã ký số kết quả",
+            "Số hóa kết quả giải quyết",
+        ],
+        "data_reused": [
+            "Tái sử dụng dữ liệu", "Sử dụng lại dữ liệu số hóa", "Tái sử dụng dữ liệu số hóa",
+        ],
+        "fee": _FEE,
+        "paid_online": [
+            "Thanh toán trực tuyến", "Đã thanh toán trực tuyến", "DuocThanhToanTrucTuyen",
+        ],
+        "officer": ["Người tiếp nhận", "Cán bộ tiếp nhận", "Cán bộ xử lý"],
+    },
+    "ratings": {
+        "dossier_code": _DOSSIER_CODE,
+        "rated_at": ["Ngày đánh giá", "Thời gian đánh giá", "NgayDanhGia"],
+        "rating": _RATING + ["Mức độ đánh giá"],
+    },
+    "procedures": {
+        "procedure_code": _PROCEDURE_CODE + ["Mã số TTHC"],
+        "procedure_name": _PROCEDURE_NAME,
+        "field": _FIELD,
+        "level": ["Cấp thực hiện", "Cấp giải quyết"],
+        "service_level": _SERVICE_LEVEL,
+        "full_online": [
+            "DVC trực tuyến toàn trình", "Dịch vụ công trực tuyến toàn trình", "Toàn trình",
+            "Cung cấp toàn trình",
+        ],
+        "full_online_eligible": [
+            "Đủ điều kiện toàn trình", "Đủ điều kiện cung cấp DVC trực tuyến toàn trình",
+            "Đủ điều kiện DVC toàn trình",
+        ],
+        "has_fee": ["Có phí, lệ phí", "Có thu phí, lệ phí", "Có phí"],
+        "fee": _FEE,
+        "online_payment": [
+            "Thanh toán trực tuyến", "Có thanh toán trực tuyến",
+            "Đã triển khai thanh toán trực tuyến",
+        ],
+        "boundary_free": [
+            "Không phụ thuộc địa giới hành chính", "Phi địa giới", "Phi địa giới hành chính",
+            "Thực hiện không phụ thuộc địa giới hành chính",
+        ],
+        "paper_result": ["Yêu cầu trả kết quả giấy", "Trả kết quả giấy"],
+    },
+    "feedback": {
+        "feedback_code": ["Mã PAKN", "Mã phản ánh", "Mã phản ánh, kiến nghị", "Số PAKN", "MaPAKN"],
+        "dossier_code": _DOSSIER_CODE,
+        "received_at": _RECEIVED + ["Ngày phản ánh", "Ngày tiếp nhận PAKN"],
+        "due_at": ["Hạn xử lý", "Ngày hẹn trả", "Hạn trả lời", "Hạn giải quyết"],
+        "finished_at": _FINISHED + ["Ngày trả lời"],
+        "status": _STATUS + ["Trạng thái xử lý"],
+        "rating": _RATING,
+    },
+    # The summary is read by position; these only help to find and recognise its header.
+    "summary": {
+        "_summary": [
+            "Lĩnh vực, công việc giải quyết theo cấp", "Lĩnh vực, công việc giải quyết",
+            "Số hồ sơ nhận giải quyết", "Số hồ sơ đã giải quyết", "Số hồ sơ đang giải quyết",
+            "Trước hạn", "Đúng hạn", "Quá hạn", "Trong hạn", "Từ kỳ trước",
+            "Trực tiếp, dịch vụ bưu chính", "Số mới tiếp nhận trực tuyến",
+            "Số mới tiếp nhận trực tiếp, dịch vụ bưu chính", "Số kỳ trước chuyển qua",
+            "Tổng số", "Trong đó", "Giải quyết trước hạn", "Giải quyết đúng hạn",
+            "Giải quyết quá hạn",
+        ],
+    },
+}
+
+# Headers that are recognised but carry nothing we keep (not listed as unmapped).
+IGNORED = ["STT", "Số thứ tự", "TT", "Ghi chú"]
+
+KEY_COLUMNS = {
+    "dossiers": ["dossier_code"],
+    "ratings": ["rating_key"],
+    "procedures": ["procedure_code"],
+    "feedback": ["feedback_code"],
+    "summary": ["period_start", "period_end", "field"],
+}
+
+# Required canonical columns (the first one is the row's key for footer detection).
+REQUIRED = {
+    "dossiers": ["dossier_code", "received_at"],
+    "ratings": ["rating"],
+    "procedures": ["procedure_code"],
+    "feedback": ["feedback_code", "received_at"],
+    "summary": [],
+}
+
+# Vietnamese names of canonical columns (messages, the upload page's mapping list).
+COLUMN_LABELS = {
+    "dossier_code": "Mã hồ sơ",
+    "procedure_code": "Mã thủ tục",
+    "procedure_name": "Tên thủ tục",
+    "field": "Lĩnh vực",
+    "handling_unit": "Đơn vị tiếp nhận / xử lý",
+    "submitted_at": "Ngày nộp hồ sơ",
+    "received_at": "Ngày tiếp nhận",
+    "due_at": "Ngày hẹn trả",
+    "finished_at": "Ngày kết thúc xử lý",
+    "returned_at": "Ngày trả kết quả",
+    "status": "Trạng thái",
+    "channel": "Kênh thực hiện",
+    ONLINE_FLAG: "Trực tuyến (có/không)",
+    "service_level": "Mức độ DVC",
+    "supplement_count": "Số lần bổ sung",
+    "inputs_digitized": "Số hóa hồ sơ",
+    "e_result": "Kết quả điện tử",
+    "data_reused": "Tái sử dụng dữ liệu số hóa",
+    "fee": "Phí, lệ phí",
+    "paid_online": "Thanh toán trực tuyến",
+    "officer": "Người tiếp nhận",
+    "rated_at": "Ngày đánh giá",
+    "rating": "Mức độ hài lòng",
+    "level": "Cấp thực hiện",
+    "full_online": "DVC trực tuyến toàn trình",
+    "full_online_eligible": "Đủ điều kiện toàn trình",
+    "has_fee": "Có phí, lệ phí",
+    "online_payment": "Thanh toán trực tuyến",
+    "boundary_free": "Không phụ thuộc địa giới hành chính",
+    "paper_result": "Yêu cầu trả kết quả giấy",
+    "feedback_code": "Mã phản ánh, kiến nghị (Mã PAKN)",
+}
+
+# Personal data (Nghị định 13/2023/NĐ-CP): folded substrings of headers dropped on read.
+_PERSONAL_PARTS = [
+    "chuhoso", "nguoinop", "nguoidenghi", "nguoiyeucau", "nguoiphananh", "nguoidanhgia",
+    "nguoinhanketqua", "nguoidaidien", "tennguoi", "hoten", "hovaten", "tencongdan",
+    "congdan", "tochuccanhan", "canhantochuc", "diachi", "sodienthoai", "dienthoai",
+    "sodt", "sdt", "didong", "email", "thudientu", "cccd", "cmnd", "cmt", "cancuoc",
+    "sogiayto", "giaytotuythan", "sodinhdanh", "hochieu", "ngaysinh", "namsinh",
+    "gioitinh", "noicutru", "thuongtru", "tamtru", "quequan", "dantoc", "masothue", "fax",
+    "chuhs", "nguoigui",
+]
+_PERSONAL_EXACT = ["Tên", "Họ", "Tổ chức", "Cá nhân", "ChuHoSo", "HoTen", "DiaChi", "SoDienThoai"]
+
+# Words that start a footer row: totals, signatures, notes, place-and-date lines.
+# (RE2-compatible: also run through pyarrow on whole columns.)
+FOOTER_PATTERN = (
+    r"^\s*(tổng\s*cộng|tổng\s*số\s*(?::|$|\d)|tổng\s*(?::|$)|cộng\s*(?::|$|\d)|"
+    r"người\s+lập|người\s+kiểm\s+tra|người\s+duyệt|thủ\s+trưởng|lãnh\s+đạo|"
+    r"kt\.?\s|tm\.?\s|chủ\s+tịch|phó\s+chủ\s+tịch|giám\s+đốc|trưởng\s+(?:bộ\s+phận|phòng)|"
+    r"xác\s+nhận|\(?\s*ký[\s,]|ký\s+tên|nơi\s+nhận|ghi\s+chú\s*:|.{0,60},\s*ngày\s+\d{1,2}\s+tháng)"
+)
+FOOTER_RE = re.compile(FOOTER_PATTERN, re.IGNORECASE)
+
+_COLNUM_RE = re.compile(r"^\(?\s*(\d{1,2}|[A-Z])\s*\)?$")
+
+# Title words that hint at the kind (folded).
+_TITLE_HINTS = {
+    "dossiers": ["danhsachhoso", "sotheodoihoso"],
+    "ratings": ["hailong", "ketquadanhgia"],
+    "procedures": ["danhmucthutuc", "danhmuctthc"],
+    "feedback": ["phananhkiennghi", "pakn"],
+    "summary": ["06vpcpkstt", "bieuso06", "tinhhinhketquagiaiquyet"],
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Normalisation
+# ---------------------------------------------------------------------------------------
+_WS_RE = re.compile(r"\s+")
+_PAREN_RE = re.compile(r"\([^)]*\)")
+
+
+def clean(value) -> str:
+    """A cell as display text: NFC, whitespace collapsed, '' for blank."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if hasattr(value, "strftime") and not isinstance(value, str):
+        if getattr(value, "hour", 0) or getattr(value, "minute", 0) or getattr(value, "second", 0):
+            return value.strftime("%d/%m/%Y %H:%M:%S") if value.second else value.strftime("%d/%m/%Y %H:%M")
+        if hasattr(value, "day"):
+            return value.strftime("%d/%m/%Y")
+        return str(value)
+    text = unicodedata.normalize("NFC", str(value))
+    return _WS_RE.sub(" ", text).strip()
+
+
+def norm(text: str) -> str:
+    """Header key: NFC, case-folded, whitespace collapsed, trailing ':' and '*' removed."""
+    text = clean(text).casefold()
+    return text.rstrip(" :*").strip()
+
+
+def fold(text: str) -> str:
+    """Accent-free, punctuation-free, space-free key: 'Ngày tiếp nhận' -> 'ngaytiepnhan'."""
+    text = unicodedata.normalize("NFD", norm(text)).replace("đ", "d").replace("Đ", "d")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^0-9a-z]", "", text)
+
+
+def _variants(text: str) -> list[str]:
+    out = [text]
+    stripped = _PAREN_RE.sub(" ", text)
+    if stripped.strip() and stripped != text:
+        out.append(stripped)
+    return out
+
+
+_EXACT: dict[str, dict[str, str]] = {}
+_FOLDED: dict[str, dict[str, str]] = {}
+for _kind, _cols in ALIASES.items():
+    _EXACT[_kind] = {}
+    _FOLDED[_kind] = {}
+    for _canon, _names in _cols.items():
+        for _name in _names:
+            _EXACT[_kind].setdefault(norm(_name), _canon)
+            _FOLDED[_kind].setdefault(fold(_name), _canon)
+_IGNORED_FOLDED = {fold(x) for x in IGNORED}
+_PERSONAL_EXACT_FOLDED = {fold(x) for x in _PERSONAL_EXACT}
+
+
+def match(candidates: list[str], kind: str) -> str | None:
+    """The canonical column of the first candidate header that a kind knows, else None."""
+    for cand in candidates:
+        for variant in _variants(cand):
+            hit = _EXACT[kind].get(norm(variant))
+            if hit:
+                return hit
+    for cand in candidates:
+        for variant in _variants(cand):
+            key = fold(variant)
+            if key and key in _FOLDED[kind]:
+                return _FOLDED[kind][key]
+    return None
+
+
+def is_personal(text: str) -> bool:
+    key = fold(text)
+    if not key:
+        return False
+    if key in _PERSONAL_EXACT_FOLDED:
+        return True
+    return any(part in key for part in _PERSONAL_PARTS)
+
+
+def is_ignored(text: str) -> bool:
+    return fold(text) in _IGNORED_FOLDED
+
+
+def headerish(text: str, extra: frozenset[str] | set[str] = frozenset()) -> bool:
+    """A cell that reads like a column header of some kind (``extra``: normalised headers
+    the user mapped by hand)."""
+    if not text:
+        return False
+    if extra and norm(text) in extra:
+        return True
+    if is_ignored(text):
+        return True
+    if any(match([text], kind) for kind in KINDS):
+        return True
+    return is_personal(text) and len(text) <= 40
+
+
+def is_colnum_row(cells: list[str]) -> bool:
+    """A row of column numbers under a header: '1 2 3 …', '(1) (2) …', 'A B 1 2 …'."""
+    vals = [c for c in cells if c]
+    if len(vals) < 2 or not all(_COLNUM_RE.match(v) for v in vals):
+        return False
+    nums = [int(m.group(1)) for v in vals if (m := _COLNUM_RE.match(v)) and m.group(1).isdigit()]
+    return len(nums) >= 2 and all(b == a + 1 for a, b in zip(nums, nums[1:]))
+
+
+def title_hint(lines: list[str]) -> str | None:
+    text = fold(" ".join(lines))
+    for kind, words in _TITLE_HINTS.items():
+        if any(w in text for w in words):
+            return kind
+    return None
+
+
+def footer_text(text: str) -> bool:
+    return bool(text) and bool(FOOTER_RE.match(text))
+
+
+# ---------------------------------------------------------------------------------------
+# The header block
+# ---------------------------------------------------------------------------------------
+@dataclass
+class Column:
+    index: int  # 0-based column of the sheet / CSV
+    label: str  # the file's header as shown to people (unique within the file)
+    chain: list[str]  # header texts from the top header row down (group labels first)
+
+
+@dataclass
+class HeaderBlock:
+    top: int  # 0-based first header row
+    bottom: int  # 0-based last header row
+    data_start: int  # 0-based first row after the header (and the column-number row)
+    columns: list[Column]
+    title: list[str]
+    cells: list[str] = field(default_factory=list)  # every header cell text (kind detection)
+    score: int = 0
+
+
+def _cells(row) -> list[str]:
+    return [clean(v) for v in row]
+
+
+def _row_score(cells: list[str], extra) -> int:
+    return sum(1 for c in cells if headerish(c, extra))
+
+
+def _merge_map(merges: list[tuple[int, int, int, int]], rows: int):
+    """(row, col) -> (top-left row, top-left col) for cells inside a merge within `rows`."""
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for r1, c1, r2, c2 in merges:
+        if r1 >= rows:
+            continue
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > 5000:
+            continue
+        for r in range(r1, min(r2, rows - 1) + 1):
+            for c in range(c1, c2 + 1):
+                out[(r, c)] = (r1, c1)
+    return out
+
+
+def _joins(upper: list[str], lower: list[str], r_up: int, merges, block_row_is_upper: bool,
+           extra) -> bool:
+    """Does the row `upper` belong to the same header block as the row `lower` below it?"""
+    up = [i for i, c in enumerate(upper) if c]
+    low = [i for i, c in enumerate(lower) if c]
+    candidate = upper if not block_row_is_upper else lower
+    cand_cells = [c for c in candidate if c]
+    if len(cand_cells) < 2 or is_colnum_row(candidate):
+        return False
+    # A merged cell running down from the upper row into the lower one.
+    for r1, c1, r2, c2 in merges:
+        if r1 <= r_up < r2 and c2 - c1 < 30:
+            return True
+    # A group label merged across columns that have their own names below.
+    for r1, c1, r2, c2 in merges:
+        if r1 == r_up == r2 and c2 > c1 and sum(1 for i in low if c1 <= i <= c2) >= 2:
+            if len(up) >= 2:
+                return True
+    matches = sum(1 for c in cand_cells if headerish(c, extra))
+    if matches >= 2 and matches * 2 > len(cand_cells):
+        return True
+    # Complementary rows (a header exported without its merges): labels of the upper row
+    # stand over blanks of the lower row, and the lower row names the group's columns.
+    if matches >= 1 and not block_row_is_upper:
+        over_blank = sum(1 for i in up if i < len(lower) and not lower[i] or i >= len(lower))
+        return over_blank >= 1 and len(low) >= 2
+    if matches >= 1 and block_row_is_upper:
+        under_blank = sum(1 for i in low if i >= len(upper) or not upper[i])
+        return under_blank >= 1 and len(up) >= 2
+    return False
+
+
+def find_header(rows: list[list], merges: list[tuple[int, int, int, int]] | None = None,
+                extra: set[str] | None = None) -> HeaderBlock | None:
+    """Locate the header block among the first rows of a table, or None."""
+    merges = merges or []
+    extra = frozenset(extra or ())
+    cells = [_cells(r) for r in rows]
+    scores = [_row_score(c, extra) for c in cells]
+    if not scores:
+        return None
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    if scores[best] < 2:
+        return None
+    top = bottom = best
+    while top > 0 and best - top < 2 and _joins(cells[top - 1], cells[top], top - 1, merges, False, extra):
+        top -= 1
+    while (
+        bottom + 1 < len(cells)
+        and bottom - top < 2
+        and _joins(cells[bottom], cells[bottom + 1], bottom, merges, True, extra)
+    ):
+        bottom += 1
+    data_start = bottom + 1
+    while data_start < len(cells) and is_colnum_row(cells[data_start]):
+        data_start += 1
+
+    # Fill merged header cells from their top-left cell.
+    mmap = _merge_map(merges, len(cells))
+    block = []
+    width = max(len(cells[r]) for r in range(top, bottom + 1))
+    for r in range(top, bottom + 1):
+        row = list(cells[r]) + [""] * (width - len(cells[r]))
+        for c in range(width):
+            src = mmap.get((r, c))
+            if src and src[0] >= top and not row[c]:
+                row[c] = cells[src[0]][src[1]] if src[1] < len(cells[src[0]]) else ""
+        block.append(row)
+    # Without merges: a group label stands over the named columns to its right.
+    for i in range(len(block) - 1):
+        upper, lower = block[i], block[i + 1]
+        current = ""
+        for c in range(width):
+            if upper[c]:
+                current = upper[c] if lower[c] else ""
+            elif current and lower[c] and (i + top, c) not in mmap:
+                upper[c] = current
+            else:
+                current = ""
+
+    columns: list[Column] = []
+    for c in range(width):
+        chain: list[str] = []
+        for r in range(len(block)):
+            text = block[r][c]
+            if text and (not chain or chain[-1] != text):
+                chain.append(text)
+        if chain:
+            columns.append(Column(index=c, label=chain[-1], chain=chain))
+    # Labels unique within the file.
+    counts: dict[str, int] = {}
+    for col in columns:
+        counts[col.label] = counts.get(col.label, 0) + 1
+    for col in columns:
+        if counts[col.label] > 1 and len(col.chain) > 1:
+            col.label = " - ".join(col.chain)
+    seen: dict[str, int] = {}
+    for col in columns:
+        n = seen.get(col.label, 0) + 1
+        seen[col.label] = n
+        if n > 1:
+            col.label = f"{col.label} ({n})"
+
+    title = [c for r in range(top) for c in cells[r] if c]
+    header_cells = [c for r in range(top, bottom + 1) for c in cells[r] if c]
+    return HeaderBlock(
+        top=top, bottom=bottom, data_start=data_start, columns=columns, title=title,
+        cells=header_cells, score=scores[best],
+    )
+
+
+def kind_scores(header_cells: list[str], labels: list[list[str]], title: list[str]) -> dict[str, int]:
+    """How strongly the headers (and the title) point at each kind."""
+    texts = list(dict.fromkeys(header_cells + [" ".join(ch) for ch in labels if len(ch) > 1]))
+    scores = {k: 0 for k in KINDS}
+    for text in texts:
+        hits = {k: match([text], k) for k in KINDS}
+        known = [k for k, v in hits.items() if v]
+        for k in known:
+            scores[k] += 3 if len(known) == 1 else 1
+        for k in known:
+            if hits[k] in (REQUIRED[k][:1] or ["_summary"]):
+                scores[k] += 2
+    hint = title_hint(title)
+    if hint:
+        scores[hint] += 3
+    return scores
+
+
+def guess_kind(header_cells: list[str], labels: list[list[str]], title: list[str]) -> str | None:
+    scores = kind_scores(header_cells, labels, title)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    (k1, s1), (_, s2) = ranked[0], ranked[1]
+    if s1 < 3 or s1 == s2:
+        return None
+    return k1

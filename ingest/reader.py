@@ -1,0 +1,613 @@
+"""Read one export of the one-stop centre into a ``ParsedFile`` (exports.md).
+
+    from ingest.reader import parse_file, detect_kind
+    parsed = parse_file("Danh sach ho so T3.xlsx", kind="auto", today=date(2026, 4, 2))
+
+The file is recognised by its content (xlsx, xls, CSV in any usual encoding); the sheet that
+holds the table, its header block (below a title, over one to three rows, with merged cells),
+the kind and the column mapping are found from the headers. Footer rows, column-number rows
+and blank lines are skipped; personal data is dropped on read. Rows that can't be read become
+``Reject``s; a file that can't be read at all raises ``IngestError`` with a Vietnamese message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingest import files
+from ingest import headers as H
+from ingest import validate as V
+from ingest import values as X
+from ingest.headers import COLUMN_LABELS, KIND_LABELS, KINDS, ONLINE_FLAG
+from ingest.model import IngestError, ParsedFile
+from kpi.schema import value_columns
+
+__all__ = ["parse_file", "detect_kind", "KIND_LABELS", "COLUMN_LABELS", "KINDS"]
+
+DATE_COLUMNS = {"submitted_at", "received_at", "due_at", "finished_at", "returned_at", "rated_at"}
+BOOL_COLUMNS = {
+    "inputs_digitized", "e_result", "data_reused", "full_online_eligible", "full_online",
+    "has_fee", "online_payment", "boundary_free", "paper_result",
+}
+HINTS = {
+    "date": "cần dạng dd/mm/yyyy, ví dụ 05/03/2026",
+    "status": "cần mã 1–10 hoặc tên trạng thái, ví dụ “Đã trả kết quả”",
+    "channel": "cần 1, 2, 3 hoặc Trực tiếp / Trực tuyến / Bưu chính công ích",
+    "bool": "cần Có/Không, x hoặc để trống",
+    "amount": "cần số tiền, ví dụ 50.000",
+    "count": "cần số nguyên không âm",
+    "rating": "cần Rất hài lòng / Hài lòng / Bình thường / Không hài lòng / Rất không hài lòng, "
+              "Thích / Không thích hoặc điểm",
+}
+WHAT_MISSING = {
+    "dossier_code": "mã hồ sơ",
+    "received_at": "ngày tiếp nhận",
+    "feedback_code": "mã phản ánh, kiến nghị",
+    "procedure_code": "mã thủ tục",
+    "rating": "mức đánh giá",
+}
+KEY_WHAT = {
+    "dossiers": "mã hồ sơ",
+    "ratings": "lượt đánh giá (mã hồ sơ và ngày đánh giá)",
+    "procedures": "mã thủ tục",
+    "feedback": "mã phản ánh, kiến nghị",
+    "summary": "lĩnh vực",
+}
+SUMMARY_NUMBERS = [
+    "received_total", "received_online", "received_direct", "carried_over", "resolved_total",
+    "early", "on_time", "late", "pending_total", "pending_in_time", "pending_overdue",
+]
+SUMMARY_LABELS = {
+    "received_total": "(3) Số hồ sơ nhận giải quyết - Tổng số",
+    "received_online": "(4) Trực tuyến",
+    "received_direct": "(5) Trực tiếp, dịch vụ bưu chính",
+    "carried_over": "(6) Từ kỳ trước",
+    "resolved_total": "(7) Số hồ sơ đã giải quyết - Tổng số",
+    "early": "(8) Trước hạn",
+    "on_time": "(9) Đúng hạn",
+    "late": "(10) Quá hạn",
+    "pending_total": "(11) Số hồ sơ đang giải quyết - Tổng số",
+    "pending_in_time": "(12) Trong hạn",
+    "pending_overdue": "(13) Quá hạn",
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Progress
+# ---------------------------------------------------------------------------------------
+class _Progress:
+    def __init__(self, fn: Callable[[float], None] | None):
+        self.fn = fn
+        self.last = -1.0
+
+    def __call__(self, fraction: float) -> None:
+        fraction = max(0.0, min(1.0, float(fraction)))
+        if self.fn is not None and (fraction >= self.last + 0.01 or fraction == 1.0) and fraction > self.last:
+            self.last = fraction
+            self.fn(fraction)
+
+
+# ---------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------
+def detect_kind(source: str | os.PathLike | bytes, filename: str | None = None, *,
+                mapping_overrides: dict[str, str] | None = None) -> str:
+    """The kind of an export (dossiers | ratings | procedures | feedback | summary), found
+    from its headers and title. Raises ``IngestError`` (Vietnamese) when the file can't be
+    read or its kind can't be told; the user then picks the kind."""
+    src = files.open_source(source, filename)
+    fmt = files.sniff_format(src)
+    _, hb = _pick_table(files.tables(src, fmt), src.name, mapping_overrides)
+    return _resolve_kind("auto", hb, src.name)
+
+
+def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *, kind: str = "auto",
+               period: tuple[dt.date, dt.date] | None = None, today: dt.date | None = None,
+               mapping_overrides: dict[str, str] | None = None,
+               progress: Callable[[float], None] | None = None) -> ParsedFile:
+    """Read one export into a ParsedFile (see ingest.model). Raises IngestError for a file
+    that can't be read at all; row-level problems become ``rejects``."""
+    prog = _Progress(progress)
+    if kind not in ("auto", *KINDS):
+        raise IngestError(
+            f"Loại dữ liệu “{kind}” không hợp lệ. Hãy chọn một trong: "
+            + "; ".join(f"{k} ({KIND_LABELS[k]})" for k in KINDS) + "."
+        )
+    if today is None:
+        today = files.today_default()
+    prog(0.0)
+    src = files.open_source(source, filename)
+    fmt = files.sniff_format(src)
+    table, hb = _pick_table(files.tables(src, fmt), src.name, mapping_overrides)
+    prog(0.05)
+    kind = _resolve_kind(kind, hb, src.name)
+    title_period = X.parse_period(hb.title)
+    ctx = _Context(src.name, table, hb, kind, today, prog, title_period, period)
+    if kind == "summary":
+        parsed = _read_summary(ctx)
+    else:
+        parsed = _read_records(ctx, mapping_overrides or {})
+    prog(1.0)
+    return parsed
+
+
+# ---------------------------------------------------------------------------------------
+# Table, header and kind
+# ---------------------------------------------------------------------------------------
+def _pick_table(tables: list[files.Table], name: str, overrides: dict[str, str] | None):
+    extra = {H.norm(k) for k in (overrides or {})}
+    best = None
+    for i, t in enumerate(tables):
+        hb = H.find_header(t.head, t.merges, extra)
+        if hb is None:
+            continue
+        rank = (hb.score, len(hb.columns), not t.hidden, -i)
+        if best is None or rank > best[0]:
+            best = (rank, t, hb)
+    if best is None:
+        where = ""
+        if len(tables) > 1 or tables and tables[0].sheet:
+            where = " trên các trang tính: " + ", ".join(f"“{t.sheet}”" for t in tables)
+        nonblank = any(any(v not in (None, "") for v in r) for t in tables for r in t.head)
+        if not nonblank:
+            raise IngestError(
+                f"Tệp “{name}” không có dữ liệu (các trang tính đều trống). Hãy xuất lại tệp từ "
+                "hệ thống một cửa điện tử rồi tải lên lại."
+            )
+        raise IngestError(
+            f"Không tìm thấy dòng tiêu đề cột trong tệp “{name}” (đã xem {files.HEAD_ROWS} dòng "
+            f"đầu{where}). Dòng tiêu đề cần có tên cột như “Mã hồ sơ”, “Ngày tiếp nhận”, "
+            "“Trạng thái”. Hãy kiểm tra đúng tệp xuất từ hệ thống một cửa điện tử, hoặc chọn "
+            "loại dữ liệu và ghép cột trên trang Tải dữ liệu."
+        )
+    return best[1], best[2]
+
+
+def _resolve_kind(kind: str, hb: H.HeaderBlock, name: str) -> str:
+    if kind != "auto":
+        return kind
+    guessed = H.guess_kind(hb.cells, [c.chain for c in hb.columns], hb.title)
+    if guessed is None:
+        found = ", ".join(f"“{c.label}”" for c in hb.columns[:20])
+        raise IngestError(
+            f"Không nhận ra loại dữ liệu của tệp “{name}” từ các cột: {found}. Hãy chọn loại "
+            "dữ liệu (" + ", ".join(KIND_LABELS.values()) + ") rồi tải lên lại "
+            "(dòng lệnh: --kind dossiers|ratings|procedures|feedback|summary)."
+        )
+    return guessed
+
+
+@dataclass
+class _Context:
+    name: str
+    table: files.Table
+    hb: H.HeaderBlock
+    kind: str
+    today: dt.date
+    prog: _Progress
+    title_period: tuple[dt.date, dt.date] | None
+    period_arg: tuple[dt.date, dt.date] | None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Plan:
+    by_canon: dict[str, H.Column]  # canonical -> the file's column
+    mapping: dict[str, str]  # file header -> canonical
+    unmapped: list[str]
+    personal: list[str]
+    keep: list[H.Column]  # columns read from the file (mapped, unmapped, ignored)
+
+
+def _plan_columns(ctx: _Context, overrides: dict[str, str]) -> _Plan:
+    kind = ctx.kind
+    allowed = set(value_columns(kind)) | set(H.KEY_COLUMNS[kind]) | set(H.ALIASES[kind])
+    allowed.discard("rating_key")
+    over = {H.norm(k): v for k, v in overrides.items()}
+    for target in over.values():
+        if target and target not in allowed:
+            raise IngestError(
+                f"Không thể ghép cột vào “{target}”: loại dữ liệu “{KIND_LABELS[kind]}” không "
+                "có cột này. Hãy chọn lại cột đích trên trang Tải dữ liệu."
+            )
+    plan = _Plan({}, {}, [], [], [])
+    for col in ctx.hb.columns:
+        label = col.label
+        if H.is_personal(label) and not H.match(col.chain[::-1][:1], kind):
+            plan.personal.append(label)
+            if H.norm(label) in over and over[H.norm(label)]:
+                ctx.warnings.append(
+                    f"Cột “{label}” chứa dữ liệu cá nhân nên không được ghép và không được lưu."
+                )
+            continue
+        key = H.norm(label)
+        if key in over:
+            canon = over[key] or None
+        else:
+            candidates = [" ".join(col.chain[i:]) for i in range(len(col.chain))]
+            canon = H.match(candidates, kind)
+        if canon is None or canon.startswith("_summary"):
+            plan.keep.append(col)
+            if not H.is_ignored(label) and key not in over:
+                plan.unmapped.append(label)
+            continue
+        if canon in plan.by_canon or (canon == ONLINE_FLAG and "channel" in plan.by_canon):
+            first = plan.by_canon.get(canon) or plan.by_canon["channel"]
+            ctx.warnings.append(
+                f"Cột “{label}” trùng ý nghĩa với cột “{first.label}” "
+                f"({COLUMN_LABELS.get(canon, canon)}); chỉ dùng cột “{first.label}”."
+            )
+            plan.keep.append(col)
+            plan.unmapped.append(label)
+            continue
+        if canon == "channel" and ONLINE_FLAG in plan.by_canon:
+            flag = plan.by_canon.pop(ONLINE_FLAG)
+            del plan.mapping[flag.label]
+            plan.unmapped.append(flag.label)
+        plan.by_canon[canon] = col
+        plan.mapping[label] = "channel" if canon == ONLINE_FLAG else canon
+        plan.keep.append(col)
+    missing = [c for c in H.REQUIRED[kind] if c not in plan.by_canon]
+    if missing:
+        found = ", ".join(f"“{c.label}”" for c in ctx.hb.columns) or "(không có)"
+        names = " và ".join(f"“{COLUMN_LABELS[c]}”" for c in missing)
+        raise IngestError(
+            f"Tệp “{ctx.name}” ({KIND_LABELS[kind]}) thiếu cột bắt buộc {names}. Các cột tìm "
+            f"thấy: {found}. Hãy thêm hoặc đổi tên cột trong tệp, hoặc ghép cột trên trang Tải "
+            "dữ liệu."
+        )
+    return plan
+
+
+# ---------------------------------------------------------------------------------------
+# Rows: data, footer, headings
+# ---------------------------------------------------------------------------------------
+def _data_rows(texts: dict[int, pd.Series], order: list[int], key_idx: int | None,
+               date_idx: set[int]) -> np.ndarray:
+    n = len(next(iter(texts.values()))) if texts else 0
+    nonblank = np.zeros(n, dtype=np.int64)
+    for t in texts.values():
+        nonblank += (t != "").to_numpy(dtype=bool)
+    data = nonblank > 0
+    cand = nonblank <= 2
+    key = texts.get(key_idx) if key_idx is not None else None
+    if key is not None:
+        cand |= (key == "").to_numpy(dtype=bool)
+        cand |= key.str.contains(" ", regex=False).to_numpy(dtype=bool)
+    for idx in dict.fromkeys(order[:3] + ([key_idx] if key_idx is not None else [])):
+        arr = pa.array(texts[idx], type=pa.large_string())
+        hit = pc.match_substring_regex(arr, H.FOOTER_PATTERN, ignore_case=True)
+        cand |= pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+    cand &= nonblank > 0
+    footer_seen = False
+    for i in np.flatnonzero(cand):
+        cells = [(idx, texts[idx].iloc[i]) for idx in order if texts[idx].iloc[i] != ""]
+        if any(H.footer_text(v) for _, v in cells[:3]):
+            data[i] = False
+            footer_seen = True
+            continue
+        key_blank = key is None or key.iloc[i] == ""
+        if footer_seen and (key_blank or len(cells) <= 2):
+            data[i] = False
+        elif key_blank and len(cells) == 1 and cells[0][0] not in date_idx:
+            data[i] = False  # a heading or a note ("Lĩnh vực Hộ tịch", a lone STT)
+    return data
+
+
+def _raw_getter(texts: dict[int, pd.Series], labels: dict[int, str]):
+    def raw_of(i: int) -> dict[str, str]:
+        return {labels[idx]: texts[idx].iloc[i] for idx in labels}
+
+    return raw_of
+
+
+# ---------------------------------------------------------------------------------------
+# Record kinds: dossiers, ratings, procedures, feedback
+# ---------------------------------------------------------------------------------------
+def _read_records(ctx: _Context, overrides: dict[str, str]) -> ParsedFile:
+    kind = ctx.kind
+    plan = _plan_columns(ctx, overrides)
+    order = [c.index for c in plan.keep]
+    raw, rownums = ctx.table.loader(ctx.hb.data_start, order, ctx.prog)
+    ctx.prog(0.5)
+    texts = {idx: X.as_text(raw[idx]) for idx in order}
+    ctx.prog(0.6)
+    key_canon = H.REQUIRED[kind][0]
+    key_idx = plan.by_canon[key_canon].index
+    date_idx = {c.index for k, c in plan.by_canon.items() if k in DATE_COLUMNS}
+    is_data = _data_rows(texts, order, key_idx, date_idx) if len(raw) else np.zeros(0, dtype=bool)
+    sel = np.flatnonzero(is_data)
+    if len(sel) < len(raw):
+        raw = raw.iloc[sel].reset_index(drop=True)
+        texts = {k: v.iloc[sel].reset_index(drop=True) for k, v in texts.items()}
+        rownums = rownums[sel]
+    n = len(raw)
+    if n == 0:
+        raise IngestError(
+            f"Tệp “{ctx.name}” không có dòng dữ liệu nào dưới dòng tiêu đề (dòng "
+            f"{ctx.hb.top + 1}). Hãy kiểm tra lại tệp xuất từ hệ thống rồi tải lên lại."
+        )
+    labels = {c.index: c.label for c in plan.keep}
+    problems = V.Problems(n)
+    values: dict[str, pd.Series] = {}
+
+    def col(canon):
+        c = plan.by_canon[canon]
+        return raw[c.index], texts[c.index], c.label
+
+    for canon in plan.by_canon:
+        r, t, label = col(canon)
+        if canon in DATE_COLUMNS:
+            v, bad = X.parse_dates(r, t)
+            V.check_unreadable(problems, bad, label, t, HINTS["date"])
+        elif canon == "status" and kind == "dossiers":
+            v, bad = X.parse_status(t)
+            V.check_unreadable(problems, bad, label, t, HINTS["status"])
+        elif canon == "channel":
+            v, bad = X.parse_channel(t)
+            V.check_unreadable(problems, bad, label, t, HINTS["channel"])
+        elif canon == ONLINE_FLAG:
+            v, bad = X.parse_online_flag(t)
+            V.check_unreadable(problems, bad, label, t, HINTS["bool"])
+            canon = "channel"
+        elif canon == "supplement_count":
+            v, bad = X.parse_count(t)
+            V.check_unreadable(problems, bad, label, t, HINTS["count"])
+        elif canon == "fee" and kind == "procedures":
+            v, has = X.parse_fee_text(t)
+            values["_fee_has"] = has
+        elif canon == "fee":
+            v, bad = X.parse_amount(t)
+            V.check_unreadable(problems, bad, label, t, HINTS["amount"])
+        elif canon == "paid_online":
+            v, bad = X.parse_paid_online(t)
+            V.check_unreadable(problems, bad, label, t, HINTS["bool"])
+        elif canon in BOOL_COLUMNS:
+            v, bad = X.parse_bool(t)
+            V.check_unreadable(problems, bad, label, t, HINTS["bool"])
+        elif canon == "rating" and kind == "ratings":
+            label_s, sat, neg, bad, scale = X.parse_ratings(t)
+            hint = HINTS["rating"] + (" 0–2" if scale == (0, 2) else " 1–5")
+            V.check_unreadable(problems, bad & (t != "").to_numpy(dtype=bool), label, t, hint)
+            values["rating_label"], values["satisfied"], values["negative"] = label_s, sat, neg
+            continue
+        else:
+            v = X.parse_text(t)
+        values[canon] = v
+    ctx.prog(0.8)
+
+    # Required values and date rules.
+    for canon in H.REQUIRED[kind]:
+        r, t, label = col(canon)
+        V.check_required(problems, t, label, WHAT_MISSING[canon])
+    if "due_at" in values and "received_at" in values:
+        V.check_due_after_received(
+            problems, values["due_at"], values["received_at"],
+            plan.by_canon["due_at"].label, plan.by_canon["received_at"].label.lower(),
+        )
+    for canon in ("received_at", "finished_at", "rated_at"):
+        if canon in values:
+            V.check_not_after_today(problems, values[canon], plan.by_canon[canon].label, ctx.today)
+    # Order reasons by the file's column order (the first one names the column).
+    pos = {c.label: i for i, c in enumerate(ctx.hb.columns)}
+    problems.items.sort(key=lambda p: pos.get(p.column, -1))
+    rejects = problems.rejects(rownums, _raw_getter(texts, labels))
+    if len(rejects) == n:
+        raise IngestError(
+            f"Không có dòng nào hợp lệ trong tệp “{ctx.name}” ({n} dòng đều bị từ chối). "
+            f"Một số lý do: {V.summarise(rejects)}. Hãy sửa tệp rồi tải lên lại."
+        )
+    ok = ~problems.any_mask()
+
+    frame, columns = _build_frame(ctx, kind, values, ok, rownums)
+    frame = _deduplicate(ctx, kind, frame)
+    ctx.prog(0.95)
+    as_of = ctx.title_period[1] if ctx.title_period else _latest_date(frame)
+    return ParsedFile(
+        kind=kind, frame=frame, columns=columns, rows_read=n, rejects=rejects,
+        warnings=ctx.warnings, as_of=as_of, period=ctx.title_period or ctx.period_arg,
+        sheet=ctx.table.sheet, header_row=ctx.hb.top + 1, mapping=plan.mapping,
+        unmapped=plan.unmapped, dropped_personal=plan.personal, title=ctx.hb.title,
+    )
+
+
+def _build_frame(ctx: _Context, kind: str, values: dict[str, pd.Series], ok: np.ndarray,
+                 rownums: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
+    v = {k: s[ok].reset_index(drop=True) for k, s in values.items()}
+    rows = rownums[ok]
+    if kind == "procedures":
+        has_from_fee = v.pop("_fee_has", None)
+        if "full_online" not in v and "service_level" in v:
+            v["full_online"] = X.full_online_from_level(v["service_level"].fillna("").astype(str))
+        if has_from_fee is not None:
+            v["has_fee"] = (v["has_fee"] | has_from_fee) if "has_fee" in v else has_from_fee
+    if kind == "ratings":
+        v["rating_key"] = _rating_keys(v)
+    out: dict[str, pd.Series] = {}
+    for k in H.KEY_COLUMNS[kind]:
+        out[k] = v[k].astype(object)
+    columns = [c for c in value_columns(kind) if c in v]
+    for c in columns:
+        out[c] = v[c]
+    out["source_row"] = pd.Series(rows, dtype=np.int64)
+    frame = pd.DataFrame(out)
+    return frame, columns
+
+
+def _rating_keys(v: dict[str, pd.Series]) -> pd.Series:
+    """Dossier code + rated day when a code is given, else a stable hash of
+    (rated_at, rating, occurrence among identical rows)."""
+    n = len(v["rating_label"])
+    code = v.get("dossier_code", pd.Series([None] * n, dtype=object))
+    rated = v.get("rated_at", pd.Series([pd.NaT] * n, dtype="datetime64[ns]"))
+    rated_day = rated.dt.strftime("%Y-%m-%d").fillna("")
+    rated_full = rated.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
+    label = v["rating_label"].fillna("").astype(str)
+    occurrence = pd.DataFrame({"a": rated_full, "b": label}).groupby(["a", "b"], sort=False).cumcount()
+    keys = []
+    for c, d, full, lab, occ in zip(code.tolist(), rated_day.tolist(), rated_full.tolist(),
+                                    label.tolist(), occurrence.tolist()):
+        if c:
+            keys.append(f"{c}|{d}")
+        else:
+            digest = hashlib.sha256(f"{full}|{lab}|{occ}".encode()).hexdigest()[:20]
+            keys.append(f"#{digest}")
+    return pd.Series(keys, dtype=object)
+
+
+def _deduplicate(ctx: _Context, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    keys = H.KEY_COLUMNS[kind]
+    key = frame[keys[0]] if len(keys) == 1 else frame[keys].astype(str).agg("|".join, axis=1)
+    keep, warning = V.duplicate_warning(key, frame["source_row"].to_numpy(), KEY_WHAT[kind])
+    if warning:
+        ctx.warnings.append(warning)
+        frame = frame[keep].reset_index(drop=True)
+    return frame
+
+
+def _latest_date(frame: pd.DataFrame) -> dt.date | None:
+    latest = None
+    for c in frame.columns:
+        if c in DATE_COLUMNS and frame[c].notna().any():
+            m = frame[c].max()
+            latest = m if latest is None or m > latest else latest
+    return latest.date() if latest is not None else None
+
+
+# ---------------------------------------------------------------------------------------
+# Summary (Biểu số 06/VPCP/KSTT)
+# ---------------------------------------------------------------------------------------
+def _read_summary(ctx: _Context) -> ParsedFile:
+    hb = ctx.hb
+    period = ctx.title_period or ctx.period_arg
+    if period is None:
+        raise IngestError(
+            f"Không xác định được kỳ báo cáo của Biểu số 06 “{ctx.name}”: tiêu đề không ghi "
+            "“Từ ngày … đến ngày …”, “Tháng … năm …” hay “Quý … năm …”. Hãy chọn kỳ báo cáo "
+            "trên trang Tải dữ liệu (dòng lệnh: --period 2026-01-01..2026-01-31)."
+        )
+    if ctx.title_period and ctx.period_arg and ctx.title_period != ctx.period_arg:
+        a, b = ctx.title_period
+        ctx.warnings.append(
+            f"Kỳ báo cáo ghi trong tiêu đề ({a:%d/%m/%Y} – {b:%d/%m/%Y}) khác kỳ đã chọn; "
+            "dùng kỳ trong tiêu đề."
+        )
+    by_index = {c.index: c for c in hb.columns}
+    base = None
+    for c in hb.columns:
+        if H.fold(c.label) in ("stt", "tt", "sothutu"):
+            base = c.index
+            break
+    if base is None:
+        field_col = next((c for c in hb.columns if "linhvuc" in H.fold(" ".join(c.chain))), None)
+        base = max(0, field_col.index - 1) if field_col else hb.columns[0].index
+    width = max(c.index for c in hb.columns) + 1
+    if width - base < 13:
+        raise IngestError(
+            f"Biểu số 06 “{ctx.name}” cần đủ 13 cột (STT, Lĩnh vực và 11 cột số liệu) nhưng "
+            f"bảng chỉ có {width - base} cột. Hãy dùng đúng mẫu Biểu số 06/VPCP/KSTT."
+        )
+    idx = list(range(base, base + 13))
+    raw, rownums = ctx.table.loader(hb.data_start, idx, ctx.prog)
+    texts = {i: X.as_text(raw[i]) for i in idx}
+    n_all = len(raw)
+    labels = {}
+    for k, i in enumerate(idx):
+        c = by_index.get(i)
+        labels[i] = c.label if c else f"({k + 1})"
+    mapping = {labels[idx[1]]: "field"}
+    for k, canon in enumerate(SUMMARY_NUMBERS):
+        mapping[labels[idx[k + 2]]] = canon
+
+    num_idx = idx[2:]
+    rows, total_row = [], None
+    footer_seen = False
+    for i in range(n_all):
+        first, name = texts[idx[0]].iloc[i], texts[idx[1]].iloc[i]
+        nums = [texts[j].iloc[i] for j in num_idx]
+        if not first and not name and not any(nums):
+            continue
+        if H.footer_text(first) or H.footer_text(name):
+            if total_row is None and any(nums) and not footer_seen:
+                total_row = i
+            footer_seen = True
+            continue
+        if footer_seen or not any(nums):
+            continue  # signatures, or a heading such as "Cấp xã"
+        rows.append(i)
+    if not rows:
+        raise IngestError(
+            f"Biểu số 06 “{ctx.name}” không có dòng lĩnh vực nào dưới dòng tiêu đề. Hãy kiểm "
+            "tra lại tệp rồi tải lên lại."
+        )
+    sel = np.array(rows)
+    sub_texts = {k: v.iloc[sel].reset_index(drop=True) for k, v in texts.items()}
+    sub_rows = rownums[sel]
+    problems = V.Problems(len(sel))
+    V.check_required(problems, sub_texts[idx[1]], labels[idx[1]], "tên lĩnh vực")
+    numbers = {}
+    for canon, j in zip(SUMMARY_NUMBERS, num_idx):
+        v, bad = X.parse_count(sub_texts[j], blank=0)
+        V.check_unreadable(problems, bad, labels[j], sub_texts[j], HINTS["count"])
+        numbers[canon] = v
+    rejects = problems.rejects(sub_rows, _raw_getter(sub_texts, {i: labels[i] for i in idx}))
+    if len(rejects) == len(sel):
+        raise IngestError(
+            f"Không có dòng nào hợp lệ trong Biểu số 06 “{ctx.name}”. Một số lý do: "
+            f"{V.summarise(rejects)}. Hãy sửa tệp rồi tải lên lại."
+        )
+    ok = ~problems.any_mask()
+    frame = pd.DataFrame({
+        "period_start": pd.Series([period[0]] * int(ok.sum()), dtype=object),
+        "period_end": pd.Series([period[1]] * int(ok.sum()), dtype=object),
+        "field": X.parse_text(sub_texts[idx[1]])[ok].reset_index(drop=True),
+        **{c: numbers[c][ok].reset_index(drop=True) for c in SUMMARY_NUMBERS},
+        "source_row": pd.Series(sub_rows[ok], dtype=np.int64),
+    })
+    _summary_checks(ctx, frame, texts, total_row, rownums, num_idx)
+    frame = _deduplicate(ctx, "summary", frame)
+    return ParsedFile(
+        kind="summary", frame=frame, columns=list(SUMMARY_NUMBERS), rows_read=len(sel),
+        rejects=rejects, warnings=ctx.warnings, as_of=period[1], period=period,
+        sheet=ctx.table.sheet, header_row=hb.top + 1, mapping=mapping, unmapped=[],
+        dropped_personal=[], title=hb.title,
+    )
+
+
+def _summary_checks(ctx, frame, texts, total_row, rownums, num_idx):
+    sums = {c: int(frame[c].sum()) for c in SUMMARY_NUMBERS}
+    if total_row is not None:
+        total_texts = pd.Series([texts[j].iloc[total_row] for j in num_idx], dtype="str")
+        totals, bad = X.parse_count(total_texts, blank=0)
+        diffs = []
+        for k, c in enumerate(SUMMARY_NUMBERS):
+            if bad[k]:
+                continue
+            if int(totals.iloc[k]) != sums[c]:
+                diffs.append(f"{SUMMARY_LABELS[c]}: dòng tổng ghi {int(totals.iloc[k])}, "
+                             f"cộng các lĩnh vực được {sums[c]}")
+        if diffs:
+            ctx.warnings.append(
+                f"Dòng “Tổng cộng” (dòng {int(rownums[total_row])}) không khớp với tổng các dòng "
+                "lĩnh vực: " + "; ".join(diffs) + ". Số liệu được lấy theo từng lĩnh vực."
+            )
+    odd = []
+    for _, r in frame.iterrows():
+        if (r["received_total"] != r["received_online"] + r["received_direct"] + r["carried_over"]
+                or r["resolved_total"] != r["early"] + r["on_time"] + r["late"]
+                or r["pending_total"] != r["pending_in_time"] + r["pending_overdue"]):
+            odd.append(f"{r['field']} (dòng {int(r['source_row'])})")
+    if odd:
+        ctx.warnings.append(
+            "Số liệu trong dòng không cộng khớp (cột (3) = (4)+(5)+(6), (7) = (8)+(9)+(10), "
+            "(11) = (12)+(13)) ở: " + ", ".join(odd[:10]) + ("…" if len(odd) > 10 else "") + "."
+        )

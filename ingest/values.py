@@ -1,0 +1,526 @@
+"""Cell values of the exports -> typed columns (exports.md, kpi-definitions.md).
+
+Every parser takes a pandas Series of raw cells (``str`` for CSV, mixed Python objects for
+workbooks) and returns ``(values, bad)``: the typed Series and a numpy bool mask of cells
+that were not blank but could not be read. Work is vectorised: text columns go through
+pyarrow compute, coded columns are parsed once per distinct value (``pd.factorize``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingest.headers import clean, fold
+
+# ---------------------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------------------
+
+
+def _is_str_series(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.StringDtype)
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Display text of every cell: NFC, whitespace collapsed, '' for blank (str dtype)."""
+    if _is_str_series(s):
+        arr = pa.array(s.fillna(""), type=pa.large_string())
+        arr = pc.utf8_normalize(arr, "NFC")
+        arr = pc.replace_substring_regex(arr, r"\s+", " ")
+        arr = pc.utf8_trim_whitespace(arr)
+        return pd.Series(arr.to_pandas(types_mapper=pd.ArrowDtype).astype("str"), index=s.index)
+    return _per_unique(s, clean, dtype="str")
+
+
+def _per_unique(s: pd.Series, fn: Callable, dtype=None) -> pd.Series:
+    """Apply ``fn`` once per distinct value of ``s`` (blank cells get ``fn(None)``)."""
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable or incomparable mix: fall back to strings
+        codes, uniques = pd.factorize(s.map(lambda v: None if v is None else (type(v).__name__, str(v))))
+        uniques = [None if u is None else _restore(u) for u in uniques]
+    mapped = [fn(u) for u in uniques] + [fn(None)]
+    out = np.empty(len(mapped), dtype=object)
+    out[:] = mapped
+    values = out[codes]  # code -1 (blank) takes the last element
+    return pd.Series(values, index=s.index, dtype=dtype if dtype else object)
+
+
+def _restore(pair):
+    return pair[1]
+
+
+def blank_mask(text: pd.Series) -> np.ndarray:
+    return (text == "").to_numpy(dtype=bool)
+
+
+def parse_text(text: pd.Series) -> pd.Series:
+    """Text as str, blank as None (object dtype)."""
+    out = text.astype(object)
+    return out.where(text != "", None)
+
+
+# ---------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------
+_DMY = (
+    r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
+    r"(?:[ T,]+(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ap>[AaPp][Mm])?)?$"
+)
+_YMD = (
+    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?$"
+)
+_TIME_FIRST = (
+    r"^(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2}))?[ ,]+(?:ngày\s+)?"
+    r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})$"
+)
+_SERIAL = r"^(?P<n>\d{5}(?:\.\d+)?)$"
+_EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "s")
+SERIAL_MIN, SERIAL_MAX = 10000, 100000  # 1927 .. 2173
+
+
+def _ints(struct, name: str) -> np.ndarray:
+    """An extracted regex group as int64 (-1 where missing)."""
+    try:
+        col = pc.struct_field(struct, name)
+    except (KeyError, pa.ArrowInvalid, IndexError):
+        return np.full(len(struct), -1, dtype=np.int64)
+    col = pc.if_else(pc.equal(col, ""), None, col)
+    return pc.fill_null(pc.cast(col, pa.int64()), -1).to_numpy(zero_copy_only=False)
+
+
+def _assemble(y, m, d, H, M, S) -> tuple[np.ndarray, np.ndarray]:
+    """Components -> datetime64[s] and a validity mask (31/02 is invalid, not 3 March)."""
+    H = np.where(H < 0, 0, H)
+    M = np.where(M < 0, 0, M)
+    S = np.where(S < 0, 0, S)
+    ok = (y >= 1900) & (y <= 2200) & (m >= 1) & (m <= 12) & (d >= 1) & (H < 24) & (M < 60) & (S < 60)
+    yy = np.where(ok, y, 1970)
+    mm = np.where(ok, m, 1)
+    months = (yy - 1970) * 12 + (mm - 1)
+    start = months.astype("datetime64[M]").astype("datetime64[D]")
+    nxt = (months + 1).astype("datetime64[M]").astype("datetime64[D]")
+    dim = (nxt - start).astype(np.int64)
+    ok &= d <= dim
+    dd = np.where(ok, d, 1)
+    ts = start.astype("datetime64[s]") + (dd - 1) * 86400 + H * 3600 + M * 60 + S
+    return ts.astype("datetime64[s]"), ok
+
+
+def _parse_date_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised parse of date strings. Returns (datetime64[s] values, parsed mask)."""
+    n = len(text)
+    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    parsed = np.zeros(n, dtype=bool)
+    if n == 0:
+        return values, parsed
+    arr = pa.array(text, type=pa.large_string())
+    todo = np.flatnonzero(~blank_mask(text))
+    for pattern in (_DMY, _YMD, _TIME_FIRST):
+        if len(todo) == 0:
+            break
+        sub = arr.take(pa.array(todo)) if len(todo) < n else arr
+        st = pc.extract_regex(sub, pattern)
+        matched = st.is_valid().to_numpy(zero_copy_only=False)
+        if not matched.any():
+            continue
+        y, m, d = _ints(st, "y"), _ints(st, "m"), _ints(st, "d")
+        H, M, S = _ints(st, "H"), _ints(st, "M"), _ints(st, "S")
+        if pattern == _DMY:
+            try:
+                ap = pc.utf8_lower(pc.fill_null(pc.struct_field(st, "ap"), "")).to_numpy(zero_copy_only=False)
+                H = np.where((ap == "pm") & (H >= 0) & (H < 12), H + 12, H)
+                H = np.where((ap == "am") & (H == 12), 0, H)
+            except (KeyError, pa.ArrowInvalid):
+                pass
+        ts, ok = _assemble(y, m, d, H, M, S)
+        ok &= matched
+        idx = todo[ok]
+        values[idx] = ts[ok]
+        parsed[idx] = True
+        todo = todo[~ok & ~matched]
+    if len(todo):
+        sub = arr.take(pa.array(todo))
+        st = pc.extract_regex(sub, _SERIAL)
+        matched = st.is_valid().to_numpy(zero_copy_only=False)
+        if matched.any():
+            nums = pc.cast(pc.struct_field(st, "n"), pa.float64(), safe=False)
+            nums = pc.fill_null(nums, -1.0).to_numpy(zero_copy_only=False)
+            ok = matched & (nums >= SERIAL_MIN) & (nums < SERIAL_MAX)
+            values[todo[ok]] = _serial_to_dt(nums[ok])
+            parsed[todo[ok]] = True
+    return values, parsed
+
+
+def _serial_to_dt(nums: np.ndarray) -> np.ndarray:
+    secs = np.round(nums * 86400).astype(np.int64)
+    return _EXCEL_EPOCH + secs.astype("timedelta64[s]")
+
+
+def _native_date(v):
+    """A workbook cell that is already a date (or an Excel serial number)."""
+    if isinstance(v, dt.datetime):
+        return np.datetime64(v.replace(tzinfo=None, microsecond=0), "s")
+    if isinstance(v, dt.date):
+        return np.datetime64(dt.datetime(v.year, v.month, v.day), "s")
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        f = float(v)
+        if SERIAL_MIN <= f < SERIAL_MAX:
+            return _serial_to_dt(np.array([f]))[0]
+        return "bad"
+    return None
+
+
+def parse_dates(raw: pd.Series, text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Dates: Excel date cells, Excel serials, dd/mm/yyyy[ HH:mm[:ss]], yyyy-mm-dd. Day first."""
+    values, parsed = _parse_date_text(text)
+    if not _is_str_series(raw) and raw.dtype == object:
+        native = raw.map(lambda v: None if isinstance(v, str) else _native_date(v))
+        is_dt = native.map(lambda v: isinstance(v, np.datetime64)).to_numpy(dtype=bool)
+        if is_dt.any():
+            values[is_dt] = np.array(native[is_dt].tolist(), dtype="datetime64[s]")
+            parsed[is_dt] = True
+        bad_num = native.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        parsed[bad_num] = False
+    bad = ~parsed & ~blank_mask(text)
+    out = pd.Series(values.astype("datetime64[ns]"), index=raw.index)
+    out[bad] = pd.NaT
+    return out, bad
+
+
+# ---------------------------------------------------------------------------------------
+# Coded values (parsed once per distinct value)
+# ---------------------------------------------------------------------------------------
+_BAD = object()  # marker: not blank, not readable
+
+
+def _coded(text: pd.Series, fn: Callable[[str], object], dtype: str, blank=None) -> tuple[pd.Series, np.ndarray]:
+    def wrapped(v):
+        if v is None or v == "":
+            return blank
+        return fn(v)
+
+    mapped = _per_unique(text, wrapped)
+    bad = mapped.map(lambda v: v is _BAD).to_numpy(dtype=bool)
+    clean_vals = mapped.where(~bad, None)
+    return clean_vals.astype(dtype), bad
+
+
+def _number(text: str) -> float | None:
+    t = text.strip().replace(" ", "")
+    if re.fullmatch(r"[+-]?\d+(?:[.,]0+)?", t):
+        return float(re.split(r"[.,]", t)[0])
+    if re.fullmatch(r"[+-]?\d+\.\d+", t):
+        return float(t)
+    return None
+
+
+def _leading_code(text: str) -> int | None:
+    m = re.match(r"^\s*(\d{1,2})(?:[.,]0+)?\s*(?:$|[.\-:)–]\s*\S)", text)
+    return int(m.group(1)) if m else None
+
+
+STATUS_NAMES = {
+    1: ["Mới đăng ký", "Mới đăng kí", "Đăng ký mới"],
+    2: ["Được tiếp nhận", "Đã tiếp nhận", "Tiếp nhận"],
+    3: ["Không được tiếp nhận", "Từ chối tiếp nhận", "Từ chối", "Không tiếp nhận"],
+    4: ["Đang xử lý", "Đang giải quyết", "Đang thụ lý"],
+    5: ["Yêu cầu bổ sung giấy tờ", "Chờ bổ sung", "Yêu cầu bổ sung", "Bổ sung hồ sơ",
+        "Chờ bổ sung hồ sơ", "Yêu cầu bổ sung hồ sơ"],
+    6: ["Yêu cầu thực hiện nghĩa vụ tài chính", "Chờ thực hiện nghĩa vụ tài chính",
+        "Thực hiện nghĩa vụ tài chính"],
+    7: ["Công dân yêu cầu rút hồ sơ", "Rút hồ sơ", "Đã rút hồ sơ", "Yêu cầu rút hồ sơ"],
+    8: ["Dừng xử lý", "Đã dừng xử lý", "Dừng giải quyết"],
+    9: ["Đã xử lý xong", "Hoàn thành", "Có kết quả", "Đã hoàn thành", "Đã có kết quả",
+        "Xử lý xong", "Đã giải quyết"],
+    10: ["Đã trả kết quả", "Trả kết quả", "Đã trả"],
+}
+_STATUS_BY_FOLD = {fold(n): code for code, names in STATUS_NAMES.items() for n in names}
+
+
+def _status(text: str):
+    code = _leading_code(text)
+    if code is not None:
+        return code if 1 <= code <= 10 else _BAD
+    hit = _STATUS_BY_FOLD.get(fold(text))
+    return hit if hit is not None else _BAD
+
+
+def parse_status(text: pd.Series):
+    """Status codes 1–10 or their names -> Int64."""
+    return _coded(text, _status, "Int64")
+
+
+_CHANNELS = {
+    1: ["Trực tiếp", "Nộp trực tiếp", "Tại quầy", "Tại bộ phận một cửa", "Một cửa", "Offline"],
+    2: ["Trực tuyến", "Nộp trực tuyến", "Online", "Qua mạng", "Dịch vụ công trực tuyến", "DVC trực tuyến",
+        "DVCTT", "Cổng dịch vụ công"],
+    3: ["Bưu chính", "BCCI", "Qua bưu chính công ích", "Bưu chính công ích", "Qua bưu chính",
+        "Dịch vụ bưu chính", "Dịch vụ bưu chính công ích", "Qua dịch vụ bưu chính công ích"],
+}
+_CHANNEL_BY_FOLD = {fold(n): code for code, names in _CHANNELS.items() for n in names}
+
+
+def _channel(text: str):
+    code = _leading_code(text)
+    if code is not None:
+        return code if 1 <= code <= 3 else _BAD
+    return _CHANNEL_BY_FOLD.get(fold(text), _BAD)
+
+
+def parse_channel(text: pd.Series):
+    """1/2/3 or their names -> Int64."""
+    return _coded(text, _channel, "Int64")
+
+
+_TRUE = {"co", "x", "1", "true", "yes", "y", "v", "dung", "roi", "ok", "dat", "codung"}
+_FALSE = {"khong", "0", "false", "no", "n", "", "sai", "chua", "ko", "k"}
+_TRUE_SYMBOLS = {"✓", "✔", "√", "☑", "☒", "●"}
+_FALSE_SYMBOLS = {"-", "–", "✗", "✘", "☐", "○"}
+
+
+def _bool(text: str, extra_true: set[str] = frozenset()):
+    t = text.strip()
+    if t in _TRUE_SYMBOLS:
+        return True
+    if t in _FALSE_SYMBOLS:
+        return False
+    n = _number(t)
+    if n is not None:
+        if n == 1 or n in extra_true:
+            return True
+        if n == 0:
+            return False
+        return _BAD
+    f = fold(t)
+    if f in _TRUE:
+        return True
+    if f in _FALSE:
+        return False
+    low = clean(t).casefold()
+    if low.startswith(("chưa", "không")):  # Chưa số hóa, Không có
+        return False
+    if low.startswith(("đã", "có")):  # Đã số hóa, Có kết quả điện tử
+        return True
+    return _BAD
+
+
+def parse_bool(text: pd.Series, extra_true: set[float] = frozenset()):
+    """Có/Không, x/blank, 1/0, TRUE/FALSE, Đã …/Chưa … -> boolean; blank -> False."""
+    return _coded(text, lambda v: _bool(v, extra_true), "boolean", blank=False)
+
+
+def parse_paid_online(text: pd.Series):
+    """Thanh toán trực tuyến: 1 or 2 (portal codes) = yes, plus the usual yes/no words."""
+    return parse_bool(text, extra_true={2.0})
+
+
+_ONLINE_WORDS = {fold(n) for n in _CHANNELS[2]}
+_OFFLINE_WORDS = {fold(n) for n in _CHANNELS[1] + _CHANNELS[3]}
+
+
+def parse_online_flag(text: pd.Series):
+    """A yes/no 'Trực tuyến' column -> channel 2 when yes, 1 otherwise."""
+
+    def fn(v: str):
+        f = fold(v)
+        if f in _ONLINE_WORDS:
+            return 2
+        if f in _OFFLINE_WORDS:
+            return 1
+        b = _bool(v)
+        if b is _BAD:
+            return _BAD
+        return 2 if b else 1
+
+    return _coded(text, fn, "Int64", blank=1)
+
+
+_FREE = {"mienphi", "khong", "khongthu", "khongco", "khongphi", "0"}
+
+
+def _amount(text: str):
+    t = clean(text).casefold()
+    t = re.sub(r"(vnđ|vnd|đồng|đ|dong)\.?$", "", t).strip()
+    t = t.replace(" ", "")
+    if fold(t) in _FREE:
+        return 0
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", t) or re.fullmatch(r"\d{1,3}(?:,\d{3})+", t):
+        return int(re.sub(r"[.,]", "", t))
+    if re.fullmatch(r"\d+(?:[.,]0{1,2})?", t):
+        return int(re.split(r"[.,]", t)[0])
+    return _BAD
+
+
+def parse_amount(text: pd.Series):
+    """Amounts in VND: 50.000, 50,000, 50000, 50.000 đ; blank or 'Miễn phí' -> 0."""
+    return _coded(text, _amount, "Int64", blank=0)
+
+
+def _count(text: str):
+    n = _number(text)
+    if n is None or n < 0 or not float(n).is_integer():
+        return _BAD
+    return int(n)
+
+
+def parse_count(text: pd.Series, blank=0):
+    """Non-negative integers (supplement_count, summary counts)."""
+    return _coded(text, _count, "Int64", blank=blank)
+
+
+def full_online_from_level(text: pd.Series) -> pd.Series:
+    """Service level -> provided full-process online (Toàn trình, Mức 4)."""
+
+    def fn(v):
+        if not v:
+            return False
+        f = fold(v)
+        return "toantrinh" in f or f in {"muc4", "mucdo4", "4"}
+
+    return _per_unique(text, fn).astype("boolean")
+
+
+def parse_fee_text(text: pd.Series):
+    """A procedure's fee cell: an amount, or words. -> (fee Int64, has_fee boolean, bad)."""
+
+    def fn(v):
+        if not v:
+            return (None, False)
+        a = _amount(v)
+        if a is not _BAD:
+            return (a, a > 0)
+        b = _bool(v)
+        if b is not _BAD:
+            return (None, b)
+        if re.search(r"\d", v):  # "50.000 đồng/hồ sơ", "Theo quy định: 20.000"
+            m = re.search(r"\d{1,3}(?:[.,]\d{3})+|\d+", v)
+            amount = int(re.sub(r"[.,]", "", m.group(0)))
+            return (amount, amount > 0)
+        return (None, True)  # "Theo quy định của Bộ Tài chính": a fee exists
+
+    pairs = _per_unique(text, fn)
+    fee = pairs.map(lambda p: p[0]).astype("Int64")
+    has = pairs.map(lambda p: p[1]).astype("boolean")
+    return fee, has
+
+
+# ---------------------------------------------------------------------------------------
+# Ratings
+# ---------------------------------------------------------------------------------------
+_RATING_WORDS = {
+    "rathailong": (True, False),
+    "hailong": (True, False),
+    "binhthuong": (False, False),
+    "chuahailong": (False, True),
+    "khonghailong": (False, True),
+    "ratkhonghailong": (False, True),
+    "like": (True, False),
+    "thich": (True, False),
+    "dislike": (False, True),
+    "khongthich": (False, True),
+}
+
+
+def _rating_number(v: str):
+    m = re.fullmatch(r"(\d+)(?:[.,]0+)?\s*(?:sao|điểm|diem|\*|★)?(?:\s*/\s*\d+)?", v.strip().casefold())
+    return int(m.group(1)) if m else None
+
+
+def parse_ratings(text: pd.Series):
+    """-> (rating_label, satisfied, negative, bad mask, scale) per kpi-definitions.md."""
+    numbers = _per_unique(text, lambda v: _rating_number(v) if v else None)
+    present = [n for n in numbers.dropna().unique().tolist()]
+    scale = (0, 2) if 0 in present else (1, 5)
+
+    def fn(v):
+        if not v:
+            return (None, None, None, True)
+        n = _rating_number(v)
+        if n is not None:
+            if not scale[0] <= n <= scale[1]:
+                return (v, None, None, False)
+            if scale == (0, 2):
+                return (str(n), n == 2, n == 0, True)
+            return (str(n), n >= 4, n <= 2, True)
+        if v in ("👍",):
+            return (v, True, False, True)
+        if v in ("👎",):
+            return (v, False, True, True)
+        hit = _RATING_WORDS.get(fold(v))
+        if hit is None:
+            return (v, None, None, False)
+        return (v, hit[0], hit[1], True)
+
+    parts = _per_unique(text, fn)
+    label = parts.map(lambda p: p[0]).astype(object)
+    satisfied = parts.map(lambda p: p[1]).astype("boolean")
+    negative = parts.map(lambda p: p[2]).astype("boolean")
+    bad = ~parts.map(lambda p: p[3]).to_numpy(dtype=bool)
+    return label, satisfied, negative, bad, scale
+
+
+# ---------------------------------------------------------------------------------------
+# Periods stated in titles
+# ---------------------------------------------------------------------------------------
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_DATE = r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})"
+
+
+def _mk(d, m, y) -> dt.date | None:
+    try:
+        return dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+def _month_end(y: int, m: int) -> dt.date:
+    nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def parse_period(lines: list[str]) -> tuple[dt.date, dt.date] | None:
+    """The period a title states: 'Từ ngày … đến ngày …', 'Tháng 01 năm 2026',
+    'Quý I năm 2026', '6 tháng đầu năm 2026', 'Năm 2026'."""
+    text = " ".join(clean(x) for x in lines)
+    low = unicodedata.normalize("NFC", text).casefold()
+    m = re.search(r"từ\s*(?:ngày\s*)?" + _DATE + r"\s*(?:đến|tới|-|–)\s*(?:ngày\s*)?" + _DATE, low)
+    if m:
+        a, b = _mk(*m.group(1, 2, 3)), _mk(*m.group(4, 5, 6))
+        if a and b and a <= b:
+            return a, b
+    m = re.search(r"(?<![\w])quý\s+(iv|iii|ii|i|[1-4])\s*(?:năm\s*|/\s*)(\d{4})", low)
+    if m:
+        q = _ROMAN.get(m.group(1)) or int(m.group(1))
+        y = int(m.group(2))
+        return dt.date(y, 3 * q - 2, 1), _month_end(y, 3 * q)
+    m = re.search(r"(6|sáu|9|chín)\s+tháng\s+(đầu|cuối)\s+năm\s*(\d{4})", low)
+    if m:
+        y = int(m.group(3))
+        n = 6 if m.group(1) in ("6", "sáu") else 9
+        if m.group(2) == "đầu":
+            return dt.date(y, 1, 1), _month_end(y, n)
+        return dt.date(y, 7, 1), dt.date(y, 12, 31)
+    # "Tháng 01 năm 2026", "tháng 1/2026" (not "ngày 05 tháng 04 năm 2026", a signing date)
+    for m in re.finditer(r"(?<!\d\s)(?<!\d)tháng\s+(\d{1,2})\s*(?:năm\s*|/\s*)(\d{4})", low):
+        before = low[max(0, m.start() - 12): m.start()]
+        if re.search(r"ngày\s*\d{1,2}\s*$", before):
+            continue
+        mo, y = int(m.group(1)), int(m.group(2))
+        if 1 <= mo <= 12:
+            return dt.date(y, mo, 1), _month_end(y, mo)
+    for line in lines:
+        m = re.fullmatch(r"\(?\s*(?:kỳ báo cáo:?\s*)?năm\s+(\d{4})\s*\)?", clean(line).casefold())
+        if m:
+            y = int(m.group(1))
+            return dt.date(y, 1, 1), dt.date(y, 12, 31)
+    return None
