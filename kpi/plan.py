@@ -1084,6 +1084,88 @@ def activities_display(df):
     )
 
 
+def style_activities(display):
+    """Colour the status and warning columns of ``activities_display`` (word + icon + colour)."""
+    colors = {status_label(c, icon=True): STATUS_COLORS[c] for c in STATUSES}
+
+    def status_css(v):
+        return f"color: {colors[v]}; font-weight: 600" if v in colors else ""
+
+    def flag_css(v):
+        return f"color: {OVERDUE_COLOR}; font-weight: 600" if v else ""
+
+    return display.style.map(status_css, subset=["Trạng thái"]).map(flag_css, subset=["Cảnh báo"])
+
+
+def grouped_by_section(df) -> list[dict]:
+    """Sections in plan order, each with its goals in order and each goal's activities:
+    ``[{"name", "ordinal", "total", "done", "goals": [{"id", "number", "text", "parent",
+    "rows"}]}]``. Only sections and goals with activities in ``df`` appear."""
+    out: list[dict] = []
+    for ordinal in sorted(set(df["section_ordinal"])):
+        part = df[df["section_ordinal"] == ordinal]
+        goals = []
+        for goal_id in dict.fromkeys(part["goal_id"]):
+            rows = part[part["goal_id"] == goal_id].reset_index(drop=True)
+            first = rows.iloc[0]
+            goals.append(
+                {
+                    "id": goal_id,
+                    "number": first["goal_number"],
+                    "text": first["goal"],
+                    "parent": first["parent_goal"],
+                    "rows": rows,
+                }
+            )
+        out.append(
+            {
+                "name": part.iloc[0]["section_name"],
+                "ordinal": int(ordinal),
+                "total": len(part),
+                "done": int((part["status"] == DONE).sum()),
+                "goals": goals,
+            }
+        )
+    return out
+
+
+def grouped_by_lead(df) -> list[tuple[str, object]]:
+    """(lead unit, its activities) for every lead unit in ``df``, most activities first."""
+    return [
+        (u, df[[u in units for units in df["lead_units"]]].reset_index(drop=True))
+        for u in lead_unit_names(df)
+    ]
+
+
+def overdue_lines(df) -> list[str]:
+    """One Vietnamese line per overdue activity: id, activity, timing, deadline."""
+    from kpi import format as fmt
+
+    lines = []
+    for r in df[df["overdue"]].to_dict("records"):
+        text = r["activity"] if len(r["activity"]) <= 120 else r["activity"][:117] + "…"
+        lines.append(
+            f"**{r['activity_id']}** — {text} (chủ trì: {'; '.join(r['lead_units'])}; thời gian: "
+            f"{r['timing']}; hạn {fmt.date(r['deadline'])}; đang: {status_label(r['status'])})"
+        )
+    return lines
+
+
+def excel_file_name(unit: str, year: int) -> str:
+    """theo-doi-ke-hoach-2026-xa-loc-tan.xlsx"""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(unit)).strip("-")
+    return f"theo-doi-ke-hoach-{year}-{slug or 'don-vi'}.xlsx"
+
+
+def editor_key(df, version: int = 0) -> str:
+    """A key for the page's table editor that changes with the rows shown (and after a save),
+    so edits typed for one set of rows can never land on another."""
+    import hashlib
+
+    digest = hashlib.sha1("|".join(df["activity_id"]).encode()).hexdigest()[:10]
+    return f"plan_editor_{version}_{digest}"
+
+
 EDITOR_COLUMNS = {"status": "Trạng thái", "note": "Ghi chú tiến độ", "evidence": "Minh chứng"}
 
 

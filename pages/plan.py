@@ -1,0 +1,254 @@
+"""Kế hoạch — every activity of the year's CCHC plan, who leads it and how far it is.
+
+A thin page: the plan, the statuses, the counts, the chart and the Excel file all come from
+``kpi.plan``. Works on its own (``streamlit run pages/plan.py``) and inside the app frame
+(``st.navigation``), which puts the chosen unit in ``st.session_state["unit"]``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import streamlit as st
+
+from kpi import config, plan
+from kpi import db as kdb
+from kpi import format as fmt
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@contextlib.contextmanager
+def friendly_errors():
+    """Database and validation problems as Vietnamese messages, never a traceback."""
+    try:
+        yield
+    except kdb.DatabaseBusy:
+        st.warning(
+            "Một lần tải dữ liệu đang chạy, cơ sở dữ liệu tạm thời bận. "
+            "Vui lòng tải lại trang sau ít phút.",
+            icon="⏳",
+        )
+        st.stop()
+    except kdb.DatabaseUnavailable as exc:
+        st.error(str(exc), icon="❌")
+        st.stop()
+    except plan.PlanError as exc:
+        st.error("\n\n".join(exc.messages), icon="❌")
+        st.stop()
+
+
+def live_kpis(engine, unit: str, year: int) -> dict[str, dict]:
+    """The plan year's KPI values from the KPI engine, or {} while it is not available."""
+    try:
+        from kpi import periods, snapshot  # the KPI engine (issue 3), may not exist yet
+
+        compute = getattr(snapshot, "compute_snapshot", None) or getattr(snapshot, "snapshot")
+        return plan.kpi_values(compute(engine, unit, periods.parse_period(str(year))))
+    except Exception:  # no engine yet, another signature, no data: show the goals without values
+        return {}
+
+
+def flash(kind: str, text: str, icon: str) -> None:
+    """A message shown once, on the next run (after ``st.rerun``)."""
+    st.session_state["plan_flash"] = (kind, text, icon)
+
+
+def activity_table(rows) -> None:
+    st.dataframe(plan.style_activities(plan.activities_display(rows)), hide_index=True, width="stretch")
+
+
+# --- frame -------------------------------------------------------------------------------------
+
+st.title("Kế hoạch")
+unit = st.session_state.get("unit") or config.unit_name()
+if not unit:
+    st.warning("Chưa chọn đơn vị (xã, phường). Chọn đơn vị ở thanh bên hoặc đặt biến CCHC_UNIT.")
+    st.stop()
+years = plan.available_years()
+if not years:
+    st.error("Chưa có kế hoạch CCHC nào trong dữ liệu (thư mục data/plans).")
+    st.stop()
+default = plan.default_year()
+year = st.selectbox("Năm kế hoạch", years, index=years.index(default), key="plan_year")
+
+with friendly_errors():
+    engine = kdb.get_engine()
+    plan.ensure_tables(engine)
+    df = plan.tracker(engine, unit, year)
+kpis = live_kpis(engine, unit, year)
+
+st.caption(
+    f"Kế hoạch CCHC năm {year} · Đơn vị: {unit} · Số liệu tính đến ngày {fmt.date(config.today())}"
+)
+if "plan_flash" in st.session_state:
+    kind, text, icon = st.session_state.pop("plan_flash")
+    getattr(st, kind)(text, icon=icon)
+
+# --- totals and late activities ------------------------------------------------------------------
+
+totals = plan.overall(df)
+cols = st.columns(6)
+cols[0].metric("Số hoạt động", fmt.integer(totals["total"]))
+cols[1].metric(
+    "✅ Hoàn thành", fmt.integer(totals["done"]), f"{fmt.pct(totals['progress'])} kế hoạch",
+    delta_color="off",
+)  # fmt: skip
+cols[2].metric("🔵 Đang thực hiện", fmt.integer(totals["in_progress"]))
+cols[3].metric("⚪ Chưa thực hiện", fmt.integer(totals["not_started"]))
+cols[4].metric("🔴 Chậm tiến độ", fmt.integer(totals["delayed"]))
+cols[5].metric(f"{plan.OVERDUE_ICON} {plan.OVERDUE_LABEL}", fmt.integer(totals["overdue"]))
+
+late = plan.overdue_lines(df)
+if late:
+    st.error(
+        f"**{len(late)} hoạt động quá hạn** (đã hết thời gian thực hiện mà chưa hoàn thành):\n\n"
+        + "\n".join(f"- {line}" for line in late),
+        icon=plan.OVERDUE_ICON,
+    )
+
+# --- filters -------------------------------------------------------------------------------------
+
+f1, f2, f3 = st.columns([3, 3, 2])
+leads = f1.multiselect("Đơn vị chủ trì", plan.lead_unit_names(df), key="plan_filter_lead")
+statuses = f2.multiselect("Trạng thái", list(plan.STATUS_LABELS.values()), key="plan_filter_status")
+overdue_only = f3.checkbox("Chỉ hoạt động quá hạn", key="plan_filter_overdue")
+view = plan.filter_tracker(df, leads, statuses, overdue_only)
+if len(view) < len(df):
+    st.caption(f"Đang hiện {len(view)}/{len(df)} hoạt động theo bộ lọc.")
+if view.empty:
+    st.info("Không có hoạt động nào khớp bộ lọc. Bỏ bớt điều kiện lọc để xem thêm.")
+
+tab_section, tab_lead, tab_edit, tab_excel, tab_history = st.tabs(
+    ["Theo phần", "Theo đơn vị chủ trì", "Cập nhật tiến độ", "Excel", "Lịch sử cập nhật"]
+)
+
+# --- by section ----------------------------------------------------------------------------------
+
+with tab_section:
+    if not view.empty:
+        summary = plan.summarize(view, "section")
+        st.plotly_chart(plan.progress_chart(summary, "Tiến độ theo phần"), key="plan_chart_section")
+        st.dataframe(plan.summary_display(summary, "Phần"), hide_index=True)
+    for section in plan.grouped_by_section(view):
+        with st.expander(
+            f"{section['name']} — hoàn thành {section['done']}/{section['total']}", expanded=False
+        ):
+            parent = ""
+            for goal in section["goals"]:
+                if goal["parent"] and goal["parent"] != parent:
+                    st.markdown(f"**{goal['number'].rsplit('.', 1)[0]}. {goal['parent']}**")
+                parent = goal["parent"]
+                st.markdown(f"**Mục tiêu {goal['number']}.** {goal['text']}")
+                for line in plan.goal_kpi_lines(goal["id"], kpis):
+                    st.markdown(line)
+                activity_table(goal["rows"])
+
+# --- by lead unit --------------------------------------------------------------------------------
+
+with tab_lead:
+    if not view.empty:
+        summary = plan.summarize(view, "lead")
+        st.plotly_chart(plan.progress_chart(summary, "Tiến độ theo đơn vị chủ trì"), key="plan_chart_lead")
+        st.dataframe(plan.summary_display(summary, "Đơn vị chủ trì"), hide_index=True)
+        st.caption("Hoạt động do hai đơn vị cùng chủ trì được tính cho cả hai đơn vị.")
+    for lead, rows in plan.grouped_by_lead(view):
+        done = int((rows["status"] == plan.DONE).sum())
+        with st.expander(f"{lead} — hoàn thành {done}/{len(rows)}", expanded=False):
+            activity_table(rows)
+
+# --- editing -------------------------------------------------------------------------------------
+
+with tab_edit:
+    st.write(
+        "Sửa cột **Trạng thái**, **Ghi chú tiến độ** (kết quả đã làm) và **Minh chứng** (số văn "
+        "bản hoặc đường link), nhập tên người cập nhật rồi bấm «Lưu thay đổi». Mỗi thay đổi được "
+        "ghi vào lịch sử. Lưu trước khi đổi bộ lọc."
+    )
+    who = st.text_input("Người cập nhật", key="plan_updated_by", placeholder="Họ và tên")
+    base = plan.editor_frame(view)
+    edited = st.data_editor(
+        base,
+        key=plan.editor_key(view, st.session_state.get("plan_editor_version", 0)),
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
+        disabled=["Mã hoạt động", "Hoạt động", "Chủ trì", "Thời gian", "Cảnh báo"],
+        column_config={
+            "Trạng thái": st.column_config.SelectboxColumn(
+                "Trạng thái", options=list(plan.STATUS_LABELS.values()), required=True
+            ),
+            "Ghi chú tiến độ": st.column_config.TextColumn("Ghi chú tiến độ", max_chars=2000),
+            "Minh chứng": st.column_config.TextColumn(
+                "Minh chứng", help="Số, ký hiệu văn bản hoặc đường link", max_chars=1000
+            ),
+        },
+    )
+    if st.button("💾 Lưu thay đổi", key="plan_save", type="primary"):
+        changes = plan.editor_changes(base, edited)
+        if not changes:
+            st.info("Chưa có thay đổi nào để lưu.")
+        else:
+            changed = None
+            with friendly_errors():
+                try:
+                    changed = plan.update_statuses(engine, unit, year, changes, who, source="form")
+                except plan.PlanError as exc:
+                    st.error(
+                        "Chưa lưu được:\n\n" + "\n".join(f"- {m}" for m in exc.messages), icon="❌"
+                    )
+            if changed is not None:
+                version = st.session_state.get("plan_editor_version", 0) + 1
+                st.session_state["plan_editor_version"] = version
+                flash("success", f"Đã lưu {len(changed)} thay đổi: {', '.join(changed) or '—'}.", "✅")
+                st.rerun()
+
+# --- Excel ---------------------------------------------------------------------------------------
+
+with tab_excel:
+    st.write(
+        "Tải bảng theo dõi về, sửa các cột nền vàng (Trạng thái, Ghi chú tiến độ, Minh chứng) rồi "
+        "tải lên lại: chỉ những hoạt động có thay đổi được cập nhật. Tệp có lỗi bị từ chối toàn bộ."
+    )
+    with friendly_errors():
+        data = plan.export_excel(engine, unit, year)
+    st.download_button(
+        "📥 Tải bảng theo dõi (Excel)",
+        data=data,
+        file_name=plan.excel_file_name(unit, year),
+        mime=XLSX_MIME,
+        key="plan_download",
+    )
+    upload_by = st.text_input("Người cập nhật", key="plan_upload_by", placeholder="Họ và tên")
+    upload = st.file_uploader("Bảng theo dõi đã cập nhật (.xlsx)", type=["xlsx"], key="plan_upload")
+    if st.button("📤 Cập nhật từ tệp", key="plan_import", disabled=upload is None):
+        result = None
+        with friendly_errors():
+            try:
+                result = plan.import_excel(
+                    engine, unit, year, upload.getvalue(), upload_by, file_name=upload.name
+                )
+            except plan.PlanImportError as exc:
+                st.error(
+                    f"Tệp {upload.name} bị từ chối, không có thay đổi nào được ghi:\n\n"
+                    + "\n".join(f"- {m}" for m in exc.messages),
+                    icon="❌",
+                )
+        if result is not None:
+            flash("success", f"{upload.name}: {result.message()}", "✅")
+            st.rerun()
+
+# --- history -------------------------------------------------------------------------------------
+
+with tab_history:
+    choice = st.selectbox(
+        "Hoạt động",
+        ["(Tất cả)", *df["activity_id"]],
+        key="plan_history_activity",
+    )
+    with friendly_errors():
+        hist = plan.history(engine, unit, year, None if choice == "(Tất cả)" else choice)
+    if hist.empty:
+        st.info("Chưa có cập nhật nào.")
+    else:
+        st.dataframe(plan.history_display(hist), hide_index=True, width="stretch")

@@ -1,0 +1,240 @@
+"""The "Kế hoạch" page through AppTest, on a fresh DuckDB file (CCHC_DB_URL), widgets by key."""
+
+from __future__ import annotations
+
+import io
+import sys
+import types
+
+import pytest
+from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
+
+import kpi
+from kpi import config, plan
+from kpi import db as kdb
+
+# AppTest resolves a relative path against the calling file: name the page from the root.
+PAGE = str(config.ROOT / "pages" / "plan.py")
+UNIT = "Xã Lộc Tân"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def page_db(tmp_path, monkeypatch):
+    url = f"duckdb:///{tmp_path / 'page.duckdb'}"
+    monkeypatch.setenv("CCHC_DB_URL", url)
+    monkeypatch.setenv("CCHC_UNIT", UNIT)
+    monkeypatch.setenv("CCHC_TODAY", "2026-04-15")
+    kdb.get_engine.cache_clear()
+    engine = kdb.get_engine(url)
+    kdb.init_db(engine)
+    yield engine
+    kdb.get_engine.cache_clear()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _markdown(at) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def _table(at, column: str, first: str | None = None):
+    """The first table on the page with ``column`` (and ``first`` as its first value)."""
+    for d in at.dataframe:
+        value = d.value
+        if column in value.columns and (first is None or (len(value) and value[column].iloc[0] == first)):
+            return value
+    raise AssertionError(f"no table with column {column!r} starting with {first!r}")
+
+
+def test_page_shows_every_activity_grouped_with_late_ones_flagged(page_db):
+    at = _app()
+    assert at.title[0].value == "Kế hoạch"
+    assert at.caption[0].value == (
+        "Kế hoạch CCHC năm 2026 · Đơn vị: Xã Lộc Tân · Số liệu tính đến ngày 15/04/2026"
+    )
+    assert _metrics(at) == {
+        "Số hoạt động": "70",
+        "✅ Hoàn thành": "0",
+        "🔵 Đang thực hiện": "0",
+        "⚪ Chưa thực hiện": "70",
+        "🔴 Chậm tiến độ": "0",
+        "⚠️ Quá hạn": "1",
+    }
+    [late] = at.error
+    assert late.icon == "⚠️"  # Streamlit shows a leading emoji as the alert's icon
+    assert late.value.startswith("**1 hoạt động quá hạn**")
+    assert "**VI(7).1-01** — Ban hành, bổ sung, sửa đổi các Kế hoạch CCHC" in late.value
+    assert "thời gian: Quý IV /2025 và Quý I/2026; hạn 31/03/2026" in late.value
+    labels = [e.label for e in at.expander]
+    assert labels == [
+        "I. CẢI CÁCH THỂ CHẾ — hoàn thành 0/11",
+        "II. CẢI CÁCH THỦ TỤC HÀNH CHÍNH — hoàn thành 0/28",
+        "III. CẢI CÁCH TỔ CHỨC BỘ MÁY — hoàn thành 0/3",
+        "IV. CẢI CÁCH CHẾ ĐỘ CÔNG CHỨC CÔNG VỤ — hoàn thành 0/5",
+        "V. CẢI CÁCH TÀI CHÍNH CÔNG — hoàn thành 0/5",
+        "VI. XÂY DỰNG, PHÁT TRIỂN CHÍNH QUYỀN ĐIỆN TỬ, CHÍNH QUYỀN SỐ — hoàn thành 0/11",
+        "VI. CHỈ ĐẠO ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH — hoàn thành 0/7",
+        "Trung tâm Phục vụ hành chính công — hoàn thành 0/27",
+        "Phòng Văn hóa - Xã hội — hoàn thành 0/21",
+        "Các cơ quan, đơn vị — hoàn thành 0/8",
+        "Văn phòng HĐND và UBND xã — hoàn thành 0/8",
+        "Phòng Kinh tế — hoàn thành 0/7",
+        "Cơ quan cấp trên — hoàn thành 0/1",
+    ]
+    md = _markdown(at)
+    assert "**3. Thực hiện cơ chế một cửa, một cửa liên thông**" in md
+    assert "📊 Tỷ lệ hồ sơ giải quyết đúng hạn: — Chưa có dữ liệu" in md
+    # One table per goal (21) and per lead unit (6), the two summaries and the editor.
+    assert len(at.dataframe) == 21 + 6 + 2 + 1
+    goal = _table(at, "Mã hoạt động", "VI(7).1-01")
+    assert goal["Mã hoạt động"].tolist() == [f"VI(7).1-0{i}" for i in range(1, 7)]
+    assert goal["Cảnh báo"].tolist()[0] == "⚠️ Quá hạn (hạn 31/03/2026)"
+    assert goal["Trạng thái"].tolist()[0] == "⚪ Chưa thực hiện"
+    assert _table(at, "Phần")["Số hoạt động"].tolist() == [11, 28, 3, 5, 5, 11, 7]
+    summary = _table(at, "Đơn vị chủ trì")
+    assert summary["Số hoạt động"].tolist() == [27, 21, 8, 8, 7, 1]
+    assert summary["Tiến độ (hoàn thành)"].tolist() == ["0,0%"] * 6
+    [editor] = at.data_editor
+    assert len(editor.value) == 70
+    assert at.get("download_button")[0].label == "📥 Tải bảng theo dõi (Excel)"
+
+
+def test_filters_by_lead_unit_and_status(page_db):
+    plan.set_status(page_db, UNIT, 2026, "V.2-01", "Hoàn thành", "An")
+    at = _app()
+    at.multiselect(key="plan_filter_lead").set_value(["Phòng Kinh tế"]).run()
+    assert "Đang hiện 7/70 hoạt động theo bộ lọc." in [c.value for c in at.caption]
+    assert len(at.data_editor[0].value) == 7
+    assert [e.label for e in at.expander][:3] == [
+        "II. CẢI CÁCH THỦ TỤC HÀNH CHÍNH — hoàn thành 0/1",
+        "V. CẢI CÁCH TÀI CHÍNH CÔNG — hoàn thành 1/5",
+        "VI. XÂY DỰNG, PHÁT TRIỂN CHÍNH QUYỀN ĐIỆN TỬ, CHÍNH QUYỀN SỐ — hoàn thành 0/1",
+    ]
+    at.multiselect(key="plan_filter_status").set_value(["Hoàn thành"]).run()
+    assert at.data_editor[0].value["Mã hoạt động"].tolist() == ["V.2-01"]
+    at.multiselect(key="plan_filter_lead").set_value([]).run()
+    at.multiselect(key="plan_filter_status").set_value([]).run()
+    at.checkbox(key="plan_filter_overdue").check().run()
+    assert at.data_editor[0].value["Mã hoạt động"].tolist() == ["VI(7).1-01"]
+
+
+def test_editing_in_the_table_saves_with_history(page_db):
+    at = _app()
+    editor = at.data_editor[0]
+    rows = editor.value["Mã hoạt động"].tolist()
+    at.session_state[editor.key] = {
+        "edited_rows": {
+            rows.index("VI(7).1-01"): {"Trạng thái": "Hoàn thành", "Minh chứng": "Kế hoạch số 15/KH-UBND"},
+            rows.index("I.1-01"): {"Ghi chú tiến độ": "Đã trình dự thảo"},
+        },
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="plan_save").click().run()  # no name: refused, nothing saved
+    assert any("Vui lòng nhập tên người cập nhật." in e.value for e in at.error)
+    assert plan.history(page_db, UNIT, 2026).empty
+
+    at.text_input(key="plan_updated_by").input("Trần Thị Bình")
+    at.button(key="plan_save").click().run()
+    assert not at.exception
+    assert (at.success[0].icon, at.success[0].value) == ("✅", "Đã lưu 2 thay đổi: I.1-01, VI(7).1-01.")
+    assert _metrics(at)["✅ Hoàn thành"] == "1"
+    assert _metrics(at)["⚠️ Quá hạn"] == "0"
+    assert not at.error  # the late warning is gone
+    df = plan.tracker(page_db, UNIT, 2026).set_index("activity_id")
+    assert df.loc["VI(7).1-01", ["status", "evidence", "updated_by"]].tolist() == [
+        "done", "Kế hoạch số 15/KH-UBND", "Trần Thị Bình",
+    ]  # fmt: skip
+    assert df.loc["I.1-01", ["status", "note"]].tolist() == ["not_started", "Đã trình dự thảo"]
+    hist = plan.history(page_db, UNIT, 2026)
+    assert sorted(hist["activity_id"]) == ["I.1-01", "VI(7).1-01"]
+    # The editor starts afresh after a save, and the history tab shows the changes.
+    assert at.data_editor[0].key != editor.key
+    assert _table(at, "Thời điểm")["Mã hoạt động"].tolist() == ["VI(7).1-01", "I.1-01"]
+
+
+def _edited_export(engine, edits: dict[int, dict[str, object]]) -> bytes:
+    wb = load_workbook(io.BytesIO(plan.export_excel(engine, UNIT, 2026)))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    for row, values in edits.items():
+        for header, value in values.items():
+            ws.cell(row=row, column=headers.index(header) + 1).value = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_excel_upload_updates_only_edited_rows(page_db):
+    at = _app()
+    data = _edited_export(page_db, {3: {"Trạng thái": "Đang thực hiện", "Ghi chú tiến độ": "Đang soạn"}})
+    at.text_input(key="plan_upload_by").input("Lê Văn Cường")
+    at.file_uploader(key="plan_upload").upload("theo-doi.xlsx", data, XLSX)
+    at.run()
+    at.button(key="plan_import").click().run()
+    assert not at.exception
+    assert at.success[0].value == (
+        "theo-doi.xlsx: Đã đọc 70 dòng: cập nhật 1 hoạt động (I.1-02), 69 dòng không đổi."
+    )
+    df = plan.tracker(page_db, UNIT, 2026).set_index("activity_id")
+    assert df.loc["I.1-02", ["status", "note", "updated_by"]].tolist() == [
+        "in_progress", "Đang soạn", "Lê Văn Cường",
+    ]  # fmt: skip
+    assert (df["status"] != "not_started").sum() == 1
+    assert plan.history(page_db, UNIT, 2026)["file_name"].tolist() == ["theo-doi.xlsx"]
+
+
+def test_bad_excel_upload_is_refused_with_row_numbers(page_db):
+    at = _app()
+    data = _edited_export(page_db, {2: {"Trạng thái": "Hoàn thành"}, 4: {"Trạng thái": "xong"}, 5: {"Mã hoạt động": "X.1-01"}})
+    at.text_input(key="plan_upload_by").input("Lê Văn Cường")
+    at.file_uploader(key="plan_upload").upload("sai.xlsx", data, XLSX)
+    at.run()
+    at.button(key="plan_import").click().run()
+    assert not at.exception
+    refused = [(e.icon, e.value) for e in at.error if "bị từ chối" in e.value]
+    assert refused == [(
+        "❌",
+        "Tệp sai.xlsx bị từ chối, không có thay đổi nào được ghi:\n\n"
+        "- Dòng 4: trạng thái «xong» không hợp lệ; dùng một trong: Chưa thực hiện, Đang thực hiện, "
+        "Hoàn thành, Chậm tiến độ.\n"
+        "- Dòng 5: mã hoạt động «X.1-01» không có trong kế hoạch năm 2026.",
+    )]
+    assert plan.history(page_db, UNIT, 2026).empty
+    assert _metrics(at)["✅ Hoàn thành"] == "0"
+
+
+def test_unit_from_the_sidebar_and_live_kpis_beside_their_goal(page_db, monkeypatch):
+    plan.set_status(page_db, "Xã Khác", 2026, "I.1-01", "Hoàn thành", "An")
+    fake = types.ModuleType("kpi.snapshot")
+    calls = []
+
+    def compute_snapshot(engine, unit, period):
+        calls.append((unit, period.start.isoformat(), period.end.isoformat()))
+        return {"kpis": [{"key": "on_time_rate", "value": 0.9876847, "target": 0.98, "met": True}]}
+
+    fake.compute_snapshot = compute_snapshot
+    monkeypatch.setitem(sys.modules, "kpi.snapshot", fake)
+    monkeypatch.setattr(kpi, "snapshot", fake, raising=False)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["unit"] = "Xã Khác"
+    at.run()
+    assert not at.exception
+    assert "Đơn vị: Xã Khác" in at.caption[0].value
+    assert _metrics(at)["✅ Hoàn thành"] == "1"
+    assert calls == [("Xã Khác", "2026-01-01", "2026-12-31")]
+    md = _markdown(at)
+    assert "📊 Tỷ lệ hồ sơ giải quyết đúng hạn: **98,8%** (chỉ tiêu 98,0%) — ✅ Đạt" in md
+    assert "📊 Mức độ hài lòng của người dân, doanh nghiệp: — Chưa có dữ liệu" in md
