@@ -629,8 +629,13 @@ def goal_kpi_lines(goal_id: str, values: Mapping[str, Mapping]) -> list[str]:
             lines.append(f"📊 {label}: — Chưa có dữ liệu")
             continue
         text = f"📊 {label}: **{fmt.pct(entry['value'])}**"
+        details = []
+        if entry.get("numerator") is not None and entry.get("denominator"):
+            details.append(f"{fmt.integer(entry['numerator'])}/{fmt.integer(entry['denominator'])}")
         if entry.get("target") is not None:
-            text += f" (chỉ tiêu {fmt.pct(entry['target'])})"
+            details.append(f"chỉ tiêu {fmt.pct(entry['target'])}")
+        if details:
+            text += f" ({'; '.join(details)})"
         if entry.get("met") is True:
             text += " — ✅ Đạt"
         elif entry.get("met") is False:

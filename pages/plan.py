@@ -39,13 +39,13 @@ def friendly_errors():
 
 
 def live_kpis(engine, unit: str, year: int) -> dict[str, dict]:
-    """The plan year's KPI values from the KPI engine, or {} while it is not available."""
+    """The plan year's KPI values (year to date) from the KPI engine; {} when it cannot give
+    them (engine missing, unit without data…), so the goals show "Chưa có dữ liệu"."""
     try:
-        from kpi import periods, snapshot  # the KPI engine (issue 3), may not exist yet
+        from kpi import snapshot  # the KPI engine (issue 3)
 
-        compute = getattr(snapshot, "compute_snapshot", None) or getattr(snapshot, "snapshot")
-        return plan.kpi_values(compute(engine, unit, periods.parse_period(str(year))))
-    except Exception:  # no engine yet, another signature, no data: show the goals without values
+        return plan.kpi_values(snapshot.build(engine, unit, str(year)))
+    except Exception:
         return {}
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-import sys
-import types
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-import kpi
 from kpi import config, plan
 from kpi import db as kdb
+from kpi.schema import batches, dossiers
 
 # AppTest resolves a relative path against the calling file: name the page from the root.
 PAGE = str(config.ROOT / "pages" / "plan.py")
@@ -216,25 +216,42 @@ def test_bad_excel_upload_is_refused_with_row_numbers(page_db):
     assert _metrics(at)["✅ Hoàn thành"] == "0"
 
 
-def test_unit_from_the_sidebar_and_live_kpis_beside_their_goal(page_db, monkeypatch):
+def test_unit_from_the_sidebar(page_db):
     plan.set_status(page_db, "Xã Khác", 2026, "I.1-01", "Hoàn thành", "An")
-    fake = types.ModuleType("kpi.snapshot")
-    calls = []
-
-    def compute_snapshot(engine, unit, period):
-        calls.append((unit, period.start.isoformat(), period.end.isoformat()))
-        return {"kpis": [{"key": "on_time_rate", "value": 0.9876847, "target": 0.98, "met": True}]}
-
-    fake.compute_snapshot = compute_snapshot
-    monkeypatch.setitem(sys.modules, "kpi.snapshot", fake)
-    monkeypatch.setattr(kpi, "snapshot", fake, raising=False)
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["unit"] = "Xã Khác"
+    at.session_state["unit"] = "Xã Khác"  # what the app frame's sidebar sets
     at.run()
     assert not at.exception
     assert "Đơn vị: Xã Khác" in at.caption[0].value
     assert _metrics(at)["✅ Hoàn thành"] == "1"
-    assert calls == [("Xã Khác", "2026-01-01", "2026-12-31")]
-    md = _markdown(at)
-    assert "📊 Tỷ lệ hồ sơ giải quyết đúng hạn: **98,8%** (chỉ tiêu 98,0%) — ✅ Đạt" in md
-    assert "📊 Mức độ hài lòng của người dân, doanh nghiệp: — Chưa có dữ liệu" in md
+
+
+def test_live_kpis_beside_their_goal(page_db):
+    """Two dossiers of 2026, both finished in time, online: the KPI engine's values appear
+    beside goals II.3.1 and II.3.5; KPIs without data say so."""
+    with kdb.connect(page_db, write=True) as conn:
+        unit_id = kdb.get_or_create_unit(conn, UNIT)
+        batch = conn.execute(
+            sa.insert(batches)
+            .values(unit_id=unit_id, kind="dossiers", file_name="hs.csv", sha256="0" * 64,
+                    uploaded_at=dt.datetime(2026, 4, 1, 8), as_of=dt.date(2026, 3, 31))
+            .returning(batches.c.id)
+        ).scalar_one()  # fmt: skip
+        for code, received, due, finished in [
+            ("H1", dt.date(2026, 2, 2), dt.date(2026, 2, 10), dt.date(2026, 2, 9)),
+            ("H2", dt.date(2026, 3, 2), dt.date(2026, 3, 10), dt.date(2026, 3, 10)),
+        ]:
+            conn.execute(
+                sa.insert(dossiers).values(
+                    unit_id=unit_id, dossier_code=code, status=10, channel=2,
+                    received_at=dt.datetime.combine(received, dt.time(8)),
+                    due_at=dt.datetime.combine(due, dt.time(17)),
+                    finished_at=dt.datetime.combine(finished, dt.time(9)),
+                    returned_at=dt.datetime.combine(finished, dt.time(10)),
+                    batch_id=batch, created_batch_id=batch, as_of=dt.date(2026, 3, 31),
+                )
+            )  # fmt: skip
+    md = _markdown(_app())
+    assert "📊 Tỷ lệ hồ sơ giải quyết đúng hạn: **100,0%** (2/2; chỉ tiêu 98,0%) — ✅ Đạt" in md
+    assert "📊 Tỷ lệ hồ sơ trực tuyến / tổng hồ sơ tiếp nhận: **100,0%** (2/2; chỉ tiêu 60,0%) — ✅ Đạt" in md
+    assert "📊 DVC trực tuyến toàn trình / TTHC đủ điều kiện: — Chưa có dữ liệu" in md

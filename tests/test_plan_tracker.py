@@ -50,6 +50,15 @@ def test_goal_kpis_links_the_measurable_goals():
     }
 
 
+def test_goal_links_agree_with_the_targets_file():
+    from kpi.targets import targets_for_year
+
+    by_section: dict[str, set[str]] = {}
+    for key, target in targets_for_year(YEAR).items():
+        by_section.setdefault(target.section, set()).add(key)
+    assert by_section == {goal: set(keys) for goal, keys in plan.GOAL_KPI_LINKS.items()}
+
+
 def test_kpi_values_beside_a_goal():
     snapshot = {
         "kpis": [
@@ -61,7 +70,7 @@ def test_kpi_values_beside_a_goal():
     }  # fmt: skip
     values = plan.kpi_values(snapshot)
     assert plan.goal_kpi_lines("II.3.1", values) == [
-        "📊 Tỷ lệ hồ sơ giải quyết đúng hạn: **98,8%** (chỉ tiêu 98,0%) — ✅ Đạt"
+        "📊 Tỷ lệ hồ sơ giải quyết đúng hạn: **98,8%** (1.203/1.218; chỉ tiêu 98,0%) — ✅ Đạt"
     ]
     assert plan.goal_kpi_lines("II.3.2", values) == [
         "📊 Mức độ hài lòng của người dân, doanh nghiệp: **90,0%** (chỉ tiêu 95,0%) — ❌ Chưa đạt",
