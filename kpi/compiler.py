@@ -133,6 +133,7 @@ def dossier_relevance(d, b: Bounds):
     decide membership."""
     fin = finish_expr(d)
     return sa.and_(
+        b.s_ts < b.e1_ts,  # a period that has not started yet holds nothing
         d.c.received_at < b.e1_ts,
         sa.or_(
             d.c.received_at >= b.s_ts,
@@ -254,7 +255,8 @@ def feedback_facts(b: Bounds, unit_ids, default_due: dict[dt.date, dt.date]) -> 
         dflt = sa.cast(sa.null(), sa.Date)
     due_day = sa.func.coalesce(_day(f.c.due_at), dflt)
     fin = f.c.finished_at
-    handled = sa.and_(f.c.received_at < b.e1_ts, sa.or_(fin.is_(None), fin >= b.s_ts))
+    handled = sa.and_(b.s_ts < b.e1_ts, f.c.received_at < b.e1_ts,
+                      sa.or_(fin.is_(None), fin >= b.s_ts))
     on_time = sa.case(
         (sa.and_(fin.is_not(None), fin < b.e1_ts), _day(fin) <= due_day),
         else_=due_day >= b.e,
