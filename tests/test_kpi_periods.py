@@ -1,0 +1,112 @@
+"""Periods, the working-day calendar, targets and the declarations' order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from kpi import calendar as cal
+from kpi import definitions as D
+from kpi import targets as T
+from kpi.periods import PeriodError, last_months, parse_period, year_to_date
+
+D_ = dt.date
+SPEC = Path("/work/shared/spec/kpi-definitions.md")
+PLAN = Path(__file__).resolve().parent.parent / "data" / "plans" / "ke-hoach-cchc-2026-phu-luc.txt"
+SHARED_PLAN = Path("/work/shared/plan/ke-hoach-cchc-2026-phu-luc.txt")
+
+
+@pytest.mark.parametrize("text,start,end,kind,label", [
+    ("2026-03", D_(2026, 3, 1), D_(2026, 3, 31), "month", "Tháng 3/2026"),
+    ("2024-02", D_(2024, 2, 1), D_(2024, 2, 29), "month", "Tháng 2/2024"),
+    ("2026-Q1", D_(2026, 1, 1), D_(2026, 3, 31), "quarter", "Quý I/2026"),
+    ("2026-q4", D_(2026, 10, 1), D_(2026, 12, 31), "quarter", "Quý IV/2026"),
+    ("2026", D_(2026, 1, 1), D_(2026, 12, 31), "year", "Năm 2026"),
+    ("2026-01-01..2026-03-31", D_(2026, 1, 1), D_(2026, 3, 31), "custom",
+     "01/01/2026 – 31/03/2026"),
+])
+def test_parse_and_label(text, start, end, kind, label):
+    p = parse_period(text)
+    assert (p.start, p.end, p.kind, p.label) == (start, end, kind, label)
+    assert parse_period(p.code) == p
+
+
+@pytest.mark.parametrize("bad", ["", "2026-13", "2026-Q5", "2026-Q0", "tháng 3", "2026-02-30..2026-03-01",
+                                 "2026-03-31..2026-03-01", "26-03"])
+def test_bad_periods(bad):
+    with pytest.raises(PeriodError) as exc:
+        parse_period(bad)
+    assert unicodedata.is_normalized("NFC", str(exc.value))
+
+
+def test_previous_periods():
+    assert parse_period("2026-01").previous().label == "Tháng 12/2025"
+    assert parse_period("2026-03").previous().label == "Tháng 2/2026"
+    assert parse_period("2026-Q1").previous().label == "Quý IV/2025"
+    assert parse_period("2026-Q3").previous().label == "Quý II/2026"
+    assert parse_period("2026").previous().label == "Năm 2025"
+    prev = parse_period("2026-03-10..2026-03-19").previous()
+    assert (prev.start, prev.end, prev.kind) == (D_(2026, 2, 28), D_(2026, 3, 9), "custom")
+    ytd = year_to_date(D_(2028, 2, 29))
+    assert ytd.label == "Lũy kế năm 2028 (đến 29/02/2028)"
+    assert (ytd.previous().start, ytd.previous().end) == (D_(2027, 1, 1), D_(2027, 2, 28))
+    assert parse_period("2026-YTD", today=D_(2026, 4, 2)).end == D_(2026, 4, 2)
+    assert parse_period("2025-YTD", today=D_(2026, 4, 2)).end == D_(2025, 12, 31)
+
+
+def test_effective_end_and_months():
+    p = parse_period("2026-Q2")
+    assert p.effective_end(D_(2026, 5, 10)) == D_(2026, 5, 10)
+    assert p.effective_end(D_(2026, 8, 1)) == D_(2026, 6, 30)
+    ms = last_months(parse_period("2026-03"))
+    assert len(ms) == 12 and ms[0].label == "Tháng 4/2025" and ms[-1].label == "Tháng 3/2026"
+    assert [m.label for m in p.months()] == ["Tháng 4/2026", "Tháng 5/2026", "Tháng 6/2026"]
+
+
+def test_calendar_tet_and_swaps():
+    # Tết Bính Ngọ: 16–20/02/2026 off; February 2026 has 15 working days.
+    assert not any(cal.is_working_day(D_(2026, 2, d)) for d in range(16, 21))
+    assert cal.working_days_between(D_(2026, 2, 1), D_(2026, 2, 28)) == 15
+    assert cal.is_working_day(D_(2026, 8, 22))  # Saturday worked for Monday 31/08
+    assert not cal.is_working_day(D_(2026, 8, 31))
+    assert not cal.is_working_day(D_(2026, 4, 27))  # in lieu of Giỗ Tổ on a Sunday
+    assert not cal.is_working_day(D_(2027, 2, 10))  # Tết Đinh Mùi
+    assert cal.is_working_day(D_(2025, 4, 26)) and not cal.is_working_day(D_(2025, 5, 2))
+    # Day 1 of a deadline is the next working day.
+    assert cal.add_working_days(D_(2026, 2, 13), 1) == D_(2026, 2, 23)
+    assert cal.add_working_days(D_(2026, 3, 20), 15) == D_(2026, 4, 10)
+    assert cal.add_working_days(D_(2026, 3, 20), 0) == D_(2026, 3, 20)
+    assert cal.covered_years() == [2025, 2026, 2027]
+    assert all(unicodedata.is_normalized("NFC", n) for n in cal.holidays().values())
+
+
+def test_kpi_keys_in_spec_order():
+    spec = SPEC.read_text(encoding="utf-8")
+    keys = re.findall(r"^\| ([a-z_]+_rate) \|", spec, flags=re.M)
+    assert keys == D.KPI_KEYS
+    assert D.HEADLINE_KEYS == keys[:5]
+    for k in D.KPIS:
+        row = re.search(rf"^\| {k.key} \| (.+?) \| (II\.3\.\d) \|", spec, flags=re.M)
+        assert (row.group(1), row.group(2)) == (k.label, k.section)
+
+
+def test_targets_2026_quote_the_plan():
+    plan_file = SHARED_PLAN if SHARED_PLAN.exists() else PLAN
+    plan = unicodedata.normalize("NFC", plan_file.read_text(encoding="utf-8"))
+    targets = T.targets_for_year(2026)
+    assert set(targets) == set(D.KPI_KEYS)
+    expected = {"on_time_rate": 0.98, "satisfaction_rate": 0.95, "digitization_rate": 0.80,
+                "online_submission_rate": 0.60, "online_payment_rate": 0.80,
+                "e_result_rate": 1.0, "data_reuse_rate": 0.80,
+                "online_payment_procedure_rate": 0.80, "full_online_procedure_rate": 0.90,
+                "boundary_free_procedure_rate": 0.70, "feedback_on_time_rate": 1.0}
+    assert {k: t.value for k, t in targets.items()} == expected
+    for key, t in targets.items():
+        assert t.section == D.KPI_BY_KEY[key].section
+        assert t.text in plan, key
+    assert T.target_for("on_time_rate", 2027) is None
+    assert T.targets_for_year(2025) == {}
