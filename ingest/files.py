@@ -436,15 +436,18 @@ def _decode_head(head: bytes, encoding: str, complete: bool) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _csv_rows(text: str, sep: str, limit: int) -> list[list[str]]:
+def _csv_rows(text: str, sep: str, limit: int) -> tuple[list[list[str]], list[int]]:
+    """The first records, and for each record (plus one past the last) the 0-based physical
+    line it starts on (quoted values may span lines)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    out = []
+    out, lines = [], [0]
     try:
         for row in islice(reader, limit):
             out.append(row)
+            lines.append(reader.line_num)
     except csv.Error:
         pass
-    return out
+    return out, lines
 
 
 def _csv_table(src: Source) -> Table:
@@ -456,29 +459,83 @@ def _csv_table(src: Source) -> Table:
     text = _decode_head(head, encoding, complete)
     best = None
     for sep in (",", ";", "\t", "|"):
-        rows = _csv_rows(text, sep, HEAD_ROWS)
+        rows, lines = _csv_rows(text, sep, HEAD_ROWS)
         hb = find_header(rows)
         width = max((len(r) for r in rows), default=0)
         score = (hb.score if hb else 0, len(hb.columns) if hb else 0, width)
         if best is None or score > best[0]:
-            best = (score, sep, rows)
-    _, sep, rows = best
+            best = (score, sep, rows, lines, hb)
+    _, sep, rows, lines, hb = best
 
     def loader(start, columns, progress):
-        return _read_csv(src, encoding, sep, start, columns, progress)
+        if start < len(lines) and hb is not None and hb.bottom < len(rows):
+            width = len(rows[hb.bottom])
+            if max(columns, default=0) < width:
+                fast = _read_csv_arrow(src, encoding, sep, lines[start], width, columns, progress)
+                if fast is not None:
+                    return _finish_csv(fast, start, columns)
+        return _finish_csv(_read_csv_pandas(src, encoding, sep, start, columns, progress), start, columns)
 
     return Table(sheet=None, head=rows, merges=[], loader=loader)
 
 
-def _read_csv(src: Source, encoding, sep, start, columns, progress):
+def _arrow_encoding(encoding: str) -> str:
+    return "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+
+
+def _read_csv_arrow(src: Source, encoding, sep, skip_lines, width, columns, progress):
+    """pyarrow's multi-threaded CSV reader; None when some row has a ragged field count
+    (the pandas reader then pads those rows)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    invalid = []
+
+    def handler(row):
+        invalid.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    wanted = [names[c] for c in columns]
+    block = 4 << 20
+    try:
+        reader = pcsv.open_csv(
+            src.path if src.path is not None else pa.BufferReader(src.data),
+            read_options=pcsv.ReadOptions(skip_rows=skip_lines, column_names=names,
+                                          block_size=block, encoding=_arrow_encoding(encoding)),
+            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                            ignore_empty_lines=False, invalid_row_handler=handler),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, include_columns=wanted,
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+        batches = []
+        for i, batch in enumerate(reader):
+            batches.append(batch)
+            if invalid:
+                return None
+            progress(min(0.45, 0.05 + 0.4 * (i + 1) * block / max(1, src.size)))
+        if invalid:
+            return None
+        table = pa.Table.from_batches(batches, schema=reader.schema)
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
+        return None
+    data = {}
+    for c, n in zip(columns, wanted):
+        arr = table.column(n)
+        arr = arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+        data[c] = pd.Series(pd.arrays.ArrowStringArray(arr, dtype=pd.StringDtype(na_value=np.nan)))
+    return pd.DataFrame(data, index=pd.RangeIndex(table.num_rows))
+
+
+def _read_csv_pandas(src: Source, encoding, sep, start, columns, progress) -> pd.DataFrame:
     ncols = max(columns) + 1 if columns else 1
     kw = dict(
         sep=sep, header=None, dtype=str, keep_default_na=False, na_values=[],
         skip_blank_lines=False, skiprows=start, names=list(range(ncols)), usecols=columns,
         encoding=encoding, engine="c", quotechar='"', doublequote=True,
     )
-    if encoding in ("utf-16", "utf-16-le", "utf-16-be"):
-        kw["encoding"] = encoding
     chunks = []
     est_rows = None
     try:
@@ -487,7 +544,7 @@ def _read_csv(src: Source, encoding, sep, start, columns, progress):
             for chunk in reader:
                 chunks.append(chunk)
                 if est_rows is None:
-                    est_rows = max(1, int(src.size / max(1, _bytes_per_row(src, len(chunk)))))
+                    est_rows = max(1, int(src.size / max(1.0, _bytes_per_row(src))))
                 done = sum(len(c) for c in chunks)
                 progress(min(0.45, 0.05 + 0.4 * done / est_rows))
     except UnicodeDecodeError:
@@ -495,12 +552,16 @@ def _read_csv(src: Source, encoding, sep, start, columns, progress):
         chunks = [pd.read_csv(src.stream(), **kw)]
     except pd.errors.ParserError:
         chunks = [_read_csv_slow(src, encoding, sep, start, columns)]
-    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
+
+
+def _finish_csv(frame: pd.DataFrame, start: int, columns: list[int]):
     frame = frame.reset_index(drop=True)
     for c in columns:
         if c not in frame.columns:
             frame[c] = ""
-        frame[c] = frame[c].astype("str")
+        if not isinstance(frame[c].dtype, pd.StringDtype):
+            frame[c] = frame[c].astype("str")
     frame = frame[columns]
     # Trailing blank lines carry nothing.
     n = len(frame)
@@ -514,7 +575,7 @@ def _read_csv(src: Source, encoding, sep, start, columns, progress):
     return frame, np.arange(start + 1, start + 1 + n, dtype=np.int64)
 
 
-def _bytes_per_row(src: Source, rows: int) -> float:
+def _bytes_per_row(src: Source) -> float:
     # The file's mean row length, estimated from its size and the first chunk.
     head = src.head(1 << 20)
     lines = head.count(b"\n") or 1

@@ -298,7 +298,7 @@ def _data_rows(texts: dict[int, pd.Series], order: list[int], key_idx: int | Non
         key_blank = key is None or key.iloc[i] == ""
         if footer_seen and (key_blank or len(cells) <= 2):
             data[i] = False
-        elif key_blank and len(cells) == 1 and cells[0][0] not in date_idx:
+        elif len(cells) == 1 and cells[0][0] not in date_idx and (key_blank or " " in cells[0][1]):
             data[i] = False  # a heading or a note ("Lĩnh vực Hộ tịch", a lone STT)
     return data
 

@@ -25,37 +25,82 @@ from ingest.headers import clean, fold
 # ---------------------------------------------------------------------------------------
 
 
+_STR_DTYPE = pd.StringDtype(na_value=np.nan)
+
+
 def _is_str_series(s: pd.Series) -> bool:
     return isinstance(s.dtype, pd.StringDtype)
+
+
+def _arrow(s: pd.Series) -> pa.ChunkedArray:
+    if isinstance(s.array, pd.arrays.ArrowStringArray):
+        arr = s.array.__arrow_array__()
+    else:
+        arr = pa.array(s.astype(object).where(s.notna(), None), type=pa.large_string())
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    return arr
+
+
+def str_series(arr, index=None) -> pd.Series:
+    """A pyarrow string array as a pandas ``str`` Series, without copying."""
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(arr, dtype=_STR_DTYPE), index=index)
+
+
+def _clean_arrow(arr):
+    """NFC, whitespace collapsed and trimmed; each step only when the column needs it."""
+    arr = pc.fill_null(arr, "")
+    if not pc.all(pc.string_is_ascii(arr)).as_py():
+        arr = pc.utf8_normalize(arr, "NFC")
+    if pc.any(pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{a0}\x{2007}\x{202f}]")).as_py():
+        arr = pc.replace_substring_regex(arr, r"\s+", " ")
+    return pc.utf8_trim_whitespace(arr)
 
 
 def as_text(s: pd.Series) -> pd.Series:
     """Display text of every cell: NFC, whitespace collapsed, '' for blank (str dtype)."""
     if _is_str_series(s):
-        arr = pa.array(s.fillna(""), type=pa.large_string())
-        arr = pc.utf8_normalize(arr, "NFC")
-        arr = pc.replace_substring_regex(arr, r"\s+", " ")
-        arr = pc.utf8_trim_whitespace(arr)
-        return pd.Series(arr.to_pandas(types_mapper=pd.ArrowDtype).astype("str"), index=s.index)
+        arr = _arrow(s)
+        if len(arr) > 50_000:
+            enc = pc.dictionary_encode(arr).combine_chunks()
+            if len(enc.dictionary) * 4 < len(arr):
+                cleaned = _clean_arrow(enc.dictionary)
+                arr = pc.fill_null(pc.take(cleaned, enc.indices), "")
+                return str_series(arr, s.index)
+        return str_series(_clean_arrow(arr), s.index)
     return _per_unique(s, clean, dtype="str")
+
+
+def _factorize(s: pd.Series):
+    try:
+        return pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # an incomparable mix of cell types: key them by type and text
+        keys = s.map(lambda v: None if v is None else (type(v).__name__, str(v)))
+        codes, _ = pd.factorize(keys, use_na_sentinel=True)
+        first = {}
+        for i, c in enumerate(codes):
+            if c >= 0 and c not in first:
+                first[c] = s.iloc[i]
+        return codes, [first[c] for c in range(len(first))]
 
 
 def _per_unique(s: pd.Series, fn: Callable, dtype=None) -> pd.Series:
     """Apply ``fn`` once per distinct value of ``s`` (blank cells get ``fn(None)``)."""
-    try:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    except TypeError:  # unhashable or incomparable mix: fall back to strings
-        codes, uniques = pd.factorize(s.map(lambda v: None if v is None else (type(v).__name__, str(v))))
-        uniques = [None if u is None else _restore(u) for u in uniques]
+    codes, uniques = _factorize(s)
     mapped = [fn(u) for u in uniques] + [fn(None)]
+    if dtype is not None:
+        table = pd.array(mapped, dtype=dtype)
+        pos = np.where(codes < 0, len(mapped) - 1, codes)
+        return pd.Series(table[pos], index=s.index, dtype=dtype)
     out = np.empty(len(mapped), dtype=object)
     out[:] = mapped
-    values = out[codes]  # code -1 (blank) takes the last element
-    return pd.Series(values, index=s.index, dtype=dtype if dtype else object)
-
-
-def _restore(pair):
-    return pair[1]
+    return pd.Series(out[codes], index=s.index, dtype=object)  # code -1 takes the last
 
 
 def blank_mask(text: pd.Series) -> np.ndarray:
@@ -118,13 +163,27 @@ def _assemble(y, m, d, H, M, S) -> tuple[np.ndarray, np.ndarray]:
 
 def _parse_date_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised parse of date strings. Returns (datetime64[s] values, parsed mask)."""
-    n = len(text)
+    arr = _arrow(text) if len(text) else pa.chunked_array([], type=pa.large_string())
+    if len(arr) > 50_000:
+        enc = pc.dictionary_encode(arr).combine_chunks()
+        if len(enc.dictionary) * 4 < len(arr):  # few distinct values: parse those only
+            values, parsed = _parse_date_arrow(pa.chunked_array([enc.dictionary]))
+            idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+            missing = idx < 0
+            idx = np.where(missing, 0, idx)
+            return (np.where(missing, np.datetime64("NaT"), values[idx]).astype("datetime64[s]"),
+                    np.where(missing, False, parsed[idx]))
+    return _parse_date_arrow(arr)
+
+
+def _parse_date_arrow(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(arr)
     values = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     parsed = np.zeros(n, dtype=bool)
     if n == 0:
         return values, parsed
-    arr = pa.array(text, type=pa.large_string())
-    todo = np.flatnonzero(~blank_mask(text))
+    nonblank = pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False)
+    todo = np.flatnonzero(nonblank)
     for pattern in (_DMY, _YMD, _TIME_FIRST):
         if len(todo) == 0:
             break
@@ -134,20 +193,17 @@ def _parse_date_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         if not matched.any():
             continue
         y, m, d = _ints(st, "y"), _ints(st, "m"), _ints(st, "d")
-        H, M, S = _ints(st, "H"), _ints(st, "M"), _ints(st, "S")
+        hh, mi, ss = _ints(st, "H"), _ints(st, "M"), _ints(st, "S")
         if pattern == _DMY:
-            try:
-                ap = pc.utf8_lower(pc.fill_null(pc.struct_field(st, "ap"), "")).to_numpy(zero_copy_only=False)
-                H = np.where((ap == "pm") & (H >= 0) & (H < 12), H + 12, H)
-                H = np.where((ap == "am") & (H == 12), 0, H)
-            except (KeyError, pa.ArrowInvalid):
-                pass
-        ts, ok = _assemble(y, m, d, H, M, S)
+            ap = pc.utf8_lower(pc.fill_null(pc.struct_field(st, "ap"), "")).to_numpy(zero_copy_only=False)
+            hh = np.where((ap == "pm") & (hh >= 0) & (hh < 12), hh + 12, hh)
+            hh = np.where((ap == "am") & (hh == 12), 0, hh)
+        ts, ok = _assemble(y, m, d, hh, mi, ss)
         ok &= matched
         idx = todo[ok]
         values[idx] = ts[ok]
         parsed[idx] = True
-        todo = todo[~ok & ~matched]
+        todo = todo[~matched]
     if len(todo):
         sub = arr.take(pa.array(todo))
         st = pc.extract_regex(sub, _SERIAL)
@@ -204,15 +260,13 @@ _BAD = object()  # marker: not blank, not readable
 
 
 def _coded(text: pd.Series, fn: Callable[[str], object], dtype: str, blank=None) -> tuple[pd.Series, np.ndarray]:
-    def wrapped(v):
-        if v is None or v == "":
-            return blank
-        return fn(v)
-
-    mapped = _per_unique(text, wrapped)
-    bad = mapped.map(lambda v: v is _BAD).to_numpy(dtype=bool)
-    clean_vals = mapped.where(~bad, None)
-    return clean_vals.astype(dtype), bad
+    """Parse each distinct value once; returns typed values and the unreadable mask."""
+    codes, uniques = _factorize(text)
+    mapped = [blank if (u is None or u == "") else fn(u) for u in uniques] + [blank]
+    is_bad = np.array([m is _BAD for m in mapped], dtype=bool)
+    table = pd.array([None if m is _BAD else m for m in mapped], dtype=dtype)
+    pos = np.where(codes < 0, len(mapped) - 1, codes)
+    return pd.Series(table[pos], index=text.index, dtype=dtype), is_bad[pos]
 
 
 def _number(text: str) -> float | None:

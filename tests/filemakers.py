@@ -106,10 +106,30 @@ def csv_bytes(rows, sep: str = ",", encoding: str = "utf-8", bom: bool = False,
     text = buf.getvalue()
     if encoding in ("utf-16", "utf-16-le"):
         return text.encode("utf-16")  # with BOM, as Excel's "Unicode Text"
-    data = text.encode(encoding)
+    data = to_cp1258(text) if encoding == "cp1258" else text.encode(encoding)
     if bom:
         data = b"\xef\xbb\xbf" + data
     return data
+
+
+def to_cp1258(text: str) -> bytes:
+    """Windows-1258 the way Vietnamese Windows writes it: base letters (or the few
+    precomposed ones the code page has) followed by combining tone marks."""
+    import unicodedata
+
+    out = bytearray()
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out += ch.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        parts = unicodedata.normalize("NFD", ch)
+        tones = [m for m in parts[1:] if m in "\u0300\u0301\u0303\u0309\u0323"]
+        others = [m for m in parts[1:] if m not in tones]
+        head = unicodedata.normalize("NFC", parts[0] + "".join(others))
+        out += head.encode("cp1258") + "".join(tones).encode("cp1258")
+    return bytes(out)
 
 
 def write(path: Path, data: bytes) -> Path:
