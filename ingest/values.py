@@ -337,7 +337,7 @@ def parse_channel(text: pd.Series):
 
 
 _TRUE = {"co", "x", "1", "true", "yes", "y", "v", "dung", "roi", "ok", "dat", "codung"}
-_FALSE = {"khong", "0", "false", "no", "n", "", "sai", "chua", "ko", "k"}
+_FALSE = {"khong", "0", "false", "no", "n", "sai", "chua", "ko", "k"}
 _TRUE_SYMBOLS = {"✓", "✔", "√", "☑", "☒", "●"}
 _FALSE_SYMBOLS = {"-", "–", "✗", "✘", "☐", "○"}
 
