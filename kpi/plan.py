@@ -1050,7 +1050,7 @@ def progress_chart(summary, title: str):
         barmode="stack",
         yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"title": "Số hoạt động", "dtick": 5},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": -0.2, "traceorder": "normal"},
         height=120 + 42 * max(len(labels), 1),
         margin={"l": 10, "r": 60, "t": 50, "b": 10},
         separators=",.",
@@ -1175,19 +1175,19 @@ EDITOR_COLUMNS = {"status": "Trạng thái", "note": "Ghi chú tiến độ", "e
 
 
 def editor_frame(df):
-    """The table the page lets staff edit: the three editable columns last."""
+    """The table the page lets staff edit: the three editable columns right after the id."""
     import pandas as pd
 
     return pd.DataFrame(
         {
             "Mã hoạt động": df["activity_id"],
-            "Hoạt động": df["activity"],
-            "Chủ trì": ["; ".join(u) for u in df["lead_units"]],
-            "Thời gian": df["timing"],
-            "Cảnh báo": df["flag"],
             "Trạng thái": df["status_label"],
             "Ghi chú tiến độ": [v or "" for v in df["note"]],
             "Minh chứng": [v or "" for v in df["evidence"]],
+            "Cảnh báo": df["flag"],
+            "Hoạt động": df["activity"],
+            "Chủ trì": ["; ".join(u) for u in df["lead_units"]],
+            "Thời gian": df["timing"],
         }
     )
 

@@ -90,14 +90,16 @@ if "plan_flash" in st.session_state:
 totals = plan.overall(df)
 cols = st.columns(6)
 cols[0].metric("Số hoạt động", fmt.integer(totals["total"]))
-cols[1].metric(
-    "✅ Hoàn thành", fmt.integer(totals["done"]), f"{fmt.pct(totals['progress'])} kế hoạch",
-    delta_color="off",
-)  # fmt: skip
+cols[1].metric("✅ Hoàn thành", fmt.integer(totals["done"]))
 cols[2].metric("🔵 Đang thực hiện", fmt.integer(totals["in_progress"]))
 cols[3].metric("⚪ Chưa thực hiện", fmt.integer(totals["not_started"]))
 cols[4].metric("🔴 Chậm tiến độ", fmt.integer(totals["delayed"]))
 cols[5].metric(f"{plan.OVERDUE_ICON} {plan.OVERDUE_LABEL}", fmt.integer(totals["overdue"]))
+st.progress(
+    totals["progress"] or 0.0,
+    text=f"Tiến độ chung: {fmt.pct(totals['progress'])} hoạt động đã hoàn thành "
+    f"({fmt.integer(totals['done'])}/{fmt.integer(totals['total'])})",
+)
 
 late = plan.overdue_lines(df)
 if late:
@@ -110,8 +112,13 @@ if late:
 # --- filters -------------------------------------------------------------------------------------
 
 f1, f2, f3 = st.columns([3, 3, 2])
-leads = f1.multiselect("Đơn vị chủ trì", plan.lead_unit_names(df), key="plan_filter_lead")
-statuses = f2.multiselect("Trạng thái", list(plan.STATUS_LABELS.values()), key="plan_filter_status")
+leads = f1.multiselect(
+    "Đơn vị chủ trì", plan.lead_unit_names(df), key="plan_filter_lead", placeholder="Tất cả đơn vị"
+)
+statuses = f2.multiselect(
+    "Trạng thái", list(plan.STATUS_LABELS.values()), key="plan_filter_status",
+    placeholder="Tất cả trạng thái",
+)  # fmt: skip
 overdue_only = f3.checkbox("Chỉ hoạt động quá hạn", key="plan_filter_overdue")
 view = plan.filter_tracker(df, leads, statuses, overdue_only)
 if len(view) < len(df):
@@ -178,6 +185,7 @@ with tab_edit:
             "Trạng thái": st.column_config.SelectboxColumn(
                 "Trạng thái", options=list(plan.STATUS_LABELS.values()), required=True
             ),
+            "Hoạt động": st.column_config.TextColumn("Hoạt động", width="large"),
             "Ghi chú tiến độ": st.column_config.TextColumn("Ghi chú tiến độ", max_chars=2000),
             "Minh chứng": st.column_config.TextColumn(
                 "Minh chứng", help="Số, ký hiệu văn bản hoặc đường link", max_chars=1000

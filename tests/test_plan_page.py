@@ -71,6 +71,9 @@ def test_page_shows_every_activity_grouped_with_late_ones_flagged(page_db):
         "🔴 Chậm tiến độ": "0",
         "⚠️ Quá hạn": "1",
     }
+    assert at.get("progress")[0].proto.text == (
+        "Tiến độ chung: 0,0% hoạt động đã hoàn thành (0/70)"
+    )
     [late] = at.error
     assert late.icon == "⚠️"  # Streamlit shows a leading emoji as the alert's icon
     assert late.value.startswith("**1 hoạt động quá hạn**")
@@ -152,6 +155,7 @@ def test_editing_in_the_table_saves_with_history(page_db):
     assert (at.success[0].icon, at.success[0].value) == ("✅", "Đã lưu 2 thay đổi: I.1-01, VI(7).1-01.")
     assert _metrics(at)["✅ Hoàn thành"] == "1"
     assert _metrics(at)["⚠️ Quá hạn"] == "0"
+    assert at.get("progress")[0].proto.text == "Tiến độ chung: 1,4% hoạt động đã hoàn thành (1/70)"
     assert not at.error  # the late warning is gone
     df = plan.tracker(page_db, UNIT, 2026).set_index("activity_id")
     assert df.loc["VI(7).1-01", ["status", "evidence", "updated_by"]].tolist() == [
@@ -255,3 +259,24 @@ def test_live_kpis_beside_their_goal(page_db):
     assert "📊 Tỷ lệ hồ sơ giải quyết đúng hạn: **100,0%** (2/2; chỉ tiêu 98,0%) — ✅ Đạt" in md
     assert "📊 Tỷ lệ hồ sơ trực tuyến / tổng hồ sơ tiếp nhận: **100,0%** (2/2; chỉ tiêu 60,0%) — ✅ Đạt" in md
     assert "📊 DVC trực tuyến toàn trình / TTHC đủ điều kiện: — Chưa có dữ liệu" in md
+
+
+def test_page_runs_inside_an_app_frame_with_navigation(page_db, tmp_path):
+    """Like app.py: a frame with a sidebar that sets the unit, and st.navigation."""
+    plan.set_status(page_db, "Xã Khác", 2026, "II.3.6-01", "Đang thực hiện", "An")
+    frame = tmp_path / "frame.py"
+    frame.write_text(
+        "import streamlit as st\n"
+        "st.sidebar.selectbox('Đơn vị', ['Xã Lộc Tân', 'Xã Khác'], key='unit')\n"
+        f"st.navigation([st.Page({PAGE!r}, title='Kế hoạch', url_path='ke-hoach')]).run()\n",
+        encoding="utf-8",
+    )
+    at = AppTest.from_file(str(frame), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Kế hoạch"
+    assert "Đơn vị: Xã Lộc Tân" in at.caption[0].value
+    at.sidebar.selectbox(key="unit").select("Xã Khác").run()
+    assert not at.exception
+    assert "Đơn vị: Xã Khác" in at.caption[0].value
+    assert _metrics(at)["🔵 Đang thực hiện"] == "1"
