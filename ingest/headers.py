@@ -42,7 +42,7 @@ _FINISHED = [
 ]
 _STATUS = ["Trạng thái", "Trạng thái hồ sơ", "TrangThaiHoSo", "Tình trạng", "Tình trạng hồ sơ", "TrangThai"]
 _SERVICE_LEVEL = ["Mức độ", "Mức độ DVC", "Mức độ dịch vụ công", "Mức độ DVCTT", "MucDo"]
-_FEE = ["Phí, lệ phí", "Lệ phí", "Phí", "Phí lệ phí", "Mức phí, lệ phí", "Số tiền phí, lệ phí"]
+_FEE = ["Phí, lệ phí", "Lệ phí", "Phí", "Phí lệ phí", "Mức phí, lệ phí", "Mức phí", "Số tiền phí, lệ phí"]
 _RATING = ["Mức độ hài lòng", "Kết quả đánh giá", "Đánh giá", "Mức hài lòng", "KetQuaDanhGia"]
 
 ALIASES: dict[str, dict[str, list[str]]] = {

@@ -475,9 +475,11 @@ def _deduplicate(ctx: _Context, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _latest_date(frame: pd.DataFrame) -> dt.date | None:
+    """The latest day something happened in the rows (due dates lie ahead, so they don't
+    count)."""
     latest = None
     for c in frame.columns:
-        if c in DATE_COLUMNS and frame[c].notna().any():
+        if c in DATE_COLUMNS and c != "due_at" and frame[c].notna().any():
             m = frame[c].max()
             latest = m if latest is None or m > latest else latest
     return latest.date() if latest is not None else None

@@ -449,7 +449,7 @@ def parse_fee_text(text: pd.Series):
 
     def fn(v):
         if not v:
-            return (None, False)
+            return (0, False)  # a blank fee in a catalogue: no fee
         a = _amount(v)
         if a is not _BAD:
             return (a, a > 0)

@@ -72,7 +72,7 @@ def test_as_of_is_latest_date_in_rows_without_title(tmp_path):
     assert p.title == []
     assert p.period is None
     assert p.header_row == 1
-    assert p.as_of == dt.date(2026, 3, 25)  # the latest date of any date column
+    assert p.as_of == dt.date(2026, 3, 24)  # latest event in the rows; due dates (25/03) lie ahead
     assert p.frame["source_row"].tolist() == [2, 3, 4]
 
 
@@ -80,7 +80,7 @@ def test_period_argument_used_when_title_has_none(tmp_path):
     path = xlsx(tmp_path / "ds.xlsx", [HEADER] + ROWS)
     p = parse_file(path, today=TODAY, period=(dt.date(2026, 3, 1), dt.date(2026, 3, 31)))
     assert p.period == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
-    assert p.as_of == dt.date(2026, 3, 25)
+    assert p.as_of == dt.date(2026, 3, 24)
 
 
 GROUP = ["STT", "Mã hồ sơ", "Thời gian", None, None, "Trạng thái", "Số hóa", None]
