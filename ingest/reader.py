@@ -291,11 +291,14 @@ def _data_rows(texts: dict[int, pd.Series], order: list[int], key_idx: int | Non
     footer_seen = False
     for i in np.flatnonzero(cand):
         cells = [(idx, texts[idx].iloc[i]) for idx in order if texts[idx].iloc[i] != ""]
-        if any(H.footer_text(v) for _, v in cells[:3]):
+        key_text = "" if key is None else key.iloc[i]
+        key_blank = key_text == ""
+        # A row with a real code is data even if a cell reads "Xác nhận tình trạng hôn nhân".
+        keyed = not key_blank and " " not in key_text and len(cells) > 2
+        if not keyed and any(H.footer_text(v) for _, v in cells[:3]):
             data[i] = False
             footer_seen = True
             continue
-        key_blank = key is None or key.iloc[i] == ""
         if footer_seen and (key_blank or len(cells) <= 2):
             data[i] = False
         elif len(cells) == 1 and cells[0][0] not in date_idx and (key_blank or " " in cells[0][1]):

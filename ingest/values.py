@@ -117,11 +117,11 @@ def parse_text(text: pd.Series) -> pd.Series:
 # Dates
 # ---------------------------------------------------------------------------------------
 _DMY = (
-    r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
+    r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
     r"(?:[ T,]+(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ap>[AaPp][Mm])?)?$"
 )
 _YMD = (
-    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
     r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?$"
 )
 _TIME_FIRST = (
@@ -198,6 +198,7 @@ def _parse_date_arrow(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
             ap = pc.utf8_lower(pc.fill_null(pc.struct_field(st, "ap"), "")).to_numpy(zero_copy_only=False)
             hh = np.where((ap == "pm") & (hh >= 0) & (hh < 12), hh + 12, hh)
             hh = np.where((ap == "am") & (hh == 12), 0, hh)
+        y = np.where((y >= 0) & (y < 100), y + 2000, y)  # 01/03/26
         ts, ok = _assemble(y, m, d, hh, mi, ss)
         ok &= matched
         idx = todo[ok]

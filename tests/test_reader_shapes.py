@@ -195,13 +195,21 @@ def test_dates_in_every_form_day_first(tmp_path):
             ["D8", "2026-04-03"],
             ["D9", "3/4/2026"],
             ["D10", " 03/04/2026 "],
-            ["D11", "2026-04-03 07:45:30"]]
+            ["D11", "2026-04-03 07:45:30"],
+            ["D12", "03-04-2026"],
+            ["D13", "03.04.2026"],
+            ["D14", "03/04/26"],
+            ["D15", "2026/04/03"],
+            ["D16", "03/04/2026 7:45 PM"],
+            ["D17", "07:45 03/04/2026"]]
     p = parse_file(xlsx(tmp_path / "d.xlsx", rows), today=TODAY)
     assert p.rejects == []
     assert p.frame["received_at"].tolist() == [
         T("2026-03-04 09:30"), T("2026-03-04"), T("2026-03-04"), T("2026-03-04 12:00"),
         T("2026-04-03"), T("2026-04-03 07:45"), T("2026-04-03 07:45:30"), T("2026-04-03"),
         T("2026-04-03"), T("2026-04-03"), T("2026-04-03 07:45:30"),
+        T("2026-04-03"), T("2026-04-03"), T("2026-04-03"), T("2026-04-03"), T("2026-04-03 19:45"),
+        T("2026-04-03 07:45"),
     ]
 
 
@@ -292,3 +300,15 @@ def test_progress_is_reported(tmp_path):
     assert calls[0] == 0.0 and calls[-1] == 1.0
     assert calls == sorted(calls)
     assert len(calls) >= 4
+
+
+def test_procedure_names_that_look_like_footer_words_are_data(tmp_path):
+    rows = [["Mã hồ sơ", "Ngày tiếp nhận", "Tên thủ tục", "Lĩnh vực"],
+            ["A1", "01/03/2026", "Xác nhận tình trạng hôn nhân", "Hộ tịch"],
+            ["A2", "01/03/2026", "Chủ tịch UBND xã cấp giấy phép", "Khác"],
+            ["Tổng cộng", None, "2 hồ sơ"],
+            [None, None, "Xác nhận của lãnh đạo"]]
+    p = parse_file(xlsx(tmp_path / "x.xlsx", rows), today=TODAY)
+    assert p.frame["procedure_name"].tolist() == ["Xác nhận tình trạng hôn nhân", "Chủ tịch UBND xã cấp giấy phép"]
+    assert p.rows_read == 2
+    assert p.rejects == []
