@@ -150,3 +150,12 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
+
+
+def workbook_engines(request, monkeypatch):
+    """For a parametrised fixture: 'calamine' (the fast path) or 'python' (openpyxl / xlrd)."""
+    if request.param == "python":
+        import ingest.files
+
+        monkeypatch.setattr(ingest.files, "_calamine_tables", lambda src: None)
+    return request.param

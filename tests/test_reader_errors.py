@@ -11,9 +11,15 @@ import pytest
 
 from ingest.model import IngestError
 from ingest.reader import detect_kind, parse_file
-from tests.filemakers import PNG, csv_bytes, encrypt_xlsx, write, xls, xlsx
+from tests.filemakers import workbook_engines, PNG, csv_bytes, encrypt_xlsx, write, xls, xlsx
 
 TODAY = dt.date(2026, 4, 10)
+
+
+@pytest.fixture(params=["calamine", "python"], autouse=True)
+def engine(request, monkeypatch):
+    """Every workbook test runs on both workbook readers."""
+    return workbook_engines(request, monkeypatch)
 
 
 def error_of(*args, **kw) -> str:

@@ -10,9 +10,15 @@ import pytest
 
 from ingest.model import IngestError
 from ingest.reader import parse_file
-from tests.filemakers import FOOTER, csv_bytes, write, xls, xlsx
+from tests.filemakers import workbook_engines, FOOTER, csv_bytes, write, xls, xlsx
 
 TODAY = dt.date(2026, 4, 10)
+
+
+@pytest.fixture(params=["calamine", "python"], autouse=True)
+def engine(request, monkeypatch):
+    """Every workbook test runs on both workbook readers."""
+    return workbook_engines(request, monkeypatch)
 T = pd.Timestamp
 
 
