@@ -318,3 +318,28 @@ def test_procedure_names_that_look_like_footer_words_are_data(tmp_path):
     assert p.frame["procedure_name"].tolist() == ["Xác nhận tình trạng hôn nhân", "Chủ tịch UBND xã cấp giấy phép"]
     assert p.rows_read == 2
     assert p.rejects == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1258"])
+def test_csv_fast_path_and_fallback_agree(tmp_path, monkeypatch, encoding):
+    """Excel pads every CSV line to the same width: pyarrow's reader takes it. A ragged
+    line sends the file to pandas' reader; both give the same rows and row numbers."""
+    import ingest.files
+
+    width = 6
+    padded = [row + [""] * (width - len(row)) for row in CSV_ROWS + [[], ["Người lập biểu"]]]
+    calls = []
+    real = ingest.files._read_csv_arrow
+    def spy(*args):
+        out = real(*args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(ingest.files, "_read_csv_arrow", spy)
+    fast = parse_file(write(tmp_path / "fast.csv", csv_bytes(padded, encoding=encoding)), today=TODAY)
+    assert calls == [True]
+    _check_csv(fast)
+    ragged = parse_file(write(tmp_path / "slow.csv", csv_bytes(CSV_ROWS + [[], ["Người lập biểu"]], encoding=encoding)), today=TODAY)
+    assert calls == [True, False]
+    _check_csv(ragged)
+    pd.testing.assert_frame_equal(fast.frame, ragged.frame)
