@@ -211,7 +211,9 @@ class _Plan:
 def _plan_columns(ctx: _Context, overrides: dict[str, str]) -> _Plan:
     kind = ctx.kind
     allowed = set(value_columns(kind)) | set(H.KEY_COLUMNS[kind]) | set(H.ALIASES[kind])
-    allowed.discard("rating_key")
+    allowed -= {"rating_key", "rating_label", "satisfied", "negative", "_summary"}
+    if kind == "ratings":
+        allowed.add("rating")
     over = {H.norm(k): v for k, v in overrides.items()}
     for target in over.values():
         if target and target not in allowed:
@@ -222,19 +224,18 @@ def _plan_columns(ctx: _Context, overrides: dict[str, str]) -> _Plan:
     plan = _Plan({}, {}, [], [], [])
     for col in ctx.hb.columns:
         label = col.label
-        if H.is_personal(label) and not H.match(col.chain[::-1][:1], kind):
+        key = H.norm(label)
+        candidates = [" ".join(col.chain[i:]) for i in range(len(col.chain))]
+        known = H.match(candidates, kind)
+        if known is None and (H.is_personal(label) or H.is_personal(" ".join(col.chain))):
+            # Personal data (Nghị định 13/2023/NĐ-CP) is never read, even when mapped by hand.
             plan.personal.append(label)
-            if H.norm(label) in over and over[H.norm(label)]:
+            if over.get(key):
                 ctx.warnings.append(
                     f"Cột “{label}” chứa dữ liệu cá nhân nên không được ghép và không được lưu."
                 )
             continue
-        key = H.norm(label)
-        if key in over:
-            canon = over[key] or None
-        else:
-            candidates = [" ".join(col.chain[i:]) for i in range(len(col.chain))]
-            canon = H.match(candidates, kind)
+        canon = (over[key] or None) if key in over else known
         if canon is None or canon.startswith("_summary"):
             plan.keep.append(col)
             if not H.is_ignored(label) and key not in over:

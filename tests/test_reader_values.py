@@ -193,3 +193,15 @@ def test_two_columns_same_meaning_first_wins_with_warning(tmp_path):
 def test_detect_kind_from_headers(tmp_path, header, kind):
     path = write(tmp_path / "k.csv", csv_bytes([header, ["x"] * len(header)]))
     assert detect_kind(path) == kind
+
+
+def test_personal_group_and_override_never_read(tmp_path):
+    rows = [["Mã hồ sơ", "Ngày tiếp nhận", "Chủ hồ sơ", None, "CCCD"],
+            [None, None, "Tên", "Nơi ở", "Số"],
+            ["A", "01/03/2026", "Nguyễn A", "Thôn 1", "0123"]]
+    merges = {"Sheet1": ["A1:A2", "B1:B2", "C1:D1"]}
+    p = parse_file(xlsx(tmp_path / "g.xlsx", rows, merges), today=TODAY,
+                   mapping_overrides={"Tên": "officer"})
+    assert p.dropped_personal == ["Tên", "Nơi ở", "Số"]
+    assert list(p.frame.columns) == ["dossier_code", "received_at", "source_row"]
+    assert p.warnings == ["Cột “Tên” chứa dữ liệu cá nhân nên không được ghép và không được lưu."]
