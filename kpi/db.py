@@ -133,10 +133,27 @@ def _unavailable_message(engine: sa.Engine, exc: BaseException) -> str:
 
 
 def init_db(engine: sa.Engine) -> None:
-    """Create the tables that do not exist yet (idempotent)."""
-    import kpi.plan_tables  # noqa: F401
+    """Bring the database to the current schema (idempotent).
+
+    An empty database gets every table and is stamped at the newest migration; a database
+    of an earlier release is upgraded by its migrations (kpi/migrations/versions/)."""
+    import kpi.plan_tables  # noqa: F401  (registers the tracker tables)
+    from kpi import migrate
+
+    head = migrate.head_revision()
     with connect(engine, write=True) as conn:
+        inspector = sa.inspect(conn)
+        if inspector.has_table("alembic_version"):
+            if migrate.current_revision(conn) != head:
+                migrate.upgrade(conn)
+            return
+        if inspector.has_table("dossiers"):
+            # Created before migrations were introduced: that is the baseline schema.
+            migrate.stamp(conn, migrate.BASELINE)
+            migrate.upgrade(conn)
+            return
         metadata.create_all(conn, checkfirst=True)
+        migrate.stamp(conn, head)
 
 
 def get_or_create_unit(conn: sa.Connection, name: str) -> int:
