@@ -122,7 +122,8 @@ _DMY = (
 )
 _YMD = (
     r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
-    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?$"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
 )
 _TIME_FIRST = (
     r"^(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2}))?[ ,]+(?:ngày\s+)?"
@@ -200,6 +201,10 @@ def _parse_date_arrow(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
             hh = np.where((ap == "am") & (hh == 12), 0, hh)
         y = np.where((y >= 0) & (y < 100), y + 2000, y)  # 01/03/26
         ts, ok = _assemble(y, m, d, hh, mi, ss)
+        if pattern == _YMD:  # ISO time with an offset: to local time (UTC+7)
+            tz = pc.fill_null(pc.struct_field(st, "tz"), "").to_numpy(zero_copy_only=False)
+            shift = np.array([_tz_shift(z) for z in tz], dtype=np.int64) if any(tz) else 0
+            ts = ts + np.asarray(shift).astype("timedelta64[s]")
         ok &= matched
         idx = todo[ok]
         values[idx] = ts[ok]
@@ -216,6 +221,18 @@ def _parse_date_arrow(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
             values[todo[ok]] = _serial_to_dt(nums[ok])
             parsed[todo[ok]] = True
     return values, parsed
+
+
+def _tz_shift(z: str) -> int:
+    """Seconds to add to a time written with offset ``z`` to get Vietnam's local time."""
+    if not z:
+        return 0
+    if z == "Z":
+        return 7 * 3600
+    sign = -1 if z[0] == "-" else 1
+    digits = z[1:].replace(":", "")
+    offset = sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return 7 * 3600 - offset
 
 
 def _serial_to_dt(nums: np.ndarray) -> np.ndarray:
@@ -285,7 +302,7 @@ def _leading_code(text: str) -> int | None:
 
 
 STATUS_NAMES = {
-    1: ["Mới đăng ký", "Mới đăng kí", "Đăng ký mới"],
+    1: ["Mới đăng ký", "Mới đăng kí", "Đăng ký mới", "Chờ tiếp nhận"],
     2: ["Được tiếp nhận", "Đã tiếp nhận", "Tiếp nhận"],
     3: ["Không được tiếp nhận", "Từ chối tiếp nhận", "Từ chối", "Không tiếp nhận"],
     4: ["Đang xử lý", "Đang giải quyết", "Đang thụ lý"],
