@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 KINDS = ["dossiers", "ratings", "procedures", "feedback", "summary"]
 
@@ -322,6 +323,13 @@ def headerish(text: str, extra: frozenset[str] | set[str] = frozenset()) -> bool
         return False
     if extra and norm(text) in extra:
         return True
+    return _headerish(text)
+
+
+@lru_cache(maxsize=8192)
+def _headerish(text: str) -> bool:
+    if len(text) > 120:
+        return False
     if is_ignored(text):
         return True
     if any(match([text], kind) for kind in KINDS):
