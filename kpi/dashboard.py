@@ -1,0 +1,460 @@
+"""What the dashboard pages need besides ``kpi.queries``: the span of the loaded data, the
+periods a leader can pick, plain warnings about missing data, display rows of the KPIs and
+the shortfall list as an Excel file. No Streamlit here; the pages call these through the
+cached wrappers of ``pages/data.py``.
+
+    span = data_span(engine, "Xã Lộc Tân")               # (first day, last day) or None
+    default_period(span, today)                           # the latest month with data
+    period_choices("quarter", span, today)               # newest first
+    rows = [kpi_display(v, prev.kpi(v.key)) for v in snap.kpis]
+    data_warnings(snap, ratings_in_period(engine, unit, snap.period))
+    shortfall_xlsx(engine, unit, "2026-03", "on_time_rate", by="field", group="Đất đai")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+
+from kpi import config
+from kpi import definitions as D
+from kpi import format as fmt
+from kpi import periods as P
+from kpi import queries as Q
+from kpi import schema as S
+from kpi.db import connect
+from kpi.report.common import fmt_target, fmt_value, status_word
+
+# --------------------------------------------------------------------------- data and periods
+
+
+def _day(x) -> dt.date | None:
+    if x is None:
+        return None
+    if isinstance(x, dt.datetime):
+        return x.date()
+    if isinstance(x, str):
+        return dt.date.fromisoformat(x[:10])
+    return x
+
+
+def data_span(engine, unit: str | None) -> tuple[dt.date, dt.date] | None:
+    """First and last day any loaded data of the unit speaks about (dossiers received,
+    summary periods, ratings, feedback), or None when the unit has no data."""
+    d, s, r, f = S.dossiers, S.summaries, S.ratings, S.feedback
+    with connect(engine) as conn:
+        if unit is None:
+            uid = None
+        else:
+            uid = conn.execute(sa.select(S.units.c.id).where(S.units.c.name == unit)).scalar()
+            if uid is None:
+                return None
+
+        def where(t):
+            return sa.true() if uid is None else t.c.unit_id == uid
+
+        parts = [
+            sa.select(sa.func.min(d.c.received_at), sa.func.max(d.c.received_at)).where(where(d)),
+            sa.select(sa.func.min(s.c.period_start), sa.func.max(s.c.period_end)).where(where(s)),
+            sa.select(sa.func.min(r.c.rated_at), sa.func.max(r.c.rated_at)).where(where(r)),
+            sa.select(sa.func.min(f.c.received_at), sa.func.max(f.c.received_at)).where(where(f)),
+        ]
+        lows, highs = [], []
+        for q in parts:
+            lo, hi = conn.execute(q).one()
+            if lo is not None:
+                lows.append(_day(lo))
+            if hi is not None:
+                highs.append(_day(hi))
+    if not lows or not highs:
+        return None
+    return min(lows), max(highs)
+
+
+def default_period(span: tuple[dt.date, dt.date] | None, today: dt.date | None = None) -> P.Period:
+    """The latest month with data (not after today's month); this month without data."""
+    today = today or config.today()
+    day = min(span[1], today) if span else today
+    return P.month(day.year, day.month)
+
+
+def period_choices(kind: str, span: tuple[dt.date, dt.date] | None,
+                   today: dt.date | None = None) -> list[P.Period]:
+    """The periods of a kind (month, quarter, year, ytd) from the first data to today,
+    newest first. Without data: the current year's."""
+    today = today or config.today()
+    first = span[0] if span else dt.date(today.year, 1, 1)
+    last = today if first <= today else span[1]
+    if kind == "month":
+        out, y, m = [], last.year, last.month
+        while (y, m) >= (first.year, first.month):
+            out.append(P.month(y, m))
+            y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+        return out
+    if kind == "quarter":
+        out = []
+        y, q = last.year, (last.month - 1) // 3 + 1
+        while (y, q) >= (first.year, (first.month - 1) // 3 + 1):
+            out.append(P.quarter(y, q))
+            y, q = (y, q - 1) if q > 1 else (y - 1, 4)
+        return out
+    years = range(last.year, first.year - 1, -1)
+    if kind == "year":
+        return [P.year(y) for y in years]
+    if kind == "ytd":
+        return [P.year_to_date(min(dt.date(y, 12, 31), today)) for y in years if y <= today.year]
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+# --------------------------------------------------------------------------- display rows
+
+MET, NOT_MET, NO_DATA, NO_TARGET = "met", "not_met", "no_data", "no_target"
+STATUS_ICONS = {MET: "✅", NOT_MET: "⚠️", NO_DATA: "⚪", NO_TARGET: "⚪"}
+STATUS_COLORS = {MET: "green", NOT_MET: "red", NO_DATA: "gray", NO_TARGET: "gray"}
+SOURCE_NOUNS = {"dossiers": "hồ sơ", "summary": "hồ sơ", "ratings": "đánh giá",
+                "procedures": "thủ tục", "feedback": "phản ánh, kiến nghị"}
+
+
+@dataclass(frozen=True)
+class KpiDisplay:
+    """One KPI ready for the screen: the numbers and their Vietnamese texts."""
+
+    key: str
+    label: str
+    short_label: str
+    section: str
+    headline: bool
+    value: float | None
+    target: float | None
+    numerator: int
+    denominator: int
+    previous: float | None
+    change: float | None  # value − previous value (fraction), None when either is missing
+    status: str  # met | not_met | no_data | no_target
+    value_text: str  # "98,5%" (never contradicting the verdict), "—"
+    target_text: str  # "≥ 98%", "100%", "—"
+    ratio_text: str  # "197/200"
+    status_text: str  # "Đạt", "Chưa đạt", "Chưa có dữ liệu", "Chưa có chỉ tiêu"
+    status_icon: str
+    status_color: str
+    change_text: str  # "+2,5 điểm %", "—"
+    previous_text: str
+    formula: str
+    numerator_label: str
+    denominator_label: str
+    noun: str  # what is counted: hồ sơ, thủ tục, đánh giá, phản ánh, kiến nghị
+    note: str
+    unknown: int
+    unverifiable: int
+
+    @property
+    def direction(self) -> str | None:
+        """"up", "down" or "flat" (less than 0,05 điểm %: shows as ±0,0), None without a
+        previous value."""
+        if self.change is None:
+            return None
+        if abs(self.change) < 0.0005:
+            return "flat"
+        return "up" if self.change > 0 else "down"
+
+    @property
+    def status_line(self) -> str:
+        """Icon and word: "✅ Đạt"."""
+        return f"{self.status_icon} {self.status_text}"
+
+    @property
+    def formula_with_counts(self) -> str:
+        """"(…) / (…) = 197 / 200 = 98,5%"."""
+        return (f"{self.formula} = {fmt.integer(self.numerator)} / "
+                f"{fmt.integer(self.denominator)} = {self.value_text}")
+
+
+def kpi_display(v: Q.KpiValue, prev: Q.KpiValue | None = None) -> KpiDisplay:
+    if v.met is True:
+        status = MET
+    elif v.met is False:
+        status = NOT_MET
+    elif v.value is not None and v.target is None:
+        status = NO_TARGET
+    else:
+        status = NO_DATA
+    pv = prev.value if prev is not None else None
+    change = v.value - pv if v.value is not None and pv is not None else None
+    return KpiDisplay(
+        key=v.key, label=v.label, short_label=v.short_label, section=v.section,
+        headline=v.key in D.HEADLINE_KEYS, value=v.value, target=v.target,
+        numerator=v.numerator, denominator=v.denominator, previous=pv, change=change,
+        status=status, value_text=fmt_value(v.value, v.target), target_text=fmt_target(v.target),
+        ratio_text=f"{fmt.integer(v.numerator)}/{fmt.integer(v.denominator)}",
+        status_text=status_word(v.met, v.value, v.target), status_icon=STATUS_ICONS[status],
+        status_color=STATUS_COLORS[status],
+        change_text=fmt.pp(0.0 if change is not None and abs(change) < 0.0005 else change),
+        previous_text=fmt.pct(pv), formula=v.formula, numerator_label=v.numerator_label,
+        denominator_label=v.denominator_label, noun=SOURCE_NOUNS.get(v.source, "hồ sơ"),
+        note=v.note, unknown=v.unknown, unverifiable=v.unverifiable,
+    )
+
+
+def display_rows(snap: Q.Snapshot, prev: Q.Snapshot | None = None) -> list[KpiDisplay]:
+    """Every KPI of the snapshot, in the order of kpi-definitions.md."""
+    return [kpi_display(v, prev.kpi(v.key) if prev is not None else None) for v in snap.kpis]
+
+
+def targets_table(rows: list[KpiDisplay]) -> dict[str, list]:
+    """Columns (Vietnamese headers) of the compact table of plan targets."""
+    return {
+        "Chỉ tiêu": [r.label for r in rows],
+        "Mục KH": [r.section for r in rows],
+        "Chỉ tiêu KH": [r.target_text for r in rows],
+        "Kết quả": [r.value_text for r in rows],
+        "Tử số/Mẫu số": [r.ratio_text for r in rows],
+        "Đánh giá": [r.status_line for r in rows],
+        "So với kỳ trước": [r.change_text for r in rows],
+    }
+
+
+@dataclass(frozen=True)
+class Series:
+    """One KPI's monthly values for a chart: labels "T3/2026", values (None = no data)."""
+
+    key: str
+    months: list[dt.date]
+    labels: list[str]
+    values: list[float | None]
+    texts: list[str]  # "98,5%" or "—"
+    target: float | None  # the target of the last month's plan year
+    numerators: list[int]
+    denominators: list[int]
+
+    def table(self) -> dict[str, list]:
+        """Columns (Vietnamese headers) of the month-by-month table."""
+        return {"Tháng": self.labels, "Kết quả": self.texts,
+                "Tử số": [fmt.integer(x) for x in self.numerators],
+                "Mẫu số": [fmt.integer(x) for x in self.denominators]}
+
+
+def trend_series(trend, key: str) -> Series:
+    """The rows of ``kpi.queries.trend`` for one KPI."""
+    part = trend[trend["key"] == key] if len(trend) else trend
+    months = [_day(m) for m in part["month"]]
+    values = [None if v is None or v != v else float(v) for v in part["value"]]
+    targets = [t for t in part["target"] if t is not None and t == t]
+    return Series(key=key, months=months, labels=[str(x) for x in part["label"]], values=values,
+                  texts=[fmt.pct(v) for v in values],
+                  target=float(targets[-1]) if targets else None,
+                  numerators=[int(x) for x in part["numerator"]],
+                  denominators=[int(x) for x in part["denominator"]])
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row of a breakdown, for charts and filters."""
+
+    group: object  # the value to filter on (field name, procedure code…; None = unknown)
+    label: str
+    value: float | None
+    text: str  # "95,0%"
+    shortfall: int
+
+
+def groups(frame) -> list[Group]:
+    """The rows of a ``kpi.queries.breakdown`` frame, in its order (worst first)."""
+    out = []
+    for g, lab, v, short in zip(frame["group"], frame["label"], frame["value"],
+                                frame["shortfall"]):
+        value = None if v is None or v != v else float(v)
+        out.append(Group(group=None if g is None or g != g else g, label=str(lab), value=value,
+                         text=fmt.pct(value), shortfall=int(short)))
+    return out
+
+
+def series_from_points(key: str, points, target: float | None) -> Series:
+    """A Series from the report's trend ([(month, value)…], see kpi.report.common)."""
+    months = [_day(m) for m, _ in points]
+    values = [None if v is None or v != v else float(v) for _, v in points]
+    return Series(key=key, months=months, labels=[f"T{m.month}/{m.year}" for m in months],
+                  values=values, texts=[fmt.pct(v) for v in values], target=target,
+                  numerators=[], denominators=[])
+
+
+def breakdown_table(frame, noun: str = "hồ sơ") -> dict[str, list]:
+    """Columns (Vietnamese headers) of a ``kpi.queries.breakdown`` frame for the screen."""
+    return {
+        "Nhóm": list(frame["label"]),
+        "Tỷ lệ": [fmt.pct(None if v is None or v != v else v) for v in frame["value"]],
+        f"Đạt ({noun})": [fmt.integer(x) for x in frame["numerator"]],
+        f"Tổng ({noun})": [fmt.integer(x) for x in frame["denominator"]],
+        f"Chưa đạt ({noun})": [fmt.integer(x) for x in frame["shortfall"]],
+        "Không rõ": [fmt.integer(x) for x in frame["unknown"]],
+    }
+
+
+# --------------------------------------------------------------------------- data warnings
+
+
+@dataclass(frozen=True)
+class DataWarning:
+    kind: str  # no_dossiers | summary | no_ratings | no_catalogue | no_feedback | unverifiable
+    #            | unknown_status | unknown_columns | not_ended
+    text: str  # Vietnamese, plain words
+
+
+def ratings_in_period(engine, unit, period, *, today: dt.date | None = None) -> int:
+    """How many ratings are dated in the period (with or without a usable value)."""
+    snap = Q.snapshot(engine, unit, period, "766", "ratings", today=today)
+    v = snap.kpi("satisfaction_rate")
+    return v.denominator + v.unknown
+
+
+def data_warnings(snap: Q.Snapshot, ratings: int | None = None) -> list[DataWarning]:
+    """Plain warnings about data missing for the period, in the order a reader needs them.
+
+    ``ratings``: the ratings dated in the period (``ratings_in_period``); None = not known."""
+    out: list[DataWarning] = []
+    c = snap.counts
+    if snap.source == "none":
+        out.append(DataWarning("no_dossiers", "Kỳ này chưa có dữ liệu hồ sơ: các chỉ số tính từ "
+                               "hồ sơ chưa có số liệu. Hãy tải danh sách hồ sơ của kỳ."))
+    elif snap.source == "summary":
+        out.append(DataWarning("summary", "Kỳ này chưa có danh sách hồ sơ chi tiết: tỷ lệ giải "
+                               "quyết đúng hạn và tỷ lệ hồ sơ trực tuyến lấy từ báo cáo tổng hợp "
+                               "(Biểu số 06/VPCP/KSTT); các chỉ số khác chưa có số liệu."))
+    sat = snap.kpi("satisfaction_rate")
+    if ratings is None and sat.definition == "ratings":
+        ratings = sat.denominator + sat.unknown
+    if ratings == 0:
+        if sat.definition == "ratings":
+            text = ("Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: chưa tính được mức độ hài "
+                    "lòng theo phiếu đánh giá.")
+        else:
+            text = ("Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng (theo "
+                    "Bộ chỉ số 766) chỉ tính từ hồ sơ và phản ánh, kiến nghị.")
+        out.append(DataWarning("no_ratings", text))
+    catalogue = [snap.kpi(k) for k in ("online_payment_procedure_rate",
+                                       "full_online_procedure_rate",
+                                       "boundary_free_procedure_rate")]
+    if all(v.denominator == 0 and v.unknown == 0 for v in catalogue):
+        out.append(DataWarning("no_catalogue", "Chưa có danh mục thủ tục hành chính: chưa tính "
+                               "được 3 chỉ tiêu về TTHC (thanh toán trực tuyến, dịch vụ công "
+                               "toàn trình, không phụ thuộc địa giới hành chính)."))
+    fb = snap.kpi("feedback_on_time_rate")
+    if fb.denominator == 0 and fb.unknown == 0:
+        out.append(DataWarning("no_feedback", "Kỳ này không có phản ánh, kiến nghị (PAKN) nào "
+                               "phải xử lý, hoặc chưa tải dữ liệu PAKN: chưa tính được tỷ lệ PAKN "
+                               "xử lý đúng hạn."))
+    if c.get("unverifiable"):
+        out.append(DataWarning("unverifiable", f"{fmt.integer(c['unverifiable'])} hồ sơ chưa giải "
+                               "quyết xong mà không có ngày hẹn trả (hoặc đã xong mà không có ngày "
+                               "kết thúc): không xác định được đúng hạn hay quá hạn, không tính "
+                               "vào tỷ lệ."))
+    if c.get("unknown_status"):
+        out.append(DataWarning("unknown_status", f"{fmt.integer(c['unknown_status'])} hồ sơ không "
+                               "rõ trạng thái (tệp đã tải thiếu cột trạng thái)."))
+    for v in snap.kpis:
+        if v.unknown and v.value is not None:
+            out.append(DataWarning("unknown_columns", f"{v.label}: {fmt.integer(v.unknown)} "
+                                   f"{SOURCE_NOUNS.get(v.source, 'hồ sơ')} không rõ (tệp đã tải "
+                                   "thiếu cột dữ liệu cần thiết), không tính vào tử số và mẫu số."))
+        elif v.unknown:
+            out.append(DataWarning("unknown_columns", f"{v.label}: tất cả {fmt.integer(v.unknown)}"
+                                   f" {SOURCE_NOUNS.get(v.source, 'hồ sơ')} thiếu cột dữ liệu cần "
+                                   "thiết trong tệp đã tải, chưa tính được chỉ số."))
+    return out
+
+
+def period_note(snap: Q.Snapshot) -> str | None:
+    """"Kỳ chưa kết thúc: số liệu tính đến ngày 15/04/2026." for a period not ended yet."""
+    if snap.as_of_day < snap.period.end:
+        return f"Kỳ chưa kết thúc: số liệu tính đến ngày {fmt.date(snap.as_of_day)}."
+    return None
+
+
+# --------------------------------------------------------------------------- shortfall as Excel
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cell_text(value) -> str:
+    """Text that a spreadsheet would read as a formula is neutralised with a leading quote."""
+    s = str(value)
+    return "'" + s if s[:1] in ("=", "+", "-", "@") else s
+
+
+def shortfall_xlsx(engine, unit, period, key: str, on_time: str = "766",
+                   satisfaction: str = "766", *, by: str | None = None, group=None,
+                   group_label: str | None = None, today: dt.date | None = None) -> bytes:
+    """Every row behind a KPI's shortfall (all pages of ``kpi.queries.shortfall``) as an .xlsx:
+    sheet "Danh sách" (dates as dates dd/mm/yyyy, numbers as numbers, a filter on the header)
+    and sheet "Thông tin" (unit, period, KPI, filter, count)."""
+    import xlsxwriter
+
+    first = Q.shortfall(engine, unit, period, key, on_time, satisfaction, page=1, page_size=1,
+                        by=by, group=group, today=today)
+    page = Q.shortfall(engine, unit, period, key, on_time, satisfaction, page=1,
+                       page_size=max(1, first.total), by=by, group=group, today=today)
+    frame = page.frame
+    p = P.parse_period(period)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
+                                   "strings_to_urls": False, "strings_to_numbers": False})
+    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1,
+                          "bg_color": "#E8ECF1"})
+    date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
+    int_fmt = wb.add_format({"num_format": "#,##0"})
+    ws = wb.add_worksheet("Danh sách")
+    cols = list(frame.columns)
+    for j, name in enumerate(cols):
+        ws.write_string(0, j, name, head)
+        ws.set_column(j, j, max(12, min(40, len(name) + 4)))
+    for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for j, x in enumerate(row):
+            if x is None or (isinstance(x, float) and x != x):
+                continue
+            if isinstance(x, dt.datetime):
+                ws.write_datetime(i, j, x, date_fmt)
+            elif isinstance(x, dt.date):
+                ws.write_datetime(i, j, dt.datetime.combine(x, dt.time()), date_fmt)
+            elif isinstance(x, (bool, np.bool_)):
+                ws.write_string(i, j, "Có" if x else "Không")
+            elif isinstance(x, numbers.Integral):
+                ws.write_number(i, j, int(x), int_fmt)
+            elif isinstance(x, numbers.Real):
+                ws.write_number(i, j, float(x))
+            else:
+                ws.write_string(i, j, _cell_text(x))
+    ws.freeze_panes(1, 0)
+    if cols:
+        ws.autofilter(0, 0, max(1, len(frame)), len(cols) - 1)
+    info = wb.add_worksheet("Thông tin")
+    kpi = D.KPI_BY_KEY[key]
+    snap_unit = unit if unit is not None else Q.ALL_UNITS_LABEL
+    lines = [
+        ("Đơn vị", snap_unit),
+        ("Kỳ báo cáo", f"{p.label} ({fmt.date(p.start)} – {fmt.date(p.end)})"),
+        ("Chỉ tiêu", kpi.label),
+        ("Lọc theo", (f"{Q.BREAKDOWNS[by]}: {group_label or (Q.UNKNOWN_GROUP if group is None else group)}"
+                      if by else "Không lọc")),
+        ("Số dòng", page.total),
+        ("Ngày lập", fmt.date(today or config.today())),
+    ]
+    bold = wb.add_format({"bold": True})
+    info.set_column(0, 0, 18)
+    info.set_column(1, 1, 70)
+    for i, (k, v) in enumerate(lines):
+        info.write_string(i, 0, k, bold)
+        if isinstance(v, int):
+            info.write_number(i, 1, v, int_fmt)
+        else:
+            info.write_string(i, 1, _cell_text(v))
+    wb.close()
+    return buf.getvalue()
+
+
+def shortfall_file_name(key: str, period) -> str:
+    p = P.parse_period(period)
+    return f"chua-dat_{key}_{p.start.isoformat()}_{p.end.isoformat()}.xlsx"
