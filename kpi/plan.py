@@ -319,7 +319,12 @@ def _is_header(line: str) -> bool:
 
 
 def _realign(cells: list[str], line_no: int) -> list[str]:
-    """Shift a row whose leading empty cells were lost back into place (lead in column 5)."""
+    """Shift a row whose leading empty cells were lost back into place (lead in column 5).
+
+    Only a row with nothing in the timing column can be shifted (a row in place has its
+    timing there), so an activity that merely starts with "Phòng …" is never moved."""
+    if cells[C_TIMING]:
+        return cells
     for i in range(C_GOAL, C_LEAD):
         if cells[i] and _is_unit_cell(cells[i]):
             shift = C_LEAD - i

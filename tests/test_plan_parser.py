@@ -244,3 +244,13 @@ def test_layout_errors_are_reported_in_vietnamese():
     text = "PHỤ LỤC NĂM 2026\n" + header + "\n<b>I</b>\t<b>A</b>\n\tMục tiêu không số\tNV\tHĐ\n"
     with pytest.raises(plan.PlanParseError, match="không có số thứ tự"):
         plan.parse_appendix(text)
+
+
+def test_an_activity_named_like_a_unit_is_not_shifted():
+    header = "STT\t1- Mục tiêu\t2- Nhiệm vụ\t3- Hoạt động\t4- Kết quả\t5-Chủ trì\t6-Phối hợp\t7-Thời gian\t8- Kinh phí"
+    text = (
+        "PHỤ LỤC NĂM 2026\n" + header + "\n<b>I</b>\t<b>A</b>\t\t\t\t\t\t\t\n"
+        "1\tMục tiêu\tNhiệm vụ\tPhòng Kinh tế\tBáo cáo\tPhòng Văn hóa - Xã hội\tCác cơ quan, đơn vị\tQuý 2/2026\t\n"
+    )
+    [a] = plan.parse_appendix(text).activities
+    assert (a.activity, a.lead_unit, a.timing) == ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội", "Quý 2/2026")
