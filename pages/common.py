@@ -1,53 +1,261 @@
-"""Shared pieces of every page: the database engine, the unit, friendly errors."""
+"""Shared pieces of every page: the engine, the shared sidebar (unit, period, definitions),
+the current choice as a ``Selection``, friendly errors, the context line.
+
+The sidebar is drawn by app.py on every run, so its widgets keep their values across pages.
+Session-state keys (stable, read by every page):
+
+    unit              the unit's name
+    period_type       month | quarter | year | ytd | custom
+    period_month      "2026-03"        period_quarter  "2026-Q1"     period_year  "2026"
+    period_ytd        "2026-YTD"       period_range    (start date, end date)
+    on_time_def       766 | resolved | due
+    satisfaction_def  766 | ratings
+
+A page opened on its own (no sidebar) gets the same defaults: the configured unit, the latest
+month with data, the 766 definitions.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
+import sqlalchemy as sa
 import streamlit as st
 
 from kpi import config
+from kpi import dashboard as DB
 from kpi import db as kdb
-from kpi.inventory import units_with_data
+from kpi import format as fmt
+from kpi import periods as P
+from kpi import queries as Q
+from pages import data
+from pages.data import Selection
 
+PERIOD_TYPES = {
+    "month": "Tháng",
+    "quarter": "Quý",
+    "year": "Năm",
+    "ytd": "Từ đầu năm",
+    "custom": "Tùy chọn",
+}
+PERIOD_KEYS = {"month": "period_month", "quarter": "period_quarter", "year": "period_year",
+               "ytd": "period_ytd", "custom": "period_range"}
+ON_TIME_LABELS = {
+    "766": "Theo Bộ chỉ số 766 (mặc định)",
+    "resolved": "Trên số hồ sơ đã giải quyết",
+    "due": "Trên số hồ sơ đến hạn",
+}
+ON_TIME_HELP = {
+    "766": "(trước hạn + đúng hạn + đang giải quyết trong hạn) / tổng số hồ sơ đã và đang "
+    "giải quyết — cách tỉnh chấm điểm theo Quyết định 766/QĐ-TTg.",
+    "resolved": "(trước hạn + đúng hạn) / số hồ sơ đã giải quyết — cách báo chí thường dùng.",
+    "due": "(trước hạn + đúng hạn) / (hồ sơ đã giải quyết + hồ sơ đang giải quyết quá hạn).",
+}
+SATISFACTION_LABELS = {
+    "766": "Theo Bộ chỉ số 766 (mặc định)",
+    "ratings": "Theo phiếu đánh giá",
+}
+SATISFACTION_HELP = {
+    "766": "Hồ sơ không quá hạn, không bị đánh giá không hài lòng, không bị phản ánh, kiến nghị "
+    "/ tổng số hồ sơ đã và đang giải quyết. Chỉ cần dữ liệu hồ sơ.",
+    "ratings": "Số đánh giá hài lòng, rất hài lòng / tổng số đánh giá trong kỳ. Cần tải dữ liệu "
+    "đánh giá mức độ hài lòng.",
+}
 
-@st.cache_resource(show_spinner=False)
-def _engine(url: str):
-    engine = kdb.get_engine(url)
-    kdb.init_db(engine)
-    return engine
+S = st.session_state
 
 
 def engine():
     """The database engine named by CCHC_DB_URL (or the default), initialised once."""
-    return _engine(config.db_url())
+    return data.engine(config.db_url())
 
 
 @contextlib.contextmanager
 def friendly_errors():
-    """Turn database problems into a Vietnamese message instead of a traceback."""
+    """Database problems as a Vietnamese message (what is wrong, what to do), never a
+    traceback; the page stops there."""
     try:
         yield
     except kdb.DatabaseBusy:
-        st.warning("⏳ Một lần tải dữ liệu đang chạy, cơ sở dữ liệu tạm thời bận. Vui lòng tải lại trang sau ít phút.")
+        st.warning("Một lần tải dữ liệu đang chạy, cơ sở dữ liệu tạm thời bận. Vui lòng tải "
+                   "lại trang sau ít phút.", icon="⏳")
         st.stop()
     except kdb.DatabaseUnavailable as exc:
-        st.error(f"❌ {exc}")
+        st.error(str(exc), icon="❌")
+        st.stop()
+    except Q.UnknownUnit as exc:
+        st.info(f"{exc} Hãy tải dữ liệu của đơn vị ở trang «Tải dữ liệu».", icon="ℹ️")
+        st.stop()
+    except P.PeriodError as exc:
+        st.warning(str(exc), icon="⚠️")
+        st.stop()
+    except sa.exc.SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        st.error("Không đọc được cơ sở dữ liệu. Hãy tải lại trang sau ít phút; nếu vẫn không "
+                 f"được, báo cho cán bộ quản trị hệ thống (chi tiết kỹ thuật: {detail}).",
+                 icon="❌")
         st.stop()
 
 
 def current_unit() -> str | None:
-    return st.session_state.get("unit") or config.unit_name()
+    return S.get("unit") or config.unit_name()
 
+
+# --------------------------------------------------------------------------- period choice
+
+def _ytd_code(p: P.Period) -> str:
+    return f"{p.start.year}-YTD"
+
+
+def _choices(kind: str, span, today) -> dict[str, P.Period]:
+    """{code: period} of a kind, newest first."""
+    out = {}
+    for p in DB.period_choices(kind, span, today):
+        out[_ytd_code(p) if kind == "ytd" else p.code] = p
+    return out
+
+
+def _default_code(kind: str, choices: dict[str, P.Period], latest: P.Period) -> str | None:
+    """The choice holding the latest month with data, else the newest."""
+    for code, p in choices.items():
+        if p.start <= latest.start and latest.end <= p.end:
+            return code
+        if kind == "ytd" and p.start.year == latest.start.year:
+            return code
+    return next(iter(choices), None)
+
+
+def _custom_range(value, latest: P.Period) -> tuple[dt.date, dt.date]:
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(value):
+        return value[0], value[1]
+    if isinstance(value, (tuple, list)) and len(value) == 1 and value[0]:
+        return value[0], value[0]
+    return latest.start, latest.end
+
+
+def _period_from_state(span, today) -> P.Period:
+    kind = S.get("period_type", "month")
+    latest = DB.default_period(span, today)
+    if kind == "custom":
+        start, end = _custom_range(S.get("period_range"), latest)
+        return P.custom(min(start, end), max(start, end))
+    choices = _choices(kind if kind in PERIOD_KEYS else "month", span, today)
+    code = S.get(PERIOD_KEYS.get(kind, "period_month"))
+    if code in choices:
+        return choices[code]
+    default = _default_code(kind, choices, latest)
+    return choices[default] if default else latest
+
+
+def selection() -> Selection:
+    """The current choice of the sidebar (or its defaults when the page runs on its own)."""
+    url = config.db_url()
+    today = config.today()
+    unit = current_unit()
+    with friendly_errors():
+        engine()
+        span = data.span(url, unit) if unit in data.units(url) else None
+    on_time = S.get("on_time_def", "766")
+    satisfaction = S.get("satisfaction_def", "766")
+    return Selection(url=url, unit=unit, period=_period_from_state(span, today),
+                     on_time=on_time if on_time in ON_TIME_LABELS else "766",
+                     satisfaction=satisfaction if satisfaction in SATISFACTION_LABELS else "766",
+                     today=today)
+
+
+# --------------------------------------------------------------------------- the sidebar
 
 def sidebar() -> None:
-    """The sidebar shared by all pages: the unit."""
+    """The sidebar shared by all pages: unit, period type and value, definitions, as-of."""
+    url = config.db_url()
+    today = config.today()
+    sb = st.sidebar
     with friendly_errors():
-        names = units_with_data(engine())
+        engine()
+        names = data.units(url)
     default = config.unit_name()
     options = sorted(set(names) | ({default} if default else set()))
-    if not options:
-        return
-    if st.session_state.get("unit") not in options:
-        st.session_state["unit"] = default if default in options else options[0]
-    st.sidebar.selectbox("Đơn vị", options, key="unit")
+    if options:
+        if S.get("unit") not in options:
+            S["unit"] = default if default in options else options[0]
+        sb.selectbox("Đơn vị", options, key="unit")
+    unit = S.get("unit")
+    with friendly_errors():
+        span = data.span(url, unit) if unit in names else None
+        stamp = data.as_of(url, unit) if unit in names else None
+    latest = DB.default_period(span, today)
+
+    if S.get("period_type") not in PERIOD_TYPES:
+        S["period_type"] = "month"
+    sb.selectbox("Loại kỳ báo cáo", list(PERIOD_TYPES), format_func=PERIOD_TYPES.get,
+                 key="period_type")
+    kind = S["period_type"]
+    if kind == "custom":
+        if not isinstance(S.get("period_range"), (tuple, list)):
+            S["period_range"] = (latest.start, latest.end)
+        sb.date_input("Từ ngày – đến ngày", key="period_range", format="DD/MM/YYYY")
+    else:
+        choices = _choices(kind, span, today)
+        key = PERIOD_KEYS[kind]
+        if S.get(key) not in choices:
+            S[key] = _default_code(kind, choices, latest)
+        sb.selectbox(PERIOD_TYPES[kind], list(choices),
+                     format_func=lambda c: choices[c].label, key=key)
+
+    if S.get("on_time_def") not in ON_TIME_LABELS:
+        S["on_time_def"] = "766"
+    sb.radio("Cách tính tỷ lệ giải quyết đúng hạn", list(ON_TIME_LABELS),
+             format_func=ON_TIME_LABELS.get, captions=[ON_TIME_HELP[k] for k in ON_TIME_LABELS],
+             key="on_time_def")
+    if S.get("satisfaction_def") not in SATISFACTION_LABELS:
+        S["satisfaction_def"] = "766"
+    sb.radio("Cách tính mức độ hài lòng", list(SATISFACTION_LABELS),
+             format_func=SATISFACTION_LABELS.get,
+             captions=[SATISFACTION_HELP[k] for k in SATISFACTION_LABELS], key="satisfaction_def")
+    sb.caption(f"📅 Dữ liệu đến ngày **{fmt.date(stamp)}**" if stamp else
+               "📅 Chưa có dữ liệu cho đơn vị này.")
+
+
+# --------------------------------------------------------------------------- page helpers
+
+def require_data(sel: Selection) -> None:
+    """Stop the page with a plain message when the unit has no data at all."""
+    with friendly_errors():
+        known = data.units(sel.url)
+    if not sel.unit:
+        st.info("Chưa chọn đơn vị (xã, phường). Đặt biến CCHC_UNIT hoặc tải dữ liệu ở trang "
+                "«Tải dữ liệu».", icon="ℹ️")
+        st.stop()
+    if sel.unit not in known:
+        st.info(f"Chưa có dữ liệu của {sel.unit}. Hãy tải tệp xuất từ hệ thống một cửa ở "
+                "trang «Tải dữ liệu».", icon="ℹ️")
+        st.stop()
+
+
+ON_TIME_SHORT = {"766": "theo Bộ chỉ số 766", "resolved": "trên hồ sơ đã giải quyết",
+                 "due": "trên hồ sơ đến hạn"}
+SATISFACTION_SHORT = {"766": "theo Bộ chỉ số 766", "ratings": "theo phiếu đánh giá"}
+
+
+def definitions_text(sel: Selection) -> str:
+    return (f"Tỷ lệ đúng hạn {ON_TIME_SHORT[sel.on_time]} · Mức độ hài lòng "
+            f"{SATISFACTION_SHORT[sel.satisfaction]}")
+
+
+def context_line(sel: Selection, snap: Q.Snapshot) -> None:
+    """Unit · period (dates) · "Dữ liệu đến ngày …" · the definitions; the note of a period
+    not ended yet."""
+    p = snap.period
+    dates = f" ({fmt.date(p.start)} – {fmt.date(p.end)})" if p.kind in ("month", "quarter",
+                                                                        "year") else ""
+    st.caption(f"**{snap.unit}** · {p.label}{dates} · "
+               f"Dữ liệu đến ngày **{fmt.date(snap.as_of)}** · {definitions_text(sel)}")
+    note = DB.period_note(snap)
+    if note:
+        st.caption(f"🕒 {note}")
+
+
+def status_markdown(d: DB.KpiDisplay) -> str:
+    """"✅ Đạt" in its colour (icon + word + colour)."""
+    return f":{d.status_color}[{d.status_icon} **{d.status_text}**]"

@@ -1,40 +1,82 @@
-"""Tổng quan — for now: what data is loaded for the unit."""
+"""Tổng quan — where each plan target stands for the chosen unit and period.
+
+Five tiles for the headline KPIs (value, bullet graph against the target, Đạt / Chưa đạt,
+change vs the previous period, 12-month sparkline, numerator/denominator, the formula), a
+button from each tile to its detail page, then the other plan targets in a compact table,
+and plain warnings where data is missing.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from kpi import dashboard as DB
+from kpi import definitions as D
 from kpi import format as fmt
-from kpi.inventory import data_inventory, dossiers_per_month
-from pages.common import current_unit, engine, friendly_errors
+from pages import charts, common, data
 
-KIND_NAMES = {
-    "dossiers": "Hồ sơ",
-    "ratings": "Đánh giá hài lòng",
-    "procedures": "Thủ tục trong danh mục",
-    "feedback": "Phản ánh, kiến nghị",
-    "summary": "Dòng Biểu số 06",
-}
-
-unit = current_unit()
+sel = common.selection()
 st.title("Tổng quan")
-with friendly_errors():
-    inv = data_inventory(engine(), unit)
-    per_month = dossiers_per_month(engine(), unit) if unit else None
+common.require_data(sel)
 
-if not inv["kinds"] or not any(inv["kinds"].values()):
-    st.info("Chưa có dữ liệu cho đơn vị này. Hãy tải tệp xuất từ hệ thống một cửa ở trang «Tải dữ liệu».")
-    st.stop()
+with common.friendly_errors():
+    snap = data.snapshot(sel)
+    prev = data.previous_snapshot(sel)
+    trend = data.trend(sel, tuple(D.HEADLINE_KEYS))
+    warnings = data.warnings(sel)
 
-st.caption(f"Đơn vị: {unit} · dữ liệu tải lần cuối: {fmt.datetime(inv['last_upload'])}")
-cols = st.columns(len(KIND_NAMES))
-for col, (kind, label) in zip(cols, KIND_NAMES.items()):
-    col.metric(label, fmt.integer(inv["kinds"].get(kind, 0)))
-if inv["received_range"]:
-    lo, hi = inv["received_range"]
-    st.write(f"Hồ sơ tiếp nhận từ {fmt.date(lo)} đến {fmt.date(hi)}.")
-if per_month is not None and not per_month.empty:
-    table = per_month.assign(
-        **{"Tháng": per_month["month"].astype(str) + "/" + per_month["year"].astype(str)}
-    )[["Tháng", "dossiers"]].rename(columns={"dossiers": "Số hồ sơ"})
-    st.bar_chart(table, x="Tháng", y="Số hồ sơ")
+common.context_line(sel, snap)
+rows = DB.display_rows(snap, prev)
+by_key = {r.key: r for r in rows}
+headline = [by_key[k] for k in D.HEADLINE_KEYS]
+met = sum(r.status == DB.MET for r in rows)
+st.markdown(f"**Đạt {met}/{len(rows)} chỉ tiêu** của kế hoạch trong {snap.period.label.lower()}"
+            f" · so sánh với {prev.period.label.lower()}.")
+
+for w in warnings:
+    st.warning(w.text, icon="⚠️")
+
+
+def tile(d: DB.KpiDisplay) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{d.label}** · _{d.section}_")
+        arrow = d.direction if d.direction in ("up", "down") else "off"
+        st.metric(
+            d.short_label, d.value_text,
+            delta=d.change_text if d.change is not None else None,
+            delta_color={"up": "green", "down": "red"}.get(arrow, "gray"), delta_arrow=arrow,
+            help=f"Công thức: {d.formula_with_counts}", label_visibility="collapsed",
+        )
+        st.markdown(f"{common.status_markdown(d)} · chỉ tiêu {d.target_text}")
+        charts.show(charts.bullet(d), f"bullet_{d.key}")
+        charts.show(charts.sparkline(DB.trend_series(trend, d.key)), f"spark_{d.key}")
+        st.caption(f"{fmt.integer(d.numerator)}/{fmt.integer(d.denominator)} {d.noun} · "
+                   "12 tháng gần nhất (đường đứt: chỉ tiêu)")
+        with st.expander("Công thức"):
+            st.markdown(f"{d.formula}\n\n- {d.numerator_label}: **{fmt.integer(d.numerator)}**"
+                        f"\n- {d.denominator_label}: **{fmt.integer(d.denominator)}**"
+                        f"\n- Kết quả: **{d.value_text}**")
+            if d.note:
+                st.caption(d.note)
+        if st.button("Xem chi tiết →", key=f"goto_{d.key}", width="stretch"):
+            st.session_state["detail_kpi"] = d.key
+            st.switch_page("pages/detail.py")
+
+
+for col, d in zip(st.columns(len(headline)), headline):
+    with col:
+        tile(d)
+
+st.subheader("Các chỉ tiêu khác của kế hoạch")
+others = [r for r in rows if not r.headline]
+st.dataframe(DB.targets_table(others), hide_index=True, width="stretch", key="other_targets")
+with st.expander("Công thức các chỉ tiêu khác"):
+    for d in others:
+        st.markdown(f"**{d.label}** ({d.section}): {d.formula_with_counts}")
+        if d.note:
+            st.caption(d.note)
+pick = st.selectbox("Xem chi tiết chỉ tiêu khác", [r.key for r in others],
+                    format_func=lambda k: by_key[k].label, key="overview_other_kpi")
+if st.button("Xem chi tiết →", key="goto_other"):
+    st.session_state["detail_kpi"] = pick
+    st.switch_page("pages/detail.py")

@@ -1,0 +1,127 @@
+"""Cached wrappers of the KPI engine (``kpi.queries``, ``kpi.dashboard``, ``kpi.report``) for the
+pages. Every function takes plain, hashable arguments — the database URL, or a ``Selection``
+(unit, period, definitions, today) — so one cache entry answers every page that shows the same
+choice. ``st.cache_data.clear()`` (called by pages/upload.py after a load or an undo) empties
+them all; entries also expire after ``TTL`` seconds, so a command-line load shows up too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from kpi import dashboard as DB
+from kpi import db as kdb
+from kpi import queries as Q
+from kpi.periods import Period
+from kpi.report import assemble, render_bytes
+
+TTL = 10 * 60  # seconds
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the shared sidebar chose, as one hashable value."""
+
+    url: str
+    unit: str | None
+    period: Period
+    on_time: str = "766"
+    satisfaction: str = "766"
+    today: dt.date | None = None
+
+    @property
+    def args(self) -> tuple:
+        return (self.unit, self.period, self.on_time, self.satisfaction)
+
+
+@st.cache_resource(show_spinner=False)
+def engine(url: str):
+    """The engine for ``url`` with its tables created (once per process and URL)."""
+    e = kdb.get_engine(url)
+    kdb.init_db(e)
+    return e
+
+
+@st.cache_data(show_spinner=False, ttl=TTL)
+def units(url: str) -> list[str]:
+    return Q.list_units(engine(url))
+
+
+@st.cache_data(show_spinner=False, ttl=TTL)
+def span(url: str, unit: str | None) -> tuple[dt.date, dt.date] | None:
+    return DB.data_span(engine(url), unit)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL)
+def as_of(url: str, unit: str | None) -> dt.datetime | None:
+    return Q.as_of(engine(url), unit)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=256)
+def snapshot(sel: Selection) -> Q.Snapshot:
+    return Q.snapshot(engine(sel.url), *sel.args, today=sel.today)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=256)
+def previous_snapshot(sel: Selection) -> Q.Snapshot:
+    return Q.previous_snapshot(engine(sel.url), *sel.args, today=sel.today)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=128)
+def trend(sel: Selection, keys: tuple[str, ...] | None = None):
+    return Q.trend(engine(sel.url), *sel.args, keys=list(keys) if keys else None,
+                   today=sel.today)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=256)
+def breakdown(sel: Selection, key: str, by: str):
+    return Q.breakdown(engine(sel.url), sel.unit, sel.period, key, by, sel.on_time,
+                       sel.satisfaction, today=sel.today)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=256)
+def shortfall(sel: Selection, key: str, by: str | None = None, group=None, page: int = 1,
+              page_size: int = 100) -> Q.ShortfallPage:
+    return Q.shortfall(engine(sel.url), sel.unit, sel.period, key, sel.on_time,
+                       sel.satisfaction, page=page, page_size=page_size, by=by, group=group,
+                       today=sel.today)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=64)
+def headroom(sel: Selection, key: str) -> Q.Headroom:
+    return Q.headroom(engine(sel.url), sel.unit, sel.period, key, sel.on_time,
+                      sel.satisfaction, today=sel.today)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=128)
+def warnings(sel: Selection) -> list[DB.DataWarning]:
+    """Plain warnings about data missing for the period (no ratings, no catalogue…)."""
+    snap = snapshot(sel)
+    ratings = None
+    if sel.satisfaction != "ratings":
+        ratings = DB.ratings_in_period(engine(sel.url), sel.unit, sel.period, today=sel.today)
+    return DB.data_warnings(snap, ratings)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=32)
+def report_input(sel: Selection) -> tuple[dict, dict]:
+    """``kpi.report.assemble.report_input``: (snapshot JSON as cli.md, extras)."""
+    return assemble.report_input(engine(sel.url), *sel.args, today=sel.today)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=32)
+def report_file(sel: Selection, fmt: str) -> bytes:
+    """The PDF, DOCX or XLSX snapshot report as bytes."""
+    snapshot_json, extras = report_input(sel)
+    return render_bytes(fmt, snapshot_json, extras)
+
+
+def shortfall_xlsx(sel: Selection, key: str, by: str | None = None, group=None,
+                   group_label: str | None = None) -> bytes:
+    """All rows behind the shortfall as an Excel file (built when the user clicks)."""
+    return DB.shortfall_xlsx(engine(sel.url), sel.unit, sel.period, key, sel.on_time,
+                             sel.satisfaction, by=by, group=group, group_label=group_label,
+                             today=sel.today)

@@ -1,0 +1,135 @@
+"""Chi tiết chỉ tiêu — one KPI in depth: its value and formula with counts, the headroom for the
+year, the monthly trend against the target, breakdowns (field, procedure, channel, handling
+unit) worst first, and the rows behind the shortfall — filtered by field in one click,
+sortable, downloadable as Excel.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi import dashboard as DB
+from kpi import definitions as D
+from kpi import format as fmt
+from kpi.dashboard import XLSX_MEDIA_TYPE
+from pages import charts, common, data
+
+ALL = "__all__"  # no filter
+UNKNOWN = "__unknown__"  # the "(Không rõ)" group
+PAGE_SIZE = 100
+BREAKDOWN_TABS = {"field": "Theo lĩnh vực", "procedure": "Theo thủ tục",
+                  "channel": "Theo kênh tiếp nhận", "handling_unit": "Theo đơn vị xử lý"}
+SHORTFALL_TITLES = {"dossiers": "Hồ sơ chưa đạt", "summary": "Hồ sơ chưa đạt",
+                    "procedures": "Thủ tục chưa đạt", "ratings": "Đánh giá chưa hài lòng",
+                    "feedback": "Phản ánh, kiến nghị chưa xử lý đúng hạn"}
+
+sel = common.selection()
+st.title("Chi tiết chỉ tiêu")
+common.require_data(sel)
+
+# A widget's state ends when its page is left: keep the choice under a second key.
+if st.session_state.get("detail_kpi") not in D.KPI_BY_KEY:
+    kept = st.session_state.get("detail_kpi_kept")
+    st.session_state["detail_kpi"] = kept if kept in D.KPI_BY_KEY else D.KPI_KEYS[0]
+key = st.selectbox("Chỉ tiêu", D.KPI_KEYS, format_func=lambda k: D.KPI_BY_KEY[k].label,
+                   key="detail_kpi")
+st.session_state["detail_kpi_kept"] = key
+
+with common.friendly_errors():
+    snap = data.snapshot(sel)
+    prev = data.previous_snapshot(sel)
+    trend = data.trend(sel, (key,))
+common.context_line(sel, snap)
+v = snap.kpi(key)
+d = DB.kpi_display(v, prev.kpi(key))
+
+# --- value, verdict, formula with counts ---------------------------------------------------
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Kết quả", d.value_text, help=d.formula)
+c2.metric("Chỉ tiêu kế hoạch", d.target_text, help=v.target_text or None)
+c3.metric(f"So với {prev.period.label}", d.change_text, help=f"Kỳ trước: {d.previous_text}")
+c4.metric(f"Tử số / mẫu số ({d.noun})", d.ratio_text)
+st.markdown(f"{common.status_markdown(d)} · {d.label} ({d.section}) · {snap.period.label}")
+
+with st.container(border=True):
+    st.markdown("**Công thức**")
+    st.markdown(d.formula)
+    st.markdown(f"- {d.numerator_label}: **{fmt.integer(d.numerator)}**\n"
+                f"- {d.denominator_label}: **{fmt.integer(d.denominator)}**\n"
+                f"- Kết quả: {fmt.integer(d.numerator)} / {fmt.integer(d.denominator)} = "
+                f"**{d.value_text}**")
+    if d.note:
+        st.caption(d.note)
+
+if v.source not in ("procedures",):
+    with common.friendly_errors():
+        room = data.headroom(sel, key)
+    st.info(f"**Cả năm {room.year}:** {room.message}", icon="📈")
+
+# --- trend ---------------------------------------------------------------------------------
+st.subheader("Diễn biến 12 tháng")
+series = DB.trend_series(trend, key)
+charts.show(charts.trend_chart(series), "detail_trend", interactive=True)
+with st.expander("Số liệu từng tháng"):
+    st.dataframe(series.table(), hide_index=True, width="stretch", key="trend_table")
+
+# --- breakdowns ----------------------------------------------------------------------------
+st.subheader("Phân tích theo nhóm (nhóm chưa đạt nhiều nhất ở trên)")
+frames = {}
+for by, title in zip(BREAKDOWN_TABS, st.tabs(list(BREAKDOWN_TABS.values()))):
+    with title:
+        try:
+            with common.friendly_errors():
+                frame = data.breakdown(sel, key, by)
+        except ValueError as exc:
+            st.caption(f"ℹ️ {exc}")
+            continue
+        frames[by] = frame
+        if not len(frame):
+            st.caption("Không có số liệu trong kỳ.")
+            continue
+        gs = DB.groups(frame)
+        charts.show(charts.breakdown_bars([g.label for g in gs], [g.value for g in gs],
+                                          [g.text for g in gs], v.target),
+                    f"bars_{by}", interactive=True)
+        st.dataframe(DB.breakdown_table(frame, d.noun), hide_index=True, width="stretch",
+                     key=f"table_{by}")
+
+# --- the rows behind the shortfall ---------------------------------------------------------
+st.subheader(SHORTFALL_TITLES.get(v.source, "Chưa đạt"))
+by = group = group_label = None
+bad = [g for g in DB.groups(frames["field"]) if g.shortfall > 0] if "field" in frames else []
+if bad:
+    labels = {(UNKNOWN if g.group is None else g.group): g.label for g in bad}
+    counts = {(UNKNOWN if g.group is None else g.group): g.shortfall for g in bad}
+    if st.session_state.get("detail_field") not in labels:
+        st.session_state["detail_field"] = None
+    picked = st.pills("Lọc theo lĩnh vực (số chưa đạt, nhiều nhất trước)", list(labels),
+                      format_func=lambda o: f"{labels[o]} ({fmt.integer(counts[o])})",
+                      key="detail_field")
+    if picked is not None:
+        by, group, group_label = "field", (None if picked == UNKNOWN else picked), labels[picked]
+
+with common.friendly_errors():
+    first = data.shortfall(sel, key, by, group, 1, PAGE_SIZE)
+pages = first.pages
+page = 1
+if pages > 1:
+    page = st.number_input(f"Trang (1–{pages})", min_value=1, max_value=pages, step=1,
+                           key="detail_page")
+    page = min(int(page), pages)
+with common.friendly_errors():
+    part = first if page == 1 else data.shortfall(sel, key, by, group, page, PAGE_SIZE)
+if part.total == 0:
+    st.success(f"Không có {d.noun} nào chưa đạt trong kỳ.", icon="✅")
+else:
+    where = f" thuộc lĩnh vực {group_label}" if group_label else ""
+    st.markdown(f"**{fmt.integer(part.total)} {d.noun}{where}** trong mẫu số nhưng không đạt"
+                f" (trang {page}/{pages}, bấm tiêu đề cột để sắp xếp).")
+    st.dataframe(part.frame, hide_index=True, width="stretch", key="shortfall_table")
+    st.download_button(
+        "⬇️ Tải danh sách (Excel)",
+        data=lambda: data.shortfall_xlsx(sel, key, by, group, group_label),
+        file_name=DB.shortfall_file_name(key, sel.period), mime=XLSX_MEDIA_TYPE,
+        on_click="ignore", key="shortfall_xlsx",
+    )
