@@ -720,16 +720,6 @@ def _text_or_none(value) -> str | None:
     return text or None
 
 
-def ensure_tables(engine) -> None:
-    """Create the tracker tables if they do not exist (idempotent)."""
-    from kpi import db as kdb
-    from kpi.plan_tables import PLAN_TABLES
-    from kpi.schema import metadata, units
-
-    with kdb.connect(engine, write=True) as conn:
-        metadata.create_all(conn, tables=[units, *PLAN_TABLES], checkfirst=True)
-
-
 def _require_unit(unit: str | None) -> str:
     if not unit or not str(unit).strip():
         raise PlanError(["Chưa chọn đơn vị (xã, phường). Chọn đơn vị ở thanh bên hoặc đặt CCHC_UNIT."])

@@ -38,6 +38,14 @@ def friendly_errors():
         st.stop()
 
 
+@st.cache_resource(show_spinner=False)
+def database(url: str):
+    """The engine of ``url`` (kpi.db.get_engine), brought to the current schema once."""
+    engine = kdb.get_engine(url)
+    kdb.init_db(engine)
+    return engine
+
+
 def live_kpis(engine, unit: str, year: int) -> dict[str, dict]:
     """The plan year's KPI values (year to date) from the KPI engine; {} when it cannot give
     them (engine missing, unit without data…), so the goals show "Chưa có dữ liệu"."""
@@ -73,8 +81,7 @@ default = plan.default_year()
 year = st.selectbox("Năm kế hoạch", years, index=years.index(default), key="plan_year")
 
 with friendly_errors():
-    engine = kdb.get_engine()
-    plan.ensure_tables(engine)
+    engine = database(config.db_url())
     df = plan.tracker(engine, unit, year)
 kpis = live_kpis(engine, unit, year)
 

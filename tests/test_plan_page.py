@@ -280,3 +280,17 @@ def test_page_runs_inside_an_app_frame_with_navigation(page_db, tmp_path):
     assert not at.exception
     assert "Đơn vị: Xã Khác" in at.caption[0].value
     assert _metrics(at)["🔵 Đang thực hiện"] == "1"
+
+
+def test_page_initialises_an_empty_database(tmp_path, monkeypatch):
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    monkeypatch.setenv("CCHC_DB_URL", url)
+    monkeypatch.setenv("CCHC_UNIT", UNIT)
+    monkeypatch.setenv("CCHC_TODAY", "2026-04-15")
+    kdb.get_engine.cache_clear()
+    try:
+        at = _app()
+        assert _metrics(at)["Số hoạt động"] == "70"
+        assert plan.history(kdb.get_engine(url), UNIT, 2026).empty  # the tracker tables exist
+    finally:
+        kdb.get_engine.cache_clear()
