@@ -455,7 +455,9 @@ def find_header(rows: list[list], merges: list[tuple[int, int, int, int]] | None
     ):
         bottom += 1
     data_start = bottom + 1
-    while data_start < len(cells) and is_colnum_row(cells[data_start]):
+    # Skip what lies between the header and the data: the lower half of header cells merged
+    # down two rows (blank once unmerged), blank lines, and the column-number row.
+    while data_start < len(cells) and (is_colnum_row(cells[data_start]) or not any(cells[data_start])):
         data_start += 1
 
     # Fill merged header cells from their top-left cell.

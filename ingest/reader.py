@@ -415,7 +415,7 @@ def _read_records(ctx: _Context, overrides: dict[str, str]) -> ParsedFile:
     frame, columns = _build_frame(ctx, kind, values, ok, rownums)
     frame = _deduplicate(ctx, kind, frame)
     ctx.prog(0.95)
-    as_of = ctx.title_period[1] if ctx.title_period else _latest_date(frame)
+    as_of = ctx.title_period[1] if ctx.title_period else (X.title_as_of(ctx.hb.title) or _latest_date(frame))
     return ParsedFile(
         kind=kind, frame=frame, columns=columns, rows_read=n, rejects=rejects,
         warnings=ctx.warnings, as_of=as_of, period=ctx.title_period or ctx.period_arg,

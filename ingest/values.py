@@ -560,6 +560,14 @@ def _month_end(y: int, m: int) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
+def title_as_of(lines: list[str]) -> dt.date | None:
+    """The date a title says the data is current to: '(Cập nhật đến ngày 27/11/2026)',
+    'Tính đến ngày 31/03/2026', 'Số liệu đến ngày …'."""
+    low = unicodedata.normalize("NFC", " ".join(clean(x) for x in lines)).casefold()
+    m = re.search(r"(?:cập nhật|tính|số liệu)\s+(?:đến|tới)\s+(?:hết\s+)?ngày\s*" + _DATE, low)
+    return _mk(*m.group(1, 2, 3)) if m else None
+
+
 def parse_period(lines: list[str]) -> tuple[dt.date, dt.date] | None:
     """The period a title states: 'Từ ngày … đến ngày …', 'Tháng 01 năm 2026',
     'Quý I năm 2026', '6 tháng đầu năm 2026', 'Năm 2026'."""

@@ -270,3 +270,17 @@ def test_summary_with_kind_override_and_blank_cells_as_zero(tmp_path):
     path = xlsx(tmp_path / "s.xlsx", summary_rows("Tháng 03 năm 2026", total=[], data=data), {"Sheet1": SUM_MERGES})
     p = parse_file(path, kind="summary", today=TODAY)
     assert [list(r) for r in p.frame[NUMBER_COLS].itertuples(index=False)] == [[10, 4, 6, 0, 8, 8, 0, 0, 2, 2, 0]]
+
+
+def test_catalogue_as_of_from_its_update_line(tmp_path):
+    from tests.filemakers import xlsx as make_xlsx
+
+    rows = [
+        ["DANH MỤC THỦ TỤC HÀNH CHÍNH CẤP XÃ"],
+        ["(Cập nhật đến ngày 20/11/2026)"],
+        ["Mã TTHC", "Tên TTHC", "Lĩnh vực", "Mức độ DVC", "Có phí, lệ phí"],
+        ["1.001193", "Đăng ký khai sinh", "Hộ tịch", "Toàn trình", "Không"],
+    ]
+    parsed = parse_file(make_xlsx(tmp_path / "danh-muc.xlsx", rows), today=dt.date(2026, 11, 27))
+    assert parsed.kind == "procedures"
+    assert parsed.as_of == dt.date(2026, 11, 20)

@@ -348,3 +348,26 @@ def test_csv_fast_path_and_fallback_agree(tmp_path, monkeypatch, encoding):
     assert calls == [True, False]
     _check_csv(ragged)
     pd.testing.assert_frame_equal(fast.frame, ragged.frame)
+
+
+def test_header_merged_down_two_rows_then_column_numbers(tmp_path):
+    """Every header cell merged across two rows (no group label), then "(1) (2) …"."""
+    from tests.filemakers import xlsx as make_xlsx
+
+    header = ["STT", "Mã hồ sơ", "Tên thủ tục", "Ngày tiếp nhận", "Ngày hẹn trả", "Trạng thái"]
+    rows = [
+        ["DANH SÁCH HỒ SƠ"],
+        ["Từ ngày 01/03/2026 đến ngày 31/03/2026"],
+        header,
+        [None] * len(header),
+        [f"({i})" for i in range(1, len(header) + 1)],
+        [1, "HS-1", "Đăng ký khai sinh", "02/03/2026", "03/03/2026", "Đã trả kết quả"],
+        [2, "HS-2", "Đăng ký khai tử", "04/03/2026", "06/03/2026", "Đang xử lý"],
+    ]
+    cols = "ABCDEF"
+    path = make_xlsx(tmp_path / "gop-hai-dong.xlsx", {"DS": rows}, merges={"DS": [f"{c}3:{c}4" for c in cols]})
+    parsed = parse_file(path, today=dt.date(2026, 11, 27))
+    assert parsed.rejects == []
+    assert list(parsed.frame["dossier_code"]) == ["HS-1", "HS-2"]
+    assert list(parsed.frame["source_row"]) == [6, 7]
+    assert parsed.header_row == 3
