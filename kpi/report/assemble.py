@@ -5,7 +5,7 @@
 
 ``snapshot`` is exactly the JSON of ``python -m kpi snapshot`` (shared/spec/cli.md), i.e.
 ``kpi.queries.snapshot(...).to_json()``; ``extras`` carries what kpi/report/common.py reads:
-``labels``, ``sections``, ``formulas`` (the engine's formula texts), ``previous`` ({key: value
+``report_date``, ``labels``, ``sections``, ``formulas`` (the engine's formula texts), ``previous`` ({key: value
 of the previous period}), ``previous_period_label``, ``trend`` ({headline key: [["2026-03",
 value], …]} over 12 months), ``notes`` (missing data, in plain Vietnamese), ``period_label``
 and ``unit_header``.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kpi import config
 from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import queries as Q
@@ -31,13 +32,15 @@ def unit_header(unit: str | None) -> list[str]:
 
 
 def report_extras(snap: Q.Snapshot, prev: Q.Snapshot | None, trend, *,
-                  ratings: int | None = None) -> dict:
+                  ratings: int | None = None, today: dt.date | None = None) -> dict:
     """The extras of one snapshot, from values already computed (no database access).
 
     ``trend`` is a ``kpi.queries.trend`` frame (or None); ``ratings`` the ratings dated in
-    the period (``kpi.dashboard.ratings_in_period``), for the "no ratings" note."""
+    the period (``kpi.dashboard.ratings_in_period``), for the "no ratings" note; ``today``
+    the date printed under the national motto (default: today, CCHC_TODAY honoured)."""
     extras: dict = {
         "period_label": snap.period.label,
+        "report_date": (today or config.today()).isoformat(),
         "labels": {k.key: k.label for k in snap.kpis},
         "sections": {k.key: k.section for k in snap.kpis},
         "formulas": {k.key: k.formula for k in snap.kpis},
@@ -74,4 +77,4 @@ def report_input(engine, unit, period, on_time: str = "766", satisfaction: str =
                     keys=list(D.HEADLINE_KEYS), today=today)
     ratings = (None if satisfaction == "ratings"
                else DB.ratings_in_period(engine, unit, snap.period, today=today))
-    return snap.to_json(), report_extras(snap, prev, trend, ratings=ratings)
+    return snap.to_json(), report_extras(snap, prev, trend, ratings=ratings, today=today)

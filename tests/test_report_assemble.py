@@ -1,0 +1,96 @@
+"""kpi.report.assemble.report_input: the report's input from the database (DuckDB and, with
+CCHC_TEST_PG_URL, PostgreSQL), on the fixture of tests/test_pages_common.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from kpi import db as kdb
+from kpi import queries as Q
+from kpi.definitions import HEADLINE_KEYS
+from kpi.report import render_bytes
+from kpi.report.assemble import report_input
+from kpi.schema import batches, ratings
+from tests.test_pages_common import UNIT, build_fixture
+
+TODAY = dt.date(2026, 4, 15)
+NO_RATINGS = ("Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng (theo Bộ chỉ số "
+              "766) chỉ tính từ hồ sơ và phản ánh, kiến nghị.")
+NO_CATALOGUE = ("Chưa có danh mục thủ tục hành chính: chưa tính được 3 chỉ tiêu về TTHC (thanh "
+                "toán trực tuyến, dịch vụ công toàn trình, không phụ thuộc địa giới hành chính).")
+NO_FEEDBACK = ("Kỳ này không có phản ánh, kiến nghị (PAKN) nào phải xử lý, hoặc chưa tải dữ liệu "
+               "PAKN: chưa tính được tỷ lệ PAKN xử lý đúng hạn.")
+
+
+def test_snapshot_is_the_cli_json_and_extras_carry_previous_and_trend(db_url):
+    engine = build_fixture(db_url)
+    snapshot, extras = report_input(engine, UNIT, "2026-03", today=TODAY)
+    assert snapshot == Q.snapshot(engine, UNIT, "2026-03", today=TODAY).to_json()
+    assert snapshot["kpis"][0] == {"key": "on_time_rate", "value": 0.985, "numerator": 197,
+                                   "denominator": 200, "target": 0.98, "met": True}
+    assert snapshot["as_of"] == "2026-04-02T08:15:00+07:00"
+    assert extras["period_label"] == "Tháng 3/2026"
+    assert extras["report_date"] == "2026-04-15"
+    assert extras["unit_header"] == ["ỦY BAN NHÂN DÂN", "XÃ LỘC TÂN"]
+    assert extras["labels"]["on_time_rate"] == "Tỷ lệ hồ sơ giải quyết đúng hạn"
+    assert extras["sections"]["online_payment_rate"] == "II.3.4"
+    assert extras["formulas"]["online_submission_rate"] == (
+        "Hồ sơ tiếp nhận trực tuyến trong kỳ / tổng số hồ sơ tiếp nhận trong kỳ")
+    assert extras["previous_period_label"] == "Tháng 2/2026"
+    assert extras["previous"]["on_time_rate"] == 0.96
+    assert extras["previous"]["online_submission_rate"] == 50 / 101
+    assert extras["previous"]["online_payment_rate"] is None
+    assert list(extras["trend"]) == HEADLINE_KEYS
+    on_time = extras["trend"]["on_time_rate"]
+    assert [m for m, _ in on_time] == [f"2025-{m:02d}" for m in range(4, 13)] + [
+        "2026-01", "2026-02", "2026-03"]
+    assert on_time[-2:] == [["2026-02", 0.96], ["2026-03", 0.985]]
+    assert on_time[0] == ["2025-04", None]
+    assert extras["notes"] == [NO_RATINGS, NO_CATALOGUE, NO_FEEDBACK]
+
+
+def test_the_report_files_carry_the_same_numbers(db_url):
+    engine = build_fixture(db_url)
+    snapshot, extras = report_input(engine, UNIT, "2026-03", today=TODAY)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        render_bytes("pdf", snapshot, extras))).pages)
+    assert "Lộc Tân, ngày 15 tháng 4 năm 2026" in text
+    for expected in ("XÃ LỘC TÂN", "Tháng 3/2026", "98,5%", "197/200", "+2,5 điểm %",
+                     "Chưa có danh mục thủ tục hành chính"):
+        assert expected in text, expected
+    assert render_bytes("docx", snapshot, extras)[:2] == b"PK"
+    assert render_bytes("xlsx", snapshot, extras)[:2] == b"PK"
+
+
+def test_notes_follow_the_data(db_url):
+    engine = build_fixture(db_url)
+    with kdb.connect(engine, write=True) as conn:
+        uid = kdb.find_unit(conn, UNIT)
+        bid = conn.execute(sa.insert(batches).values(
+            unit_id=uid, kind="ratings", file_name="danh-gia.xlsx", sha256="r", status="loaded",
+            as_of=dt.date(2026, 4, 10), uploaded_at=dt.datetime(2026, 4, 10, 9, 0),
+        ).returning(batches.c.id)).scalar_one()
+        conn.execute(sa.insert(ratings), [
+            dict(unit_id=uid, rating_key=f"DG-{i}", dossier_code=f"HS-03-{i:04d}",
+                 rated_at=dt.datetime(2026, 3, 20, 10, 0), rating_label=label,
+                 satisfied=label == "Hài lòng", negative=label == "Không hài lòng",
+                 batch_id=bid, created_batch_id=bid, as_of=dt.date(2026, 4, 10))
+            for i, label in enumerate(["Hài lòng"] * 9 + ["Không hài lòng"])
+        ])
+    snapshot, extras = report_input(engine, UNIT, "2026-03", satisfaction="ratings", today=TODAY)
+    sat = snapshot["kpis"][1]
+    assert (sat["numerator"], sat["denominator"]) == (9, 10)
+    assert snapshot["definitions"] == {"on_time": "766", "satisfaction": "ratings"}
+    assert extras["notes"] == [NO_CATALOGUE, NO_FEEDBACK]
+    # 766 satisfaction with ratings present: the negative one counts against it, no note.
+    snapshot, extras = report_input(engine, UNIT, "2026-03", today=TODAY)
+    assert snapshot["kpis"][1]["numerator"] == 196
+    assert NO_RATINGS not in extras["notes"]
+    # A month not ended: judged as of today, said so.
+    snapshot, extras = report_input(engine, UNIT, "2026-04", today=TODAY)
+    assert extras["notes"][0] == "Kỳ chưa kết thúc: số liệu tính đến ngày 15/04/2026."
+    assert snapshot["period"] == {"start": "2026-04-01", "end": "2026-04-30"}
