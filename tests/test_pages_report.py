@@ -1,0 +1,94 @@
+"""Báo cáo through AppTest on the fixture database of tests/test_pages_common.py: the A4 layout
+carries the snapshot's numbers, the print style, and the three downloads."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tests.test_pages_common import app, fixture_url, texts  # noqa: F401
+
+REPORT = "pages/report.py"
+
+
+def test_paper_layout_holds_every_target(fixture_url):  # noqa: F811
+    at = app(REPORT)
+    assert at.title[0].value == "Báo cáo"
+    md = texts(at.markdown)
+    assert "**ỦY BAN NHÂN DÂN**  \n**XÃ LỘC TÂN**" in md
+    assert ("### BÁO CÁO\n**Kết quả thực hiện chỉ tiêu cải cách hành chính tháng 3/2026**"
+            in md)
+    assert ("Đơn vị: **Xã Lộc Tân** · Kỳ báo cáo: từ ngày 01/03/2026 đến ngày 31/03/2026 · "
+            "Dữ liệu đến ngày **02/04/2026**") in md
+    assert texts(at.caption)[1].startswith("Tỷ lệ giải quyết đúng hạn tính theo Chỉ số 766")
+    assert "**Đạt 4/11 chỉ tiêu; chưa đạt 3; chưa có dữ liệu hoặc chưa có chỉ tiêu 4.**" in md
+    table = at.table[0].value
+    assert list(table.columns) == ["TT", "Chỉ tiêu", "Mục KH", "Chỉ tiêu KH", "Kết quả",
+                                   "Tử số/Mẫu số", "Đánh giá", "So với Tháng 2/2026"]
+    assert len(table) == 11
+    assert table.iloc[0].tolist() == ["1", "Tỷ lệ hồ sơ giải quyết đúng hạn", "II.3.1", "≥ 98%",
+                                      "98,5%", "197/200", "✓ Đạt", "+2,5 điểm %"]
+    assert table.iloc[4].tolist() == ["5", "Tỷ lệ giao dịch thanh toán trực tuyến", "II.3.4",
+                                      "≥ 80%", "75,0%", "30/40", "✗ Chưa đạt", "—"]
+    assert table.iloc[10, 4:7].tolist() == ["—", "0/0", "○ Chưa có dữ liệu"]
+    counts = at.table[1].value
+    assert counts.values.tolist() == [
+        ["Hồ sơ tiếp nhận (kể cả hồ sơ rút)", "200"],
+        ["Hồ sơ đã giải quyết (trước hạn, đúng hạn, quá hạn)", "200"],
+        ["Hồ sơ đang giải quyết", "0"], ["Trong đó: đang giải quyết quá hạn", "0"],
+        ["Hồ sơ công dân rút", "0"], ["Hồ sơ không xác định được hạn (không tính)", "1"]]
+    assert "#### III. Xu hướng 12 tháng của 5 chỉ tiêu chính" in md
+    notes = md[md.index("#### VI. Ghi chú về dữ liệu còn thiếu") + 1].split("\n")
+    assert notes == [
+        "- TTHC có nghĩa vụ tài chính được triển khai thanh toán trực tuyến: chưa có dữ liệu "
+        "trong kỳ (mẫu số bằng 0), không đánh giá.",
+        "- DVC trực tuyến toàn trình / TTHC đủ điều kiện: chưa có dữ liệu trong kỳ (mẫu số bằng "
+        "0), không đánh giá.",
+        "- TTHC thực hiện không phụ thuộc địa giới hành chính: chưa có dữ liệu trong kỳ (mẫu số "
+        "bằng 0), không đánh giá.",
+        "- Phản ánh, kiến nghị (PAKN) được xử lý đúng hạn: chưa có dữ liệu trong kỳ (mẫu số "
+        "bằng 0), không đánh giá.",
+        "- 1 hồ sơ chưa giải quyết xong và không có ngày hẹn trả: không xác định được đúng hạn "
+        "hay quá hạn, không tính vào tỷ lệ giải quyết đúng hạn.",
+        "- Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng (theo Bộ chỉ số 766) "
+        "chỉ tính từ hồ sơ và phản ánh, kiến nghị.",
+        "- Chưa có danh mục thủ tục hành chính: chưa tính được 3 chỉ tiêu về TTHC (thanh toán "
+        "trực tuyến, dịch vụ công toàn trình, không phụ thuộc địa giới hành chính).",
+        "- Kỳ này không có phản ánh, kiến nghị (PAKN) nào phải xử lý, hoặc chưa tải dữ liệu "
+        "PAKN: chưa tính được tỷ lệ PAKN xử lý đúng hạn.",
+    ]
+
+
+def test_print_style_is_static_and_a4(fixture_url):  # noqa: F811
+    at = app(REPORT)
+    css = at.markdown[0].value
+    assert css.startswith("<style>") and css.rstrip().endswith("</style>")
+    for rule in ("@media print", "size: A4 portrait", "break-inside: avoid",
+                 '[data-testid="stSidebar"]', "print-color-adjust: exact", ".st-key-report_tools"):
+        assert rule in css, rule
+
+
+def test_downloads_after_building_with_progress(fixture_url):  # noqa: F811
+    at = app(REPORT)
+    assert not at.download_button
+    at.button(key="report_build").click().run()
+    assert not at.exception
+    [progress] = at.get("progress")
+    assert (progress.proto.value, progress.proto.text) == (100, "Đã tạo xong 3 tệp.")
+    labels = [b.label for b in at.download_button]
+    assert labels == ["⬇️ Tải PDF", "⬇️ Tải Word (DOCX)", "⬇️ Tải Excel (XLSX)"]
+    _, files = at.session_state["report_files"]
+    pdf = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(files["pdf"])).pages)
+    assert "98,5%" in pdf and "197/200" in pdf and "Xã Lộc Tân" in pdf
+    doc = Document(io.BytesIO(files["docx"]))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "98,5%" in cells and "197/200" in cells
+    wb = load_workbook(io.BytesIO(files["xlsx"]))
+    values = [v for ws in wb.worksheets for row in ws.values for v in row]
+    assert 0.985 in values and 197 in values
+    # Another period: the files built for March are not offered for February.
+    at.selectbox(key="period_month").set_value("2026-02").run()
+    assert not at.download_button
