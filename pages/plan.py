@@ -110,7 +110,7 @@ st.progress(
 
 late = plan.overdue_lines(df)
 if late:
-    st.error(
+    st.warning(
         f"**{len(late)} hoạt động quá hạn** (đã hết thời gian thực hiện mà chưa hoàn thành):\n\n"
         + "\n".join(f"- {line}" for line in late),
         icon=plan.OVERDUE_ICON,

@@ -74,7 +74,7 @@ def test_page_shows_every_activity_grouped_with_late_ones_flagged(page_db):
     assert at.get("progress")[0].proto.text == (
         "Tiến độ chung: 0,0% hoạt động đã hoàn thành (0/70)"
     )
-    [late] = at.error
+    [late] = at.warning
     assert late.icon == "⚠️"  # Streamlit shows a leading emoji as the alert's icon
     assert late.value.startswith("**1 hoạt động quá hạn**")
     assert "**VI(7).1-01** — Ban hành, bổ sung, sửa đổi các Kế hoạch CCHC" in late.value
@@ -156,7 +156,7 @@ def test_editing_in_the_table_saves_with_history(page_db):
     assert _metrics(at)["✅ Hoàn thành"] == "1"
     assert _metrics(at)["⚠️ Quá hạn"] == "0"
     assert at.get("progress")[0].proto.text == "Tiến độ chung: 1,4% hoạt động đã hoàn thành (1/70)"
-    assert not at.error  # the late warning is gone
+    assert not at.warning  # the late warning is gone
     df = plan.tracker(page_db, UNIT, 2026).set_index("activity_id")
     assert df.loc["VI(7).1-01", ["status", "evidence", "updated_by"]].tolist() == [
         "done", "Kế hoạch số 15/KH-UBND", "Trần Thị Bình",
