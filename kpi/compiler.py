@@ -247,10 +247,12 @@ def feedback_facts(b: Bounds, unit_ids, default_due: dict[dt.date, dt.date]) -> 
     """PAKN facts; ``default_due`` maps a receipt day to its default due day (15 working days
     after receipt) for rows without a due date (computed in Python from the calendar)."""
     f = S.feedback.alias("f")
-    rday = _day(f.c.received_at)
+    frm = f
     if default_due:
-        dflt = sa.case(*[(rday == sa.literal(k, sa.Date), sa.literal(v, sa.Date))
-                         for k, v in sorted(default_due.items())])
+        dd = sa.values(sa.column("rday", sa.Date), sa.column("due", sa.Date),
+                       name="default_due").data(sorted(default_due.items()))
+        frm = frm.outerjoin(dd, dd.c.rday == _day(f.c.received_at))
+        dflt = dd.c.due
     else:
         dflt = sa.cast(sa.null(), sa.Date)
     due_day = sa.func.coalesce(_day(f.c.due_at), dflt)
@@ -263,9 +265,8 @@ def feedback_facts(b: Bounds, unit_ids, default_due: dict[dt.date, dt.date]) -> 
     )
     cols = [*f.c, sa.true().label("handled"), on_time.label("feedback_on_time"),
             due_day.label("due_day")]
-    frm = f
     if b.periods is not None:
-        frm = f.join(b.periods, handled)
+        frm = frm.join(b.periods, handled)
         cols.append(b.idx.label("period_idx"))
     q = sa.select(*cols).select_from(frm).where(_unit_cond(f.c.unit_id, unit_ids))
     if b.periods is None:
