@@ -305,10 +305,24 @@ class DataWarning:
 
 
 def ratings_in_period(engine, unit, period, *, today: dt.date | None = None) -> int:
-    """How many ratings are dated in the period (with or without a usable value)."""
-    snap = Q.snapshot(engine, unit, period, "766", "ratings", today=today)
-    v = snap.kpi("satisfaction_rate")
-    return v.denominator + v.unknown
+    """How many ratings are dated in the period (on a day in [start, min(end, today)]), with
+    or without a usable value: one small count, not a snapshot."""
+    p = P.parse_period(period)
+    end = p.effective_end(today or config.today())
+    if end < p.start:
+        return 0
+    r = S.ratings
+    lo = dt.datetime.combine(p.start, dt.time())
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    q = sa.select(sa.func.count()).select_from(r).where(r.c.rated_at >= lo, r.c.rated_at < hi)
+    with connect(engine) as conn:
+        if unit is not None:
+            uid = unit if isinstance(unit, int) else conn.execute(
+                sa.select(S.units.c.id).where(S.units.c.name == unit)).scalar()
+            if uid is None:
+                return 0
+            q = q.where(r.c.unit_id == uid)
+        return int(conn.execute(q).scalar() or 0)
 
 
 def data_warnings(snap: Q.Snapshot, ratings: int | None = None) -> list[DataWarning]:
