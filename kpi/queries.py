@@ -728,6 +728,7 @@ DOSSIER_COLUMNS = {
     "supplement_count": "Số lần yêu cầu bổ sung",
     "fee": "Phí, lệ phí (đồng)",
     "officer": "Cán bộ xử lý",
+    "flagged": "Bị đánh giá không hài lòng / bị PAKN",
 }
 PROCEDURE_COLUMNS = {
     "procedure_code": "Mã thủ tục", "procedure_name": "Tên thủ tục", "field": "Lĩnh vực",
@@ -782,6 +783,7 @@ def shortfall(engine, unit, period, key: str, on_time: str = "766", satisfaction
         df["status"] = df["status"].map(lambda s: D.STATUS_LABELS.get(s, s) if s == s else None)
         df["channel"] = df["channel"].map(lambda c: D.CHANNEL_LABELS.get(c) if c == c else None)
         df["on_time_class"] = df["on_time_class"].map(lambda c: D.CLASS_LABELS.get(c, ""))
+        df["flagged"] = df["flagged"].map(lambda f: "Có" if f is True else "")
     for c in ("received_at", "due_at", "finished_at", "returned_at", "rated_at"):
         if c in df.columns:
             df[c] = [x.date() if isinstance(x, dt.datetime) else (None if x is None or x != x

@@ -271,6 +271,10 @@ def test_breakdown_and_shortfall(fx):
     everything = Q.shortfall(fx, UNIT, MARCH, "on_time_rate", today=AFTER, page_size=50)
     assert sorted(everything.frame["Mã hồ sơ"]) == ["FB", "L1", "S2", "S2P", "T10"]
     assert set(everything.frame["Phân loại"]) == {"Quá hạn", "Đang giải quyết quá hạn"}
+    sat = Q.shortfall(fx, UNIT, MARCH, "satisfaction_rate", today=AFTER).frame
+    assert sorted(sat["Mã hồ sơ"]) == ["E1", "FB", "L1", "ND", "S2", "S2P", "T10"]
+    flagged = dict(zip(sat["Mã hồ sơ"], sat["Bị đánh giá không hài lòng / bị PAKN"]))
+    assert (flagged["E1"], flagged["ND"], flagged["FB"]) == ("Có", "Có", "")
     pay = Q.shortfall(fx, UNIT, MARCH, "online_payment_rate", today=AFTER)
     assert list(pay.frame["Mã hồ sơ"]) == ["L1"]
     proc = Q.shortfall(fx, UNIT, MARCH, "full_online_procedure_rate", today=AFTER)

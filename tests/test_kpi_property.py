@@ -262,7 +262,7 @@ def _load(engine, uid, data):
 def test_sql_matches_reference(engine):
     uid = make_unit(engine, "Xã Ngẫu Nhiên")
 
-    @settings(max_examples=25, deadline=None, derandomize=True,
+    @settings(max_examples=20, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(dataset())
