@@ -19,6 +19,7 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 
 from kpi import config
@@ -427,7 +428,7 @@ def shortfall_xlsx(engine, unit, period, key: str, on_time: str = "766",
         ws.set_column(j, j, max(12, min(40, len(name) + 4)))
     for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
         for j, x in enumerate(row):
-            if x is None or (isinstance(x, float) and x != x):
+            if x is None or (not isinstance(x, str) and pd.isna(x)):  # None, NaN, NaT
                 continue
             if isinstance(x, dt.datetime):
                 ws.write_datetime(i, j, x, date_fmt)

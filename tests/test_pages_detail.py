@@ -117,3 +117,11 @@ def test_shortfall_excel_holds_every_row(fixture_url):  # noqa: F811
     data = DB.shortfall_xlsx(engine, UNIT, "2026-03", "digitization_rate",
                              today=dt.date(2026, 4, 15))
     assert load_workbook(io.BytesIO(data))["Danh sách"].max_row == 1 + 50
+    # Missing dates stay empty cells (the dossier still being processed, no due date).
+    data = DB.shortfall_xlsx(engine, UNIT, "2026-02", "online_submission_rate",
+                             today=dt.date(2026, 4, 15))
+    rows = list(load_workbook(io.BytesIO(data))["Danh sách"].values)
+    [open_one] = [r for r in rows if r[0] == "HS-02-9999"]
+    assert open_one[header.index("Ngày hẹn trả")] is None
+    assert open_one[header.index("Ngày kết thúc xử lý")] is None
+    assert open_one[header.index("Trạng thái")] == "Đang xử lý"
