@@ -206,6 +206,11 @@ def display_rows(snap: Q.Snapshot, prev: Q.Snapshot | None = None) -> list[KpiDi
     return [kpi_display(v, prev.kpi(v.key) if prev is not None else None) for v in snap.kpis]
 
 
+def met_summary(rows: list[KpiDisplay]) -> str:
+    """"Đạt 4/11 chỉ tiêu"."""
+    return f"Đạt {sum(r.status == MET for r in rows)}/{len(rows)} chỉ tiêu"
+
+
 def targets_table(rows: list[KpiDisplay]) -> dict[str, list]:
     """Columns (Vietnamese headers) of the compact table of plan targets."""
     return {

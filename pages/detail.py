@@ -123,8 +123,8 @@ with common.friendly_errors():
 if part.total == 0:
     st.success(f"Không có {d.noun} nào chưa đạt trong kỳ.", icon="✅")
 else:
-    where = f" thuộc lĩnh vực {group_label}" if group_label else ""
-    st.markdown(f"**{fmt.integer(part.total)} {d.noun}{where}** trong mẫu số nhưng không đạt"
+    scope = f" thuộc lĩnh vực {group_label}" if group_label else ""
+    st.markdown(f"**{fmt.integer(part.total)} {d.noun}{scope}** trong mẫu số nhưng không đạt"
                 f" (trang {page}/{pages}, bấm tiêu đề cột để sắp xếp).")
     st.dataframe(part.frame, hide_index=True, width="stretch", key="shortfall_table")
     st.download_button(

@@ -1,9 +1,9 @@
-"""Tổng quan — where each plan target stands for the chosen unit and period.
+"""Tổng quan — the standing of each plan target for the chosen unit and period.
 
 Five tiles for the headline KPIs (value, bullet graph against the target, Đạt / Chưa đạt,
 change vs the previous period, 12-month sparkline, numerator/denominator, the formula), a
 button from each tile to its detail page, then the other plan targets in a compact table,
-and plain warnings where data is missing.
+and plain warnings for missing data.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ common.context_line(sel, snap)
 rows = DB.display_rows(snap, prev)
 by_key = {r.key: r for r in rows}
 headline = [by_key[k] for k in D.HEADLINE_KEYS]
-met = sum(r.status == DB.MET for r in rows)
-st.markdown(f"**Đạt {met}/{len(rows)} chỉ tiêu** của kế hoạch trong {snap.period.label.lower()}"
+st.markdown(f"**{DB.met_summary(rows)}** của kế hoạch trong {snap.period.label.lower()}"
             f" · so sánh với {prev.period.label.lower()}.")
 
 for w in warnings:
