@@ -189,3 +189,38 @@ def test_unreachable_database_is_a_message_not_a_traceback(monkeypatch):
     [err] = at.error
     assert err.value.startswith("Không kết nối được cơ sở dữ liệu (postgresql+psycopg://")
     kdb.get_engine.cache_clear()
+
+
+def test_period_choices_and_default():
+    from kpi import dashboard as DB
+
+    span = (dt.date(2024, 10, 1), dt.date(2026, 3, 21))
+    today = dt.date(2026, 4, 15)
+    assert DB.default_period(span, today).code == "2026-03"
+    assert DB.default_period(None, today).code == "2026-04"
+    # Data newer than today (a file dated ahead) never makes the default a future month.
+    assert DB.default_period((span[0], dt.date(2026, 6, 2)), today).code == "2026-04"
+    assert [p.code for p in DB.period_choices("quarter", span, today)] == [
+        "2026-Q2", "2026-Q1", "2025-Q4", "2025-Q3", "2025-Q2", "2025-Q1", "2024-Q4"]
+    assert [p.code for p in DB.period_choices("year", span, today)] == ["2026", "2025", "2024"]
+    ytd = DB.period_choices("ytd", span, today)
+    assert [(p.start, p.end) for p in ytd] == [
+        (dt.date(2026, 1, 1), today), (dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+        (dt.date(2024, 1, 1), dt.date(2024, 12, 31))]
+    months = DB.period_choices("month", span, today)
+    assert (months[0].code, months[-1].code, len(months)) == ("2026-04", "2024-10", 19)
+
+
+def test_data_span_covers_every_kind(fixture_url):
+    from kpi import dashboard as DB
+    from kpi.schema import summaries
+
+    engine = kdb.get_engine(fixture_url)
+    assert DB.data_span(engine, UNIT) == (dt.date(2026, 2, 2), dt.date(2026, 3, 21))
+    assert DB.data_span(engine, "Phường Không Có") is None
+    with kdb.connect(engine, write=True) as conn:
+        conn.execute(sa.insert(summaries).values(
+            unit_id=kdb.find_unit(conn, UNIT), period_start=dt.date(2025, 10, 1),
+            period_end=dt.date(2025, 12, 31), field="Hộ tịch", received_online=10,
+            received_direct=5, batch_id=1, created_batch_id=1))
+    assert DB.data_span(engine, UNIT) == (dt.date(2025, 10, 1), dt.date(2026, 3, 21))
