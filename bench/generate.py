@@ -148,6 +148,9 @@ def populate(url: str, n: int, m: int, chunk: int = 1_000_000, layout: str = "up
     for lo in range(1, n + 1, chunk):
         hi = min(n, lo + chunk - 1)
         with kdb.connect(engine, write=True) as conn:
+            # Same seed, same rows on PostgreSQL; DuckDB's parallel random() may still vary
+            # a little between runs.
+            conn.execute(sa.text("SELECT setseed(:s)"), {"s": 0.5 - lo / (2 * n + 2)})
             conn.execute(sa.text(sql), {"lo": lo, "hi": hi, "units": m, "n": n, "batch": batch})
     finish(engine)
 
