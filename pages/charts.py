@@ -46,46 +46,48 @@ def _bands(target: float | None) -> list[tuple[float, float]]:
     return [(0.0, low), (low, target), (target, 1.0)]
 
 
-def bullet(d: KpiDisplay, height: int = 70) -> go.Figure:
-    """One KPI as a bullet graph on a 0–100% scale."""
-    fig = go.Figure()
+def tile_chart(d: KpiDisplay, s: Series, height: int = 150) -> go.Figure:
+    """A tile's two small charts in one figure (one chart to draw instead of two): the
+    bullet graph on top (0–100%), the 12-month sparkline below (dashed: the target)."""
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.38, 0.62], vertical_spacing=0.2)
     shapes = []
     for (x0, x1), color in zip(_bands(d.target), BANDS):
         if x1 > x0:
-            shapes.append(dict(type="rect", x0=x0, x1=x1, y0=0, y1=1, fillcolor=color,
-                               line_width=0, layer="below"))
+            shapes.append(dict(type="rect", xref="x", yref="y", x0=x0, x1=x1, y0=0, y1=1,
+                               fillcolor=color, line_width=0, layer="below"))
     if d.value is not None:
-        shapes.append(dict(type="rect", x0=0, x1=d.value, y0=0.32, y1=0.68, fillcolor=INK,
-                           line_width=0))
+        shapes.append(dict(type="rect", xref="x", yref="y", x0=0, x1=d.value, y0=0.32,
+                           y1=0.68, fillcolor=INK, line_width=0))
     if d.target is not None:
-        shapes.append(dict(type="line", x0=d.target, x1=d.target, y0=0.1, y1=0.9,
-                           line=dict(color=TICK, width=3)))
-    fig.update_layout(shapes=shapes)
-    # An invisible point carries the hover text.
+        shapes.append(dict(type="line", xref="x", yref="y", x0=d.target, x1=d.target, y0=0.1,
+                           y1=0.9, line=dict(color=TICK, width=3)))
+        shapes.append(dict(type="line", xref="x2 domain", yref="y2", x0=0, x1=1, y0=s.target,
+                           y1=s.target, line=dict(color=TICK, width=1, dash="dash"))
+                      if s.target is not None else None)
+    fig.update_layout(shapes=[x for x in shapes if x])
     fig.add_trace(go.Scatter(x=[d.value if d.value is not None else 0], y=[0.5], mode="markers",
                              marker=dict(opacity=0), hoverinfo="text",
-                             hovertext=f"Kết quả {d.value_text} · chỉ tiêu {d.target_text}"))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", tickvals=[0, 0.5, 1], showgrid=False,
-                     zeroline=False, ticks="outside", ticklen=3, tickfont=dict(size=10))
-    fig.update_yaxes(range=[0, 1], visible=False)
-    return _base(fig, height, (12, 14, 2, 22))
-
-
-def sparkline(s: Series, height: int = 64) -> go.Figure:
-    """The 12-month trend in a tile: the line, the last month marked, the target dashed."""
-    fig = go.Figure()
-    if s.target is not None:
-        fig.add_hline(y=s.target, line=dict(color=TICK, width=1, dash="dash"))
+                             hovertext=f"Kết quả {d.value_text} · chỉ tiêu {d.target_text}"),
+                  row=1, col=1)
     fig.add_trace(go.Scatter(x=s.labels, y=s.values, mode="lines+markers", connectgaps=False,
                              line=dict(color=INK, width=2), marker=dict(size=3, color=INK),
-                             hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+                             hovertemplate="%{x}: %{y:.1%}<extra></extra>"), row=2, col=1)
     known = [(x, y) for x, y in zip(s.labels, s.values) if y is not None]
     if known:
         fig.add_trace(go.Scatter(x=[known[-1][0]], y=[known[-1][1]], mode="markers",
-                                 marker=dict(size=7, color=INK), hoverinfo="skip"))
-    fig.update_xaxes(visible=False, type="category")
-    fig.update_yaxes(visible=False, tickformat=".0%")
-    return _base(fig, height, (2, 2, 4, 4))
+                                 marker=dict(size=7, color=INK), hoverinfo="skip"), row=2, col=1)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", tickvals=[0, 0.5, 1], showgrid=False,
+                     zeroline=False, ticks="outside", ticklen=3, tickfont=dict(size=10),
+                     row=1, col=1)
+    fig.update_yaxes(range=[0, 1], visible=False, row=1, col=1)
+    fig.update_xaxes(visible=False, type="category", row=2, col=1)
+    values = [v for v in s.values if v is not None] + ([s.target] if s.target is not None else [])
+    if values:
+        lo, hi = min(values), max(values)
+        pad = max(0.01, (hi - lo) * 0.15)
+        fig.update_yaxes(range=[lo - pad, hi + pad], row=2, col=1)
+    fig.update_yaxes(visible=False, row=2, col=1)
+    return _base(fig, height, (12, 14, 2, 4))
 
 
 def trend_chart(s: Series, title: str = "", height: int = 320) -> go.Figure:

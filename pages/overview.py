@@ -47,8 +47,7 @@ def tile(d: DB.KpiDisplay) -> None:
             help=f"Công thức: {d.formula_with_counts}", label_visibility="collapsed",
         )
         st.markdown(f"{common.status_markdown(d)} · chỉ tiêu {d.target_text}")
-        charts.show(charts.bullet(d), f"bullet_{d.key}")
-        charts.show(charts.sparkline(DB.trend_series(trend, d.key)), f"spark_{d.key}")
+        charts.show(charts.tile_chart(d, DB.trend_series(trend, d.key)), f"tile_{d.key}")
         st.caption(f"{fmt.integer(d.numerator)}/{fmt.integer(d.denominator)} {d.noun} · "
                    "12 tháng gần nhất (đường đứt: chỉ tiêu)")
         with st.expander("Công thức"):
