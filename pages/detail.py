@@ -14,7 +14,6 @@ from kpi import format as fmt
 from kpi.dashboard import XLSX_MEDIA_TYPE
 from pages import charts, common, data
 
-ALL = "__all__"  # no filter
 UNKNOWN = "__unknown__"  # the "(Không rõ)" group
 PAGE_SIZE = 100
 BREAKDOWN_TABS = {"field": "Theo lĩnh vực", "procedure": "Theo thủ tục",
@@ -38,7 +37,7 @@ st.session_state["detail_kpi_kept"] = key
 with common.friendly_errors():
     snap = data.snapshot(sel)
     prev = data.previous_snapshot(sel)
-    trend = data.trend(sel, (key,))
+    trend = data.trend(sel)
 common.context_line(sel, snap)
 v = snap.kpi(key)
 d = DB.kpi_display(v, prev.kpi(key))

@@ -22,7 +22,7 @@ common.require_data(sel)
 with common.friendly_errors():
     snap = data.snapshot(sel)
     prev = data.previous_snapshot(sel)
-    trend = data.trend(sel, tuple(D.HEADLINE_KEYS))
+    trend = data.trend(sel)  # every KPI: the same cache entry as the detail page
     warnings = data.warnings(sel)
 
 common.context_line(sel, snap)
