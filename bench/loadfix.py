@@ -1,30 +1,51 @@
-"""``python -m ingest`` with the loader change the benchmark proposes, to measure it.
+"""``python -m ingest`` with the loader changes the benchmark proposes, to measure them.
 
-    python -m bench.loadfix [same arguments as python -m ingest]
+    BENCH_LOADFIX=allocator,indexes python -m bench.loadfix [same arguments as python -m ingest]
 
-The change (see bench/RESULTS.md): on DuckDB, do not build the secondary indexes of the fact
-tables (``ix_dossiers_batch``, ``ix_dossiers_received`` …). DuckDB never uses an ART index
-for the range scans and aggregates the KPIs run (it prunes with zone maps) and uses one for a
-point lookup only, yet it maintains every index row by row on insert and writes it at the
-checkpoint; for a 1M-row load that is about a third of the database time. PostgreSQL keeps
-them. In kpi/schema.py this is one call per index::
+``BENCH_LOADFIX`` lists the changes to apply (default: ``allocator,indexes``); everything else
+is the real command line, unchanged. The changes (measured in bench/RESULTS.md):
 
-    sa.Index("ix_dossiers_received", ...).ddl_if(dialect="postgresql")
+``allocator`` — Arrow buffers from the system allocator instead of pyarrow's default
+    (mimalloc). The reader makes many short-lived column-sized Arrow buffers; mimalloc hands
+    freed pages back to the kernel at once and the next buffer faults them in again, which
+    shows up as seconds of *system* time (page faults) on a 1M-row file. One line in
+    ingest/files.py (or ingest/reader.py), at import::
 
-Primary keys (the upsert's key and its uniqueness check) stay on both engines. Everything
-else runs the real command line unchanged.
+        pa.set_memory_pool(pa.system_memory_pool())
+
+``indexes`` — on DuckDB, do not build the secondary indexes of the fact tables
+    (``ix_dossiers_batch``, ``ix_dossiers_received`` …). DuckDB never uses an ART index for the
+    range scans and aggregates the KPIs run (it prunes with zone maps; EXPLAIN shows a
+    sequential scan with the index present), yet it maintains every index on insert and
+    writes it at the checkpoint. PostgreSQL keeps them. In kpi/schema.py, one call per index::
+
+        sa.Index("ix_dossiers_received", ...).ddl_if(dialect="postgresql")
+
+    Primary keys (the upsert's key and its uniqueness check) stay on both engines.
+
+``direct`` — the first load of a unit (no row of that unit in the table yet) inserts the frame
+    straight into the fact table, skipping the staging table and the join queries of the
+    upsert (ingest/load.py ``_upsert``); counts are then inserted = rows, nothing updated.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from kpi import schema as S
 
 FACT_NAMES = ("dossiers", "ratings", "procedures", "feedback", "summaries")
+DEFAULT = "allocator,indexes"
 
 
-def apply() -> list[str]:
+def use_system_allocator() -> None:
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+def duckdb_without_secondary_indexes() -> list[str]:
     """Mark the fact tables' secondary indexes PostgreSQL-only; returns their names."""
     names = []
     for name in FACT_NAMES:
@@ -32,6 +53,44 @@ def apply() -> list[str]:
             idx.ddl_if(dialect="postgresql")
             names.append(idx.name)
     return sorted(names)
+
+
+def direct_first_load() -> None:
+    import sqlalchemy as sa
+
+    from ingest import load as L
+
+    upsert = L._upsert
+
+    def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of):
+        has_rows = conn.execute(
+            sa.select(sa.literal(1)).select_from(table).where(table.c.unit_id == unit_id).limit(1)
+        ).first()
+        if has_rows is not None:
+            return upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of)
+        data = L._frame_for_staging(frame, keys, columns)
+        data.insert(0, "unit_id", unit_id)
+        data["batch_id"] = batch_id
+        data["created_batch_id"] = batch_id
+        data["as_of"] = as_of
+        L.bulk_insert(conn, table, data)
+        return len(data), 0, 0, 0
+
+    L._upsert = _upsert
+
+
+CHANGES = {
+    "allocator": use_system_allocator,
+    "indexes": duckdb_without_secondary_indexes,
+    "direct": direct_first_load,
+}
+
+
+def apply(names: str | None = None) -> list[str]:
+    chosen = [n for n in (names if names is not None else os.environ.get("BENCH_LOADFIX", DEFAULT)).split(",") if n]
+    for n in chosen:
+        CHANGES[n]()
+    return chosen
 
 
 def main(argv: list[str] | None = None) -> int:

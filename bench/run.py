@@ -59,6 +59,7 @@ class Child:
     rc: int
     wall: float
     cpu: float  # user + system seconds, all threads
+    sys: float  # system (kernel) seconds: page faults, I/O
     maxrss_mb: float
     stdout: str
     stderr: str
@@ -76,7 +77,7 @@ def run_child(cmd: list[str], env: dict | None = None) -> Child:
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        child = Child(cmd, p.returncode, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024,
+        child = Child(cmd, p.returncode, wall, ru.ru_utime + ru.ru_stime, ru.ru_stime, ru.ru_maxrss / 1024,
                       out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
     if child.rc != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({child.rc}):\n{child.stderr[-3000:]}")
@@ -331,7 +332,17 @@ def n_label(n: int) -> str:
 # ------------------------------------------------------------------------------------ sections
 
 
-def bench_load(rep: Report, rows: int, repeats: int) -> None:
+LOAD_VARIANTS = [
+    # (key, label, BENCH_LOADFIX or None for the real CLI)
+    ("ingest", "`python -m ingest` (real CLI, as is)", None),
+    ("allocator", "+ system allocator for Arrow", "allocator"),
+    ("indexes", "+ no secondary indexes on DuckDB", "indexes"),
+    ("fix", "+ both (the proposed change)", "allocator,indexes"),
+    ("direct", "+ both + direct first insert", "allocator,indexes,direct"),
+]
+
+
+def bench_load(rep: Report, rows: int, repeats: int, variants: list) -> None:
     from bench.generate import write_csv
 
     csv = OUT / f"dossiers-{n_label(rows)}.csv"
@@ -341,61 +352,62 @@ def bench_load(rep: Report, rows: int, repeats: int) -> None:
     rep(f"## (a) Load: {rows:,} dossiers, CSV {size_mb:.0f} MB, into an empty DuckDB file")
     rep(f"_{pressure()}_")
     rep()
-    ingest_db, fix_db, raw_db = OUT / "load-ingest.duckdb", OUT / "load-fix.duckdb", OUT / "load-read_csv.duckdb"
-    runs = {"ingest": [], "read_csv": [], "fix": []}
+    raw_db = OUT / "load-read_csv.duckdb"
+    dbs = {k: OUT / f"load-{k}.duckdb" for k, _, _ in variants}
+    runs: dict[str, list[Child]] = {"read_csv": [], **{k: [] for k, _, _ in variants}}
     for _ in range(repeats):  # interleaved, so contention hits all alike
-        for f in (ingest_db, fix_db):
-            f.unlink(missing_ok=True)
-            Path(str(f) + ".wal").unlink(missing_ok=True)
-        runs["ingest"].append(run_child(
-            [sys.executable, "-m", "ingest", "--db", f"duckdb:///{ingest_db}", "--unit", CSV_UNIT, str(csv)],
-            env={"CCHC_TODAY": LOAD_TODAY}))
         runs["read_csv"].append(worker("duck_read", csv=str(csv), db=str(raw_db)))
-        runs["fix"].append(run_child(
-            [sys.executable, "-m", "bench.loadfix", "--db", f"duckdb:///{fix_db}", "--unit", CSV_UNIT, str(csv)],
-            env={"CCHC_TODAY": LOAD_TODAY}))
+        for key, _, fix in variants:
+            dbs[key].unlink(missing_ok=True)
+            Path(str(dbs[key]) + ".wal").unlink(missing_ok=True)
+            module = ["ingest"] if fix is None else ["bench.loadfix"]
+            runs[key].append(run_child(
+                [sys.executable, "-m", *module, "--db", f"duckdb:///{dbs[key]}", "--unit", CSV_UNIT, str(csv)],
+                env={"CCHC_TODAY": LOAD_TODAY, "BENCH_LOADFIX": fix or ""}))
     line = runs["ingest"][0].stdout.strip()
-    same = worker("compare_tables", a=str(ingest_db), b=str(fix_db)).result
+    same = {k: worker("compare_tables", a=str(dbs["ingest"]), b=str(dbs[k])).result
+            for k, _, fix in variants if fix}
     stmt = med([c.result["seconds"] for c in runs["read_csv"]])
-
-    def row(label, cs, extra=""):
-        w, c = med([x.wall for x in cs]), med([x.cpu for x in cs])
-        return [label, fmt_s(w), fmt_s(c), f"{rows / w:,.0f}", f"{max(x.maxrss_mb for x in cs):,.0f}", extra]
-
     base_w = med([x.wall for x in runs["read_csv"]])
     base_c = med([x.cpu for x in runs["read_csv"]])
     ratio = {k: (med([x.wall for x in runs[k]]) / base_w, med([x.cpu for x in runs[k]]) / base_c)
-             for k in ("ingest", "fix")}
-    rep.table(
-        ["", "wall s (median)", "CPU s", "rows/s (wall)", "peak RSS MB", "ratio wall / CPU"],
-        [
-            row("DuckDB read_csv → table (process)", runs["read_csv"], f"1 (statement alone {fmt_s(stmt)} s)"),
-            row("`python -m ingest` (real CLI)", runs["ingest"], f"**{ratio['ingest'][0]:.2f}x** / {ratio['ingest'][1]:.2f}x"),
-            row("same + proposed change (bench/loadfix.py)", runs["fix"], f"{ratio['fix'][0]:.2f}x / {ratio['fix'][1]:.2f}x"),
-        ],
-    )
+             for k in runs}
+
+    def row(label, key, extra):
+        cs = runs[key]
+        w = med([x.wall for x in cs])
+        return [label, fmt_s(w), fmt_s(med([x.cpu for x in cs])), fmt_s(med([x.sys for x in cs])),
+                f"{rows / w:,.0f}", f"{max(x.maxrss_mb for x in cs):,.0f}", extra]
+
+    table = [row("DuckDB `read_csv` → table (process)", "read_csv", f"1 (statement alone {fmt_s(stmt)} s)")]
+    for key, label, fix in variants:
+        r = f"{ratio[key][0]:.2f}x / {ratio[key][1]:.2f}x"
+        table.append(row(label, key, f"**{r}**" if key in ("ingest", "fix") else r))
+    rep.table(["", "wall s (median)", "CPU s", "of which kernel s", "rows/s (wall)", "peak RSS MB",
+               "ratio to DuckDB, wall / CPU"], table)
     rep(f"Runs: {repeats}, interleaved. CLI output: `{line}`")
-    rep(f"Proposed change stores the same rows: {same['only_a'] == same['only_b'] == 0} "
-        f"({same['rows']:,} rows, {same['only_a']} + {same['only_b']} differing)")
+    for k, v in same.items():
+        rep(f"Variant '{k}' stores the same dossier rows as the real CLI: "
+            f"{v['only_a'] == v['only_b'] == 0} ({v['rows']:,} rows, {v['only_a']} + {v['only_b']} differing)")
     rep(f"Goal load ≤ 3x DuckDB's read: {'met' if ratio['ingest'][0] <= 3 else 'MISSED'} "
         f"({ratio['ingest'][0]:.2f}x wall, {ratio['ingest'][1]:.2f}x CPU)")
     rep()
 
-    prof = worker("profile_load", today=LOAD_TODAY, csv=str(csv), db=str(OUT / "load-profile.duckdb"), unit=CSV_UNIT,
-                  prof=str(OUT / "ingest.prof"))
+    prof = worker("profile_load", today=LOAD_TODAY, csv=str(csv), db=str(OUT / "load-profile.duckdb"),
+                  unit=CSV_UNIT, prof=str(OUT / "ingest.prof"))
     st = prof.result["stages"]
     total = sum(st.values())
-    rep(f"Where the load's time goes (one in-process run under cProfile, {fmt_s(total)} s; "
-        f"profile in bench/out/ingest.prof.txt):")
+    rep(f"Where the load's time goes (the real code, one in-process run under cProfile, {fmt_s(total)} s, "
+        f"of which {fmt_s(prof.sys)} s kernel; profile in bench/out/ingest.prof.txt):")
     rep()
     rep.table(["stage", "s", "share"],
               [[k, fmt_s(v), f"{100 * v / total:.0f}%"] for k, v in sorted(st.items(), key=lambda kv: -kv[1])])
-    for f in (ingest_db, fix_db, raw_db, OUT / "load-profile.duckdb"):
+    for f in (*dbs.values(), raw_db, OUT / "load-profile.duckdb"):
         f.unlink(missing_ok=True)
     rep.data["load"] = {
         "rows": rows, "csv_mb": size_mb, "stages": st, "same_rows": same,
-        **{k: [asdict(x) | {"stdout": "", "stderr": ""} for x in v] for k, v in runs.items()},
-        "ratio_wall": ratio["ingest"][0], "ratio_cpu": ratio["ingest"][1],
+        "runs": {k: [asdict(x) | {"stdout": "", "stderr": ""} for x in v] for k, v in runs.items()},
+        "ratio": ratio, "ratio_wall": ratio["ingest"][0], "ratio_cpu": ratio["ingest"][1],
         "fix_ratio_wall": ratio["fix"][0], "fix_ratio_cpu": ratio["fix"][1],
     }
 
@@ -491,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     if not a.skip_load:
-        bench_load(rep, rows, repeats)
+        variants = LOAD_VARIANTS if not a.quick else [v for v in LOAD_VARIANTS if v[0] in ("ingest", "fix")]
+        bench_load(rep, rows, repeats, variants)
 
     if not a.skip_snapshot:
         rep(f"## (b) Snapshot latency, {a.units} units, rows laid out '{a.layout}'")
