@@ -113,11 +113,13 @@ def snapshot_command(args) -> int:
         return _fail(f"Địa chỉ cơ sở dữ liệu không hợp lệ ({url}): {exc}")
     on_time, satisfaction = args.on_time_definition, args.satisfaction_definition
     try:
-        snap = Q.snapshot(engine, unit_arg, period, on_time, satisfaction)
-        data = snap.to_json()
         extras = None
-        if args.format != "json":
-            extras = snap_mod.report_extras(engine, snap)
+        if args.format == "json":
+            data = Q.snapshot(engine, unit_arg, period, on_time, satisfaction).to_json()
+        else:  # the same input as the report page's downloads
+            from kpi.report.assemble import report_input
+
+            data, extras = report_input(engine, unit_arg, period, on_time, satisfaction)
     except Q.UnknownUnit as exc:
         return _fail(str(exc))
     except (kdb.DatabaseUnavailable, kdb.DatabaseBusy) as exc:
