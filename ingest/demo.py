@@ -44,6 +44,7 @@ from pathlib import Path
 
 from kpi import calendar as kcal
 from kpi import config
+from kpi.definitions import STATUS_LABELS
 
 UNIT_NAME = "Xã Lộc Tân"
 UNIT_CODE = "000.00.19.H36"  # the one-stop centre's code on the provincial system (H36: Lâm Đồng)
@@ -58,18 +59,7 @@ DEMO_DIR = config.DATA_DIR / "demo"
 TEXT_DATE_MONTHS = {(2025, 4), (2025, 9), (2026, 5)}
 TET = [dt.date(2025, 1, 29), dt.date(2026, 2, 17), dt.date(2027, 2, 6)]  # mùng một Tết
 
-STATUS_NAMES = {
-    1: "Mới đăng ký",
-    2: "Được tiếp nhận",
-    3: "Không được tiếp nhận",
-    4: "Đang xử lý",
-    5: "Yêu cầu bổ sung giấy tờ",
-    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    7: "Công dân yêu cầu rút hồ sơ",
-    8: "Dừng xử lý",
-    9: "Đã xử lý xong",
-    10: "Đã trả kết quả",
-}
+STATUS_NAMES = STATUS_LABELS  # the portal's names of status codes 1–10
 CHANNEL_NAMES = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Qua bưu chính công ích"}
 PENDING = {2, 4, 5, 6}
 FINISHED = {8, 9, 10}

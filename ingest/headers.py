@@ -190,6 +190,23 @@ COLUMN_LABELS = {
     "boundary_free": "Không phụ thuộc địa giới hành chính",
     "paper_result": "Yêu cầu trả kết quả giấy",
     "feedback_code": "Mã phản ánh, kiến nghị (Mã PAKN)",
+    "rating_key": "Mã đánh giá",
+    "rating_label": "Mức độ hài lòng",
+    "satisfied": "Hài lòng",
+    "negative": "Không hài lòng",
+    "period_start": "Từ ngày",
+    "period_end": "Đến ngày",
+    "received_total": "Số hồ sơ nhận: tổng số",
+    "received_online": "Nhận trực tuyến",
+    "received_direct": "Nhận trực tiếp, bưu chính",
+    "carried_over": "Từ kỳ trước",
+    "resolved_total": "Đã giải quyết: tổng số",
+    "early": "Trước hạn",
+    "on_time": "Đúng hạn",
+    "late": "Quá hạn",
+    "pending_total": "Đang giải quyết: tổng số",
+    "pending_in_time": "Đang giải quyết trong hạn",
+    "pending_overdue": "Đang giải quyết quá hạn",
 }
 
 # Personal data (Nghị định 13/2023/NĐ-CP): folded substrings of headers dropped on read.

@@ -45,6 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kpi import config
+from kpi import definitions as _D
 
 PLANS_DIR = config.DATA_DIR / "plans"
 
@@ -575,19 +576,7 @@ GOAL_KPI_LINKS: dict[str, tuple[str, ...]] = {
     "II.3.6": ("boundary_free_procedure_rate",),
 }
 
-KPI_LABELS = {
-    "on_time_rate": "Tỷ lệ hồ sơ giải quyết đúng hạn",
-    "satisfaction_rate": "Mức độ hài lòng của người dân, doanh nghiệp",
-    "digitization_rate": "Tỷ lệ số hóa hồ sơ, kết quả giải quyết TTHC",
-    "online_submission_rate": "Tỷ lệ hồ sơ trực tuyến / tổng hồ sơ tiếp nhận",
-    "online_payment_rate": "Tỷ lệ giao dịch thanh toán trực tuyến",
-    "e_result_rate": "Tỷ lệ cấp kết quả giải quyết TTHC điện tử",
-    "data_reuse_rate": "Tỷ lệ khai thác, sử dụng lại thông tin, dữ liệu số hóa",
-    "online_payment_procedure_rate": "TTHC có nghĩa vụ tài chính được triển khai thanh toán trực tuyến",
-    "full_online_procedure_rate": "DVC trực tuyến toàn trình / TTHC đủ điều kiện",
-    "boundary_free_procedure_rate": "TTHC thực hiện không phụ thuộc địa giới hành chính",
-    "feedback_on_time_rate": "Phản ánh, kiến nghị (PAKN) được xử lý đúng hạn",
-}
+KPI_LABELS = {k.key: k.label for k in _D.KPIS}
 
 
 def goal_kpis(year: int) -> dict[str, list[str]]:

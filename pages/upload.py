@@ -10,10 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ingest.labels import KIND_LABELS, column_label
 from ingest.load import UndoRefused, list_batches, load_parsed, sha256_of, undo_batch
 from ingest.model import IngestError
-from ingest.reader import parse_file
+from ingest.reader import COLUMN_LABELS, KIND_LABELS, parse_file
 from kpi import format as fmt
 from kpi.schema import KINDS, value_columns
 from pages.common import current_unit, engine, friendly_errors
@@ -28,6 +27,10 @@ def _parse(data: bytes, name: str, kind: str, overrides: tuple[tuple[str, str], 
         return parse_file(data, name, kind=kind, mapping_overrides=dict(overrides) or None), None
     except IngestError as exc:
         return None, str(exc)
+
+
+def column_label(name: str) -> str:
+    return COLUMN_LABELS.get(name, name)
 
 
 def _kind_label(kind: str) -> str:

@@ -28,34 +28,18 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from kpi import definitions as _D
+
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NO_DATA = "—"
 
 TITLE = "BÁO CÁO"
 SUBTITLE = "Kết quả thực hiện chỉ tiêu cải cách hành chính"
 
-# kpi-definitions.md, in its order: the five headline targets first.
-HEADLINE_KEYS = (
-    "on_time_rate",
-    "satisfaction_rate",
-    "digitization_rate",
-    "online_submission_rate",
-    "online_payment_rate",
-)
-
-DEFAULT_LABELS = {
-    "on_time_rate": "Tỷ lệ hồ sơ giải quyết đúng hạn",
-    "satisfaction_rate": "Mức độ hài lòng của người dân, doanh nghiệp",
-    "digitization_rate": "Tỷ lệ số hóa hồ sơ, kết quả giải quyết TTHC",
-    "online_submission_rate": "Tỷ lệ hồ sơ trực tuyến / tổng hồ sơ tiếp nhận",
-    "online_payment_rate": "Tỷ lệ giao dịch thanh toán trực tuyến",
-    "e_result_rate": "Tỷ lệ cấp kết quả giải quyết TTHC điện tử",
-    "data_reuse_rate": "Tỷ lệ khai thác, sử dụng lại thông tin, dữ liệu số hóa",
-    "online_payment_procedure_rate": "TTHC có nghĩa vụ tài chính được triển khai thanh toán trực tuyến",
-    "full_online_procedure_rate": "DVC trực tuyến toàn trình / TTHC đủ điều kiện",
-    "boundary_free_procedure_rate": "TTHC thực hiện không phụ thuộc địa giới hành chính",
-    "feedback_on_time_rate": "Phản ánh, kiến nghị (PAKN) được xử lý đúng hạn",
-}
+# Labels, plan sections and the headline five come from the KPI declarations (one source).
+HEADLINE_KEYS = tuple(_D.HEADLINE_KEYS)
+DEFAULT_LABELS = {k.key: k.label for k in _D.KPIS}
+DEFAULT_SECTIONS = {k.key: k.section for k in _D.KPIS}
 
 # Short titles for the small trend charts.
 SHORT_LABELS = {
@@ -70,20 +54,6 @@ SHORT_LABELS = {
     "full_online_procedure_rate": "DVC toàn trình",
     "boundary_free_procedure_rate": "Không phụ thuộc địa giới",
     "feedback_on_time_rate": "PAKN đúng hạn",
-}
-
-DEFAULT_SECTIONS = {
-    "on_time_rate": "II.3.1",
-    "satisfaction_rate": "II.3.2",
-    "digitization_rate": "II.3.3",
-    "online_submission_rate": "II.3.5",
-    "online_payment_rate": "II.3.4",
-    "e_result_rate": "II.3.3",
-    "data_reuse_rate": "II.3.3",
-    "online_payment_procedure_rate": "II.3.4",
-    "full_online_procedure_rate": "II.3.5",
-    "boundary_free_procedure_rate": "II.3.6",
-    "feedback_on_time_rate": "II.3.2",
 }
 
 ON_TIME_DEFINITIONS = {
