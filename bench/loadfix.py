@@ -26,6 +26,11 @@ is the real command line, unchanged. The changes (measured in bench/RESULTS.md):
 ``direct`` — the first load of a unit (no row of that unit in the table yet) inserts the frame
     straight into the fact table, skipping the staging table and the join queries of the
     upsert (ingest/load.py ``_upsert``); counts are then inserted = rows, nothing updated.
+    Measured: no gain (the primary-key index, not the staging copy, is the database's cost).
+
+``primary_key`` — on DuckDB, fact tables without their PRIMARY KEY (the ART index behind it).
+    Measured to show what the key costs; not proposed, since the key is the database's own
+    guard against duplicate dossiers.
 """
 
 from __future__ import annotations
@@ -79,10 +84,17 @@ def direct_first_load() -> None:
     L._upsert = _upsert
 
 
+def duckdb_without_primary_keys() -> None:
+    """Fact tables without PRIMARY KEY on DuckDB (measured, not proposed: see RESULTS.md)."""
+    for name in FACT_NAMES:
+        S.metadata.tables[name].primary_key.ddl_if(dialect="postgresql")
+
+
 CHANGES = {
     "allocator": use_system_allocator,
     "indexes": duckdb_without_secondary_indexes,
     "direct": direct_first_load,
+    "primary_key": duckdb_without_primary_keys,
 }
 
 
