@@ -96,6 +96,12 @@ def headroom(sel: Selection, key: str) -> Q.Headroom:
                       sel.satisfaction, today=sel.today)
 
 
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=64)
+def summary_check(sel: Selection):
+    """Dossier counts beside the Biểu số 06 summary of the period (None: no summary)."""
+    return Q.summary_check(engine(sel.url), sel.unit, sel.period, today=sel.today)
+
+
 @st.cache_data(show_spinner=False, ttl=TTL, max_entries=128)
 def warnings(sel: Selection) -> list[DB.DataWarning]:
     """Plain warnings about data missing for the period (no ratings, no catalogue…)."""

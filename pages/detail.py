@@ -65,6 +65,21 @@ if v.source not in ("procedures",):
         room = data.headroom(sel, key)
     st.info(f"**Cả năm {room.year}:** {room.message}", icon="📈")
 
+if key in ("on_time_rate", "online_submission_rate"):
+    with common.friendly_errors():
+        check = data.summary_check(sel)
+    if check is not None:
+        source = "báo cáo tổng hợp" if v.source == "summary" else "danh sách hồ sơ"
+        with st.expander(f"Đối chiếu với Biểu số 06/VPCP/KSTT (số liệu chỉ số lấy từ {source})"):
+            st.caption("Cột «Danh sách hồ sơ» đếm từ các hồ sơ đã tải; cột «Biểu số 06» lấy từ báo cáo "
+                       "tổng hợp của cùng kỳ. Chênh lệch khác 0 cần kiểm tra lại dữ liệu nguồn.")
+            st.dataframe(
+                check.rename(columns={"label": "Chỉ tiêu đếm", "dossiers": "Danh sách hồ sơ",
+                                      "summary": "Biểu số 06", "difference": "Chênh lệch"})
+                .drop(columns=["column"]),
+                hide_index=True, width="stretch", key="summary_check_table",
+            )
+
 # --- trend ---------------------------------------------------------------------------------
 st.subheader("Diễn biến 12 tháng")
 series = DB.trend_series(trend, key)

@@ -125,3 +125,26 @@ def test_shortfall_excel_holds_every_row(fixture_url):  # noqa: F811
     assert open_one[header.index("Ngày hẹn trả")] is None
     assert open_one[header.index("Ngày kết thúc xử lý")] is None
     assert open_one[header.index("Trạng thái")] == "Đang xử lý"
+
+
+def test_summary_cross_check_beside_the_dossier_counts(fixture_url):  # noqa: F811
+    """A Biểu số 06 for March next to the dossier list: dossiers win, the difference shows."""
+    import sqlalchemy as sa
+
+    from kpi.schema import summaries, units
+
+    engine = kdb.get_engine(fixture_url)
+    with kdb.connect(engine, write=True) as conn:
+        uid = conn.execute(sa.select(units.c.id).where(units.c.name == UNIT)).scalar_one()
+        conn.execute(sa.insert(summaries).values(
+            unit_id=uid, period_start=dt.date(2026, 3, 1), period_end=dt.date(2026, 3, 31), field="Tất cả",
+            received_total=200, received_online=130, received_direct=70, carried_over=0,
+            resolved_total=202, early=197, on_time=0, late=5, pending_total=0, pending_in_time=0,
+            pending_overdue=0, batch_id=0, created_batch_id=0, as_of=dt.date(2026, 3, 31)))
+    at = app(DETAIL)
+    assert {m.label: m.value for m in at.metric}["Kết quả"] == "98,5%"  # still from the dossiers
+    [check] = [d.value for d in at.dataframe if "Chênh lệch" in d.value.columns]
+    check = check.set_index("Chỉ tiêu đếm")
+    assert check.loc["Quá hạn"].tolist() == [3, 5, -2]
+    assert check.loc["Đã giải quyết"].tolist() == [200, 202, -2]
+    assert check.loc["Trước hạn"].tolist() == [197, 197, 0]
