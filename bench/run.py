@@ -345,6 +345,7 @@ LOAD_VARIANTS = [
     ("allocator", "+ system allocator for Arrow", "allocator"),
     ("indexes", "+ no secondary indexes on DuckDB", "indexes"),
     ("fix", "+ both (the proposed change)", "allocator,indexes"),
+    ("threads", "+ both + text clean-up on 2 threads", "allocator,indexes,threads"),
     ("no_pk", "+ both + no primary key on DuckDB (not proposed)", "allocator,indexes,primary_key"),
 ]
 
