@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi import db as kdb
-from kpi.schema import batches, dossiers, units
+from kpi.schema import batches, units
 
 FIELDS = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng", "Bảo trợ xã hội", "Người có công", "Kinh doanh hộ cá thể"]
 PROCEDURES = [
