@@ -23,12 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Nạp các tệp xuất từ hệ thống một cửa điện tử vào cơ sở dữ liệu.",
     )
     p.add_argument("--db", metavar="URL", help="địa chỉ cơ sở dữ liệu (SQLAlchemy URL); mặc định CCHC_DB_URL")
-    p.add_argument("--unit", metavar="NAME", help="đơn vị (xã, phường) của dữ liệu; mặc định CCHC_UNIT")
+    p.add_argument("--unit", metavar="TÊN", help="đơn vị (xã, phường) của dữ liệu; mặc định CCHC_UNIT")
     p.add_argument("--kind", choices=["auto", *KINDS], default="auto", help="loại tệp (mặc định: tự nhận biết)")
-    p.add_argument("--period", metavar="START..END", help="kỳ báo cáo của tệp tổng hợp (Biểu số 06) khi tiêu đề không ghi")
+    p.add_argument("--period", metavar="TỪ..ĐẾN", help="kỳ báo cáo của tệp tổng hợp (Biểu số 06) khi tiêu đề không ghi")
     p.add_argument("--allow-rejects", action="store_true", help="nạp các dòng hợp lệ, lưu các dòng bị từ chối vào nhật ký")
-    p.add_argument("--by", metavar="NAME", help="tên người tải (ghi vào nhật ký)")
-    p.add_argument("files", nargs="+", metavar="FILE", help="tệp .xlsx, .xls hoặc .csv")
+    p.add_argument("--by", metavar="TÊN", help="tên người tải (ghi vào nhật ký)")
+    p.add_argument("files", nargs="+", metavar="TỆP", help="tệp .xlsx, .xls hoặc .csv")
     return p
 
 
@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         kdb.init_db(engine)
     except (kdb.DatabaseUnavailable, kdb.DatabaseBusy) as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bad URL or a missing driver: a message, not a traceback
+        print(f"Lỗi: địa chỉ cơ sở dữ liệu không dùng được ({config.db_url(args.db)}): {exc}. "
+              "Kiểm tra --db hoặc CCHC_DB_URL.", file=sys.stderr)
         return 1
 
     waiting_told = False

@@ -524,6 +524,11 @@ def _read_csv_arrow(src: Source, encoding, sep, skip_lines, width, columns, prog
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    # The system allocator: pyarrow's default pool cost ~1.5 s of kernel time per 1M-row
+    # file in bench/ (bench/RESULTS.md).
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
+
     invalid = []
 
     def handler(row):

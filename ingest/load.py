@@ -178,9 +178,7 @@ def load_parsed(
             "Chưa xác định đơn vị (xã, phường) của dữ liệu. Hãy chọn đơn vị, "
             "hoặc dùng --unit / biến môi trường CCHC_UNIT."
         )
-    if parsed.rejects and not allow_rejects:
-        raise IngestError(rejects_message(file_name, parsed.rejects))
-    if parsed.frame.empty:
+    if parsed.frame.empty and not parsed.rejects:
         raise IngestError(
             f"Tệp {file_name} không có dòng dữ liệu hợp lệ nào để nạp. "
             "Kiểm tra lại tệp xuất từ hệ thống một cửa."
@@ -215,6 +213,14 @@ def load_parsed(
             result.rejected = 0
             result.previous_load_at = previous[0]
             return result
+        # Refused before anything is written: the transaction ends with no change.
+        if parsed.rejects and not allow_rejects:
+            raise IngestError(rejects_message(file_name, parsed.rejects))
+        if parsed.frame.empty:
+            raise IngestError(
+                f"Tệp {file_name} không có dòng dữ liệu hợp lệ nào để nạp. "
+                "Kiểm tra lại tệp xuất từ hệ thống một cửa."
+            )
         batch_id = conn.execute(
             sa.insert(batches)
             .values(
@@ -328,31 +334,32 @@ def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of
             sa.select(sa.func.count()).select_from(table.join(stg, join)).where(sa.not_(eligible))
         ).scalar_one()
 
-        # Keep the previous version of every row this upload changes.
+        # Rows whose values change, and rows whose values the file only confirms with newer
+        # knowledge (their as-of date moves forward, so an older export loaded later cannot
+        # overwrite them). Both keep their previous version, so undo puts everything back.
+        newer = sa.or_(table.c.as_of.is_(None), table.c.as_of < as_of)
+        updated = conn.execute(
+            sa.select(sa.func.count()).select_from(table.join(stg, join)).where(eligible, changed)
+        ).scalar_one()
         hist_cols = [c.name for c in table.columns]
         conn.execute(
             sa.insert(history).from_select(
                 ["replaced_by_batch_id", *hist_cols],
                 sa.select(sa.literal(batch_id, sa.Integer), *[table.c[c] for c in hist_cols])
                 .select_from(table.join(stg, join))
-                .where(eligible, changed),
+                .where(eligible, sa.or_(changed, newer)),
             )
         )
-        updated = conn.execute(
-            sa.select(sa.func.count()).select_from(history).where(history.c.replaced_by_batch_id == batch_id)
-        ).scalar_one()
         if updated:
             conn.execute(
                 sa.update(table)
                 .values({**{c: stg.c[c] for c in columns}, "batch_id": batch_id, "as_of": as_of})
                 .where(join, eligible, changed)
             )
-        # Same values, newer knowledge: remember the newer as-of date so an older export
-        # loaded later cannot overwrite them.
         conn.execute(
             sa.update(table)
-            .values(as_of=as_of)
-            .where(join, table.c.as_of < as_of, sa.not_(changed))
+            .values(as_of=as_of, batch_id=batch_id)
+            .where(join, newer, sa.not_(changed))
         )
         inserted = total - existing
         if inserted:

@@ -11,6 +11,7 @@ _TRANSLATIONS = {
     "unrecognized arguments: %s": "tham số không hợp lệ: %s",
     "invalid choice: %(value)r (choose from %(choices)s)": "giá trị không hợp lệ: %(value)r (chọn một trong %(choices)s)",
     "expected one argument": "cần một giá trị",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
     "show this help message and exit": "hiện hướng dẫn này và thoát",
     "positional arguments": "tham số",
     "options": "tùy chọn",

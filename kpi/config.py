@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,7 +43,7 @@ def default_unit() -> str | None:
 def unit_name(explicit: str | None = None) -> str | None:
     """The unit: ``--unit``, else ``CCHC_UNIT``, else the configured default unit."""
     name = explicit or os.environ.get("CCHC_UNIT") or default_unit()
-    return name.strip() if name else None
+    return " ".join(unicodedata.normalize("NFC", name).split()) if name else None
 
 
 def now() -> dt.datetime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -156,8 +157,13 @@ def init_db(engine: sa.Engine) -> None:
         migrate.stamp(conn, head)
 
 
+def normalize_unit_name(name: str) -> str:
+    """One spelling per unit: NFC, single spaces (an NFD "Xã" is the same unit)."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
 def get_or_create_unit(conn: sa.Connection, name: str) -> int:
-    name = " ".join(name.split())
+    name = normalize_unit_name(name)
     row = conn.execute(sa.select(units.c.id).where(units.c.name == name)).first()
     if row:
         return row[0]
@@ -167,7 +173,7 @@ def get_or_create_unit(conn: sa.Connection, name: str) -> int:
 
 
 def find_unit(conn: sa.Connection, name: str) -> int | None:
-    name = " ".join(name.split())
+    name = normalize_unit_name(name)
     return conn.execute(sa.select(units.c.id).where(units.c.name == name)).scalar()
 
 

@@ -172,3 +172,19 @@ def test_several_files_one_refused(loaded, tmp_path):
     assert r.returncode == 1
     assert "ho-so-thang-4.xlsx: dossiers (hồ sơ) — đọc 1, thêm mới 1" in r.stdout
     assert state(db_url)["dossiers"] == 4
+
+
+def test_bad_database_url_is_a_message_not_a_traceback(tmp_path):
+    good = fm.xlsx(tmp_path / "ho-so.xlsx", [HEADER] + ROWS)
+    r = run("foo://x", str(good))
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and "địa chỉ cơ sở dữ liệu" in r.stderr
+
+
+def test_unit_name_in_nfd_is_the_same_unit(db_url, tmp_path):
+    import unicodedata
+
+    good = fm.xlsx(tmp_path / "ho-so.xlsx", [HEADER] + ROWS)
+    assert run(db_url, "--unit", unicodedata.normalize("NFD", "Xã Lộc Tân"), str(good)).returncode == 0
+    with kdb.connect(kdb.get_engine(db_url)) as conn:
+        assert conn.execute(sa.select(units.c.name)).scalars().all() == ["Xã Lộc Tân"]

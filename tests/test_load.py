@@ -57,8 +57,30 @@ def test_insert_then_update_only_changed_rows(engine):
     assert [r["status"] for r in rows] == [9, 9]
     assert rows[0]["finished_at"] == dt.datetime(2026, 4, 2)
     assert rows[0]["batch_id"] == r2.batch_id and rows[0]["created_batch_id"] == r1.batch_id
-    # The unchanged row keeps its batch but learns the newer as-of date.
-    assert rows[1]["batch_id"] == r1.batch_id and rows[1]["as_of"] == dt.date(2026, 4, 30)
+    # The unchanged row is confirmed by the newer file: it learns the newer as-of date.
+    assert rows[1]["batch_id"] == r2.batch_id and rows[1]["as_of"] == dt.date(2026, 4, 30)
+    assert rows[1]["created_batch_id"] == r1.batch_id
+
+
+def test_undo_of_a_confirming_upload_restores_the_as_of_date(engine):
+    cols = ["received_at", "due_at", "status"]
+    load(engine, parsed(MARCH, cols, dt.date(2026, 3, 31)), "e1")
+    r2 = load(engine, parsed(MARCH, cols, dt.date(2026, 4, 30)), "e2")  # same values, newer
+    assert (r2.updated, r2.unchanged) == (0, 2)
+    u = undo_batch(engine, r2.batch_id)
+    assert u.restored == 2
+    assert {r["as_of"] for r in table_rows(engine)} == {dt.date(2026, 3, 31)}
+    # An export as of 31/03 with news is applied again (a tie goes to the later upload).
+    r3 = load(engine, parsed([dict(MARCH[1], status=10)], cols, dt.date(2026, 3, 31)), "e3")
+    assert (r3.updated, r3.skipped_older) == (1, 0)
+
+
+def test_same_file_with_rejects_loaded_twice_is_a_duplicate_not_a_refusal(engine):
+    bad = [Reject(row_number=9, column="Ngày hẹn trả", reason="Ngày hẹn trả trước ngày tiếp nhận.", raw={})]
+    p = parsed(MARCH, ["received_at", "due_at", "status"], dt.date(2026, 3, 31), rejects=bad)
+    assert load(engine, p, "rj", allow_rejects=True).inserted == 2
+    again = load(engine, p, "rj")  # without --allow-rejects: the file is known, nothing to refuse
+    assert again.status == "duplicate"
 
 
 def test_older_export_changes_nothing_and_missing_columns_are_kept(engine):
