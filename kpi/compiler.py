@@ -214,18 +214,23 @@ def dossier_facts(b: Bounds, unit_ids, opts: Options | None = None) -> sa.Subque
 # ------------------------------------------------------------------------------ other sources
 
 
+def _source_facts(b: Bounds, frm, cols: list, relevant, unit_col, unit_ids) -> sa.Subquery:
+    """The facts subquery of a non-dossier source: one period filters by ``relevant``; many
+    periods join the period list on it and label each row with its period."""
+    if b.periods is not None:
+        frm = frm.join(b.periods, relevant)
+        cols = [*cols, b.idx.label("period_idx")]
+    q = sa.select(*cols).select_from(frm).where(_unit_cond(unit_col, unit_ids))
+    if b.periods is None:
+        q = q.where(relevant)
+    return q.subquery("facts")
+
+
 def ratings_facts(b: Bounds, unit_ids) -> sa.Subquery:
     r = S.ratings.alias("r")
     in_period = sa.and_(r.c.rated_at >= b.s_ts, r.c.rated_at < b.e1_ts)
-    frm = r
     cols = [*r.c, sa.true().label("rated_in_period")]
-    if b.periods is not None:
-        frm = r.join(b.periods, in_period)
-        cols.append(b.idx.label("period_idx"))
-    q = sa.select(*cols).select_from(frm).where(_unit_cond(r.c.unit_id, unit_ids))
-    if b.periods is None:
-        q = q.where(in_period)
-    return q.subquery("facts")
+    return _source_facts(b, r, cols, in_period, r.c.unit_id, unit_ids)
 
 
 COMMUNE_LEVEL_PATTERNS = ("%xã%", "%Xã%", "%XÃ%", "%xa%", "%Xa%", "%XA%")
@@ -265,13 +270,7 @@ def feedback_facts(b: Bounds, unit_ids, default_due: dict[dt.date, dt.date]) -> 
     )
     cols = [*f.c, sa.true().label("handled"), on_time.label("feedback_on_time"),
             due_day.label("due_day")]
-    if b.periods is not None:
-        frm = frm.join(b.periods, handled)
-        cols.append(b.idx.label("period_idx"))
-    q = sa.select(*cols).select_from(frm).where(_unit_cond(f.c.unit_id, unit_ids))
-    if b.periods is None:
-        q = q.where(handled)
-    return q.subquery("facts")
+    return _source_facts(b, frm, cols, handled, f.c.unit_id, unit_ids)
 
 
 # ------------------------------------------------------------------------------------ filters

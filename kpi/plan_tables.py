@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kpi.schema import metadata
+from kpi.schema import id_column, metadata
 
-# DuckDB has no SERIAL; an explicit sequence works on both engines (as in kpi.schema).
-_history_seq = sa.Sequence("plan_status_history_id_seq")
 
 plan_status = sa.Table(
     "plan_status",
@@ -32,9 +30,7 @@ plan_status = sa.Table(
 plan_status_history = sa.Table(
     "plan_status_history",
     metadata,
-    sa.Column(
-        "id", sa.Integer, _history_seq, server_default=_history_seq.next_value(), primary_key=True
-    ),
+    id_column("plan_status_history"),
     sa.Column("unit_id", sa.Integer, nullable=False),
     sa.Column("plan_year", sa.Integer, nullable=False),
     sa.Column("activity_id", sa.Text, nullable=False),

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 
-def _id_column(table_name: str) -> sa.Column:
+def id_column(table_name: str) -> sa.Column:
     # DuckDB has no SERIAL; an explicit sequence works on both engines.
     seq = sa.Sequence(f"{table_name}_id_seq")
     return sa.Column("id", sa.Integer, seq, server_default=seq.next_value(), primary_key=True)
@@ -30,7 +30,7 @@ def _id_column(table_name: str) -> sa.Column:
 units = sa.Table(
     "units",
     metadata,
-    _id_column("units"),
+    id_column("units"),
     sa.Column("name", sa.Text, nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
@@ -39,7 +39,7 @@ units = sa.Table(
 batches = sa.Table(
     "batches",
     metadata,
-    _id_column("batches"),
+    id_column("batches"),
     sa.Column("unit_id", sa.Integer, nullable=False),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("file_name", sa.Text, nullable=False),
@@ -67,7 +67,7 @@ sa.Index("ix_batches_unit_sha", batches.c.unit_id, batches.c.sha256)
 rejected_rows = sa.Table(
     "rejected_rows",
     metadata,
-    _id_column("rejected_rows"),
+    id_column("rejected_rows"),
     sa.Column("batch_id", sa.Integer, nullable=False),
     sa.Column("row_number", sa.Integer, nullable=False),
     sa.Column("column_name", sa.Text),
