@@ -3,7 +3,7 @@
     streamlit run app.py      (or: make run)
 
 The sidebar (unit, period, definitions) is drawn here on every run, so each page reads the
-same choice from ``st.session_state`` (keys in pages/common.py).
+same choice from ``st.session_state`` (keys in ui/common.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ st.set_page_config(
     layout="wide",
 )
 
-from pages import common  # noqa: E402  (after set_page_config)
+from ui import common  # noqa: E402  (after set_page_config)
 
 pages = [
     # Streamlit serves the default page at the root URL ("/"); the hidden twin below answers

@@ -1,7 +1,7 @@
 """What the dashboard pages need besides ``kpi.queries``: the span of the loaded data, the
 periods a leader can pick, plain warnings about missing data, display rows of the KPIs and
 the shortfall list as an Excel file. No Streamlit here; the pages call these through the
-cached wrappers of ``pages/data.py``.
+cached wrappers of ``ui/data.py``.
 
     span = data_span(engine, "Xã Lộc Tân")               # (first day, last day) or None
     default_period(span, today)                           # the latest month with data

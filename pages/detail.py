@@ -12,7 +12,7 @@ from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
 from kpi.dashboard import XLSX_MEDIA_TYPE
-from pages import charts, common, data
+from ui import charts, common, data
 
 UNKNOWN = "__unknown__"  # the "(Không rõ)" group
 PAGE_SIZE = 100

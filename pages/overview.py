@@ -13,7 +13,7 @@ import streamlit as st
 from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
-from pages import charts, common, data
+from ui import charts, common, data
 
 sel = common.selection()
 st.title("Tổng quan")

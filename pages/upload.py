@@ -15,7 +15,7 @@ from ingest.model import IngestError
 from ingest.reader import COLUMN_LABELS, KIND_LABELS, parse_file
 from kpi import format as fmt
 from kpi.schema import KINDS, value_columns
-from pages.common import current_unit, engine, friendly_errors
+from ui.common import current_unit, engine, friendly_errors
 
 IGNORE = "(bỏ qua cột này)"
 

@@ -29,8 +29,8 @@ from kpi import db as kdb
 from kpi import format as fmt
 from kpi import periods as P
 from kpi import queries as Q
-from pages import data
-from pages.data import Selection
+from ui import data
+from ui.data import Selection
 
 PERIOD_TYPES = {
     "month": "Tháng",
