@@ -295,3 +295,56 @@ def test_page_initialises_an_empty_database(tmp_path, monkeypatch):
         assert tracker.history(kdb.get_engine(url), UNIT, 2026).empty  # the tracker tables exist
     finally:
         kdb.get_engine.cache_clear()
+
+
+def test_history_and_tables_show_blank_cells_not_none(page_db):
+    tracker.set_status(page_db, UNIT, 2026, "I.1-01", "Đang thực hiện", "An")  # no note, no evidence
+    at = _app()
+    hist = _table(at, "Thời điểm")
+    assert hist[["Mã hoạt động", "Ghi chú tiến độ", "Minh chứng", "Người cập nhật"]].values.tolist() == [
+        ["I.1-01", "", "", "An"]
+    ]
+    goal = _table(at, "Mã hoạt động", "I.1-01")
+    assert goal[["Ghi chú tiến độ", "Minh chứng", "Người cập nhật"]].values.tolist() == [
+        ["", "", "An"], ["", "", ""],
+    ]  # fmt: skip
+    for d in at.dataframe:
+        assert not d.value.isna().any().any()
+
+
+def test_upload_drop_zone_speaks_vietnamese(page_db):
+    at = _app()
+    [css] = [h.proto.body for h in at.get("html") if "stFileUploaderDropzone" in h.proto.body]
+    assert 'content: "Chọn tệp"' in css
+    assert 'content: "Kéo thả tệp vào đây · tối đa 200 MB mỗi tệp · XLSX"' in css
+
+
+def test_a_damaged_plan_file_shows_what_to_do(page_db, tmp_path, monkeypatch):
+    from kpi.plan import parser
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    lines = parser.plan_csv_path(2026).read_text(encoding="utf-8").splitlines()
+    (plans / "2026.csv").write_text(lines[0].replace(",lead_units", "") + "\n", encoding="utf-8")
+    monkeypatch.setattr(parser, "PLANS_DIR", plans)
+    at = _app()
+    assert [(e.icon, e.value) for e in at.error] == [(
+        "❌",
+        "Tệp kế hoạch 2026.csv thiếu cột: lead_units. Hãy tạo lại tệp từ phụ lục kế hoạch: "
+        "python -m kpi.plan",
+    )]  # fmt: skip
+    assert not at.metric  # the page stopped there
+
+
+def test_a_database_error_of_the_kpi_engine_is_shown_not_hidden(page_db, monkeypatch):
+    from kpi import queries
+
+    def broken(*_a, **_k):
+        raise sa.exc.OperationalError("SELECT …", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(queries, "snapshot", broken)
+    at = _app()
+    [error] = at.error
+    assert error.value.startswith("Không đọc được cơ sở dữ liệu. Hãy tải lại trang sau ít phút")
+    assert "disk I/O error" in error.value
+    assert not [m for m in _markdown(at) if "Chưa có dữ liệu" in m]

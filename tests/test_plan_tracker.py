@@ -5,6 +5,8 @@ Database tests run on DuckDB and, with CCHC_TEST_PG_URL, on PostgreSQL (``engine
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
 import io
 
@@ -441,3 +443,97 @@ def test_excel_without_info_sheet_and_with_a_title_above_the_header(engine):
 
 def _col_at(ws, row: int, header: str) -> int:
     return [c.value for c in ws[row]].index(header) + 1
+
+
+# --- the one write path, the plan file, the screen tables ------------------------------------
+
+
+def test_every_write_goes_through_the_one_write_path(engine, monkeypatch):
+    """update_statuses and import_excel write through kpi.db.connect(write=True), one
+    transaction per request; nothing opens its own transaction or raw connection."""
+    calls, inside = [], []
+    real_connect, real_engine_connect = kdb.connect, sa.Engine.connect
+
+    @contextlib.contextmanager
+    def spy(eng, **kw):
+        calls.append(kw.get("write", False))
+        inside.append(True)
+        try:
+            with real_connect(eng, **kw) as conn:
+                yield conn
+        finally:
+            inside.pop()
+
+    def guarded_connect(self, *a, **k):
+        assert inside, "a connection opened outside kpi.db.connect"
+        return real_engine_connect(self, *a, **k)
+
+    def refused(*_a, **_k):
+        raise AssertionError("engine.begin() bypasses kpi.db.connect(write=True)")
+
+    monkeypatch.setattr(kdb, "connect", spy)
+    monkeypatch.setattr(sa.Engine, "connect", guarded_connect)
+    monkeypatch.setattr(sa.Engine, "begin", refused)
+    assert tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Hoàn thành", "An")
+    assert calls == [True]
+    calls.clear()
+    wb, ws = _sheet(exchange.export_excel(engine, UNIT, YEAR))
+    assert calls == [False]  # the export only reads
+    calls.clear()
+    ws.cell(row=3, column=_col(ws, "Trạng thái"), value="Chậm tiến độ")  # I.1-02
+    ws.cell(row=4, column=_col(ws, "Trạng thái"), value="Đang thực hiện")  # I.2-01
+    result = exchange.import_excel(engine, UNIT, YEAR, _save(wb), "Bình", file_name="t.xlsx")
+    assert result.changed == ["I.1-02", "I.2-01"]
+    assert calls == [True]  # two activities, one transaction
+
+
+def test_history_display_leaves_missing_values_blank(engine):
+    tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An")
+    tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Hoàn thành", "Bình", evidence="QĐ 25")
+    shown = plan_ui.history_display(tracker.history(engine, UNIT, YEAR))
+    assert shown[["Ghi chú tiến độ", "Minh chứng", "Nguồn"]].values.tolist() == [
+        ["", "QĐ 25", "Sửa trên trang"],
+        ["", "", "Sửa trên trang"],
+    ]
+    rows = plan_ui.activities_display(tracker.tracker(engine, UNIT, YEAR)).set_index("Mã hoạt động")
+    assert rows.loc["I.1-01", ["Ghi chú tiến độ", "Minh chứng", "Người cập nhật"]].tolist() == [
+        "", "QĐ 25", "Bình",
+    ]  # fmt: skip
+    assert rows.loc["I.1-02", ["Ghi chú tiến độ", "Minh chứng", "Người cập nhật", "Cập nhật lúc"]].tolist() == [
+        "", "", "", "",
+    ]  # fmt: skip
+    assert not rows.isna().any().any()
+
+
+def test_sub_goals_know_their_heading_goal():
+    df = tracker.load_plan(YEAR).assign(status="not_started")
+    [section] = [s for s in tracker.grouped_by_section(df) if s["ordinal"] == 2]
+    goals = {g["id"]: g for g in section["goals"]}
+    assert (goals["II.3.1"]["parent_number"], goals["II.3.1"]["parent_id"]) == ("3", "II.3")
+    assert goals["II.3.1"]["parent"] == "Thực hiện cơ chế một cửa, một cửa liên thông"
+    assert (goals["II.1"]["parent"], goals["II.1"]["parent_id"]) == ("", "")
+
+
+def test_a_damaged_plan_file_is_a_vietnamese_message(tmp_path, monkeypatch):
+    from kpi.plan import parser
+
+    source = parser.plan_csv_path(2026).read_text(encoding="utf-8").splitlines()
+    header, first = next(csv.reader([source[0]])), next(csv.reader([source[1]]))
+    monkeypatch.setattr(parser, "PLANS_DIR", tmp_path)
+    (tmp_path / "2026.csv").write_text(",".join(h for h in header if h != "deadline") + "\n",
+                                       encoding="utf-8")
+    assert tracker.available_years() == [2026]
+    with pytest.raises(tracker.PlanError) as exc:
+        tracker.load_plan(2026)
+    assert exc.value.messages == [
+        "Tệp kế hoạch 2026.csv thiếu cột: deadline. Hãy tạo lại tệp từ phụ lục kế hoạch: "
+        "python -m kpi.plan"
+    ]
+    first[header.index("deadline")] = "31/03/2026"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header, first])
+    (tmp_path / "2027.csv").write_text(buf.getvalue(), encoding="utf-8")
+    with pytest.raises(tracker.PlanError, match=r"Tệp kế hoạch 2027\.csv, dòng 2: .*hạn «31/03/2026» không hợp lệ"):
+        tracker.activity_ids(2027)
+    with pytest.raises(tracker.PlanError, match=r"Chưa có kế hoạch CCHC năm 2028 \(thiếu tệp 2028\.csv\)\."):
+        tracker.load_plan(2028)
