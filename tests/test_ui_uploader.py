@@ -8,15 +8,12 @@ from ui.uploader import uploader_css
 
 
 def test_the_upload_pages_drop_zone_words():
+    """The words the upload page always had; the English text is shrunk to nothing."""
     css = uploader_css(("XLSX", "XLS", "CSV"), 200)
-    assert css == """<style>
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
-  content: "Chọn tệp"; font-size: 0.875rem; }
-[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
-[data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "Kéo thả tệp vào đây · tối đa 200 MB mỗi tệp · XLSX, XLS, CSV"; font-size: 0.875rem; }
-</style>"""
+    assert 'content: "Kéo thả tệp vào đây · tối đa 200 MB mỗi tệp · XLSX, XLS, CSV"' in css
+    assert 'button [data-testid="stMarkdownContainer"] p::after {\n  content: "Chọn tệp"' in css
+    assert css.count("{ font-size: 0; }") == 2
+    assert css.startswith("<style>") and css.endswith("</style>")
 
 
 def test_size_from_the_server_setting_and_types_as_extensions():
