@@ -471,20 +471,21 @@ def test_every_write_goes_through_the_one_write_path(engine, monkeypatch):
     def refused(*_a, **_k):
         raise AssertionError("engine.begin() bypasses kpi.db.connect(write=True)")
 
-    monkeypatch.setattr(kdb, "connect", spy)
-    monkeypatch.setattr(sa.Engine, "connect", guarded_connect)
-    monkeypatch.setattr(sa.Engine, "begin", refused)
-    assert tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Hoàn thành", "An")
-    assert calls == [True]
-    calls.clear()
-    wb, ws = _sheet(exchange.export_excel(engine, UNIT, YEAR))
-    assert calls == [False]  # the export only reads
-    calls.clear()
-    ws.cell(row=3, column=_col(ws, "Trạng thái"), value="Chậm tiến độ")  # I.1-02
-    ws.cell(row=4, column=_col(ws, "Trạng thái"), value="Đang thực hiện")  # I.2-01
-    result = exchange.import_excel(engine, UNIT, YEAR, _save(wb), "Bình", file_name="t.xlsx")
-    assert result.changed == ["I.1-02", "I.2-01"]
-    assert calls == [True]  # two activities, one transaction
+    with monkeypatch.context() as m:  # undone before the fixtures clean up
+        m.setattr(kdb, "connect", spy)
+        m.setattr(sa.Engine, "connect", guarded_connect)
+        m.setattr(sa.Engine, "begin", refused)
+        assert tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Hoàn thành", "An")
+        assert calls == [True]
+        calls.clear()
+        wb, ws = _sheet(exchange.export_excel(engine, UNIT, YEAR))
+        assert calls == [False]  # the export only reads
+        calls.clear()
+        ws.cell(row=3, column=_col(ws, "Trạng thái"), value="Chậm tiến độ")  # I.1-02
+        ws.cell(row=4, column=_col(ws, "Trạng thái"), value="Đang thực hiện")  # I.2-01
+        result = exchange.import_excel(engine, UNIT, YEAR, _save(wb), "Bình", file_name="t.xlsx")
+        assert result.changed == ["I.1-02", "I.2-01"]
+        assert calls == [True]  # two activities, one transaction
 
 
 def test_history_display_leaves_missing_values_blank(engine):
