@@ -29,6 +29,7 @@ from kpi import db as kdb
 from kpi import format as fmt
 from kpi import periods as P
 from kpi import queries as Q
+from kpi.plan.tracker import PlanError
 from ui import data
 from ui.data import Selection
 
@@ -73,8 +74,8 @@ def engine():
 
 @contextlib.contextmanager
 def friendly_errors():
-    """Database problems as a Vietnamese message (what is wrong, what to do), never a
-    traceback; the page stops there."""
+    """Database problems and refused plan requests (``PlanError``) as a Vietnamese message
+    (what is wrong, what to do), never a traceback; the page stops there."""
     try:
         yield
     except kdb.DatabaseBusy:
@@ -89,6 +90,9 @@ def friendly_errors():
         st.stop()
     except P.PeriodError as exc:
         st.warning(str(exc), icon="⚠️")
+        st.stop()
+    except PlanError as exc:
+        st.error("\n\n".join(exc.messages), icon="❌")
         st.stop()
     except sa.exc.SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
