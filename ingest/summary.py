@@ -463,8 +463,16 @@ def _check_total(ctx, lay, frame, keep, texts, total_row, rownums) -> None:
             parsed[c.index] = v
     totals = _numbers(lay, parsed)
     what = "đơn vị" if lay.field is None else "lĩnh vực"
+    standard = _is_standard(lay)
+
+    def name(c: str) -> str:
+        if standard:
+            return SUMMARY_LABELS[c]
+        cols = lay.numbers.get(c, [])
+        return f"“{cols[0].label}”" if len(cols) == 1 else COLUMN_LABELS[c]
+
     diffs = [
-        f"{SUMMARY_LABELS[c]}: dòng tổng ghi {int(totals[c].iloc[0])}, cộng các {what} được "
+        f"{name(c)}: dòng tổng ghi {int(totals[c].iloc[0])}, cộng các {what} được "
         f"{int(frame[c].sum())}"
         for c in keep if int(totals[c].iloc[0]) != int(frame[c].sum())
     ]
