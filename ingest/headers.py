@@ -221,6 +221,8 @@ COLUMN_LABELS = {
     "pending_total": "Đang giải quyết: tổng số",
     "pending_in_time": "Đang giải quyết trong hạn",
     "pending_overdue": "Đang giải quyết quá hạn",
+    "received_new": "Số mới tiếp nhận trong kỳ",
+    "unit": "Đơn vị",
 }
 
 # Personal data (Nghị định 13/2023/NĐ-CP): folded substrings of headers dropped on read.
@@ -469,6 +471,31 @@ def match_column(chain: list[str], kind: str) -> str | None:
 def path_text(chain: list[str]) -> str:
     """A column's header path as people read it: 'Ngày, tháng, năm › Nhận hồ sơ'."""
     return PATH_SEP.join(chain)
+
+
+def override_key(col: "Column", keys) -> str | None:
+    """Which form of a column's name (its header, or its header path) staff mapped by hand
+    (``keys``: normalised names)."""
+    for key in (norm(col.label), norm(path_text(col.chain)), norm(" - ".join(col.chain)),
+                norm(" ".join(col.chain))):
+        if key in keys:
+            return key
+    return None
+
+
+def checked_overrides(overrides: dict[str, str] | None, allowed: set[str], kind: str) -> dict[str, str]:
+    """{normalised header or path: canonical column ('' = leave out)} of a hand mapping; a
+    target the kind does not have is an IngestError."""
+    from ingest.model import IngestError
+
+    over = {norm(k): v for k, v in (overrides or {}).items()}
+    for target in over.values():
+        if target and target not in allowed:
+            raise IngestError(
+                f"Không thể ghép cột vào “{target}”: loại dữ liệu “{KIND_LABELS[kind]}” không "
+                "có cột này. Hãy chọn lại cột đích trên trang Tải dữ liệu."
+            )
+    return over
 
 
 def header_signature(columns: list["Column"]) -> str:

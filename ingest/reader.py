@@ -187,7 +187,7 @@ def _guard_forced_kind(kind: str, guessed: str | None, hb: H.HeaderBlock, name: 
     by_hand = {H.norm(k) for k in (overrides or {})}
     evidence = []
     for col in hb.columns:
-        if _override_key(col, by_hand) is not None:
+        if H.override_key(col, by_hand) is not None:
             continue
         theirs = H.match_column(col.chain, guessed)
         if not theirs or H.match_column(col.chain, kind):
@@ -204,15 +204,6 @@ def _guard_forced_kind(kind: str, guessed: str | None, hb: H.HeaderBlock, name: 
         "đã chọn sẽ ghi sai dữ liệu. Hãy chọn loại dữ liệu “"
         f"{KIND_LABELS[guessed]}” (dòng lệnh: --kind {guessed}) hoặc để tự nhận biết."
     )
-
-
-def _override_key(col: H.Column, keys) -> str | None:
-    """Which form of a column's name (its header, or its path) staff mapped by hand."""
-    for key in (H.norm(col.label), H.norm(H.path_text(col.chain)), H.norm(" - ".join(col.chain)),
-                H.norm(" ".join(col.chain))):
-        if key in keys:
-            return key
-    return None
 
 
 @dataclass
@@ -270,17 +261,11 @@ def _plan_columns(ctx: _Context, overrides: dict[str, str]) -> _Plan:
     allowed -= {"rating_key", "rating_label", "satisfied", "negative", "_summary"}
     if kind == "ratings":
         allowed.add("rating")
-    over = {H.norm(k): v for k, v in overrides.items()}
-    for target in over.values():
-        if target and target not in allowed:
-            raise IngestError(
-                f"Không thể ghép cột vào “{target}”: loại dữ liệu “{KIND_LABELS[kind]}” không "
-                "có cột này. Hãy chọn lại cột đích trên trang Tải dữ liệu."
-            )
+    over = H.checked_overrides(overrides, allowed, kind)
     plan = _Plan({}, {}, [], [], [])
     for col in ctx.hb.columns:
         label = col.label
-        key = _override_key(col, over)
+        key = H.override_key(col, over)
         known = H.match_column(col.chain, kind)
         if not known and (H.is_personal(label) or H.is_personal(" ".join(col.chain))):
             # Personal data (Nghị định 13/2023/NĐ-CP) is never read, even when mapped by hand.

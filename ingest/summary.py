@@ -177,9 +177,8 @@ def layout(hb: H.HeaderBlock, overrides: dict[str, str]) -> Layout:
     out = Layout()
     pending_seen = False
     for col in hb.columns:
-        keys = {H.norm(col.label), H.norm(H.path_text(col.chain)), H.norm(" - ".join(col.chain))}
-        by_hand = next((overrides[k] for k in keys if k in overrides), None)
-        role = by_hand if by_hand is not None else classify(col.chain, pending_seen)
+        key = H.override_key(col, overrides)
+        role = overrides[key] if key is not None else classify(col.chain, pending_seen)
         if role in ("pending_total", "pending_in_time", "pending_overdue"):
             pending_seen = True
         if role is None:
@@ -238,14 +237,7 @@ def read(ctx, overrides: dict[str, str], unit: str | None) -> ParsedFile:
             f"Kỳ báo cáo ghi trong tiêu đề ({a:%d/%m/%Y} – {b:%d/%m/%Y}) khác kỳ đã chọn; "
             "dùng kỳ trong tiêu đề."
         )
-    over = {H.norm(k): v for k, v in overrides.items()}
-    for target in over.values():
-        if target and target not in TARGETS:
-            raise IngestError(
-                f"Không thể ghép cột vào “{target}”: loại dữ liệu “{H.KIND_LABELS['summary']}” "
-                "không có cột này. Hãy chọn lại cột đích trên trang Tải dữ liệu."
-            )
-    lay = layout(hb, over)
+    lay = layout(hb, H.checked_overrides(overrides, TARGETS, "summary"))
     if lay.field is None and lay.unit is None:
         # No label header: the text column left of the first number column.
         first_num = min((c.index for cs in lay.numbers.values() for c in cs), default=None)
