@@ -41,7 +41,10 @@ _FINISHED = [
     "Ngày kết thúc xử lý", "Ngày hoàn thành", "Ngày có kết quả", "Ngày xử lý xong",
     "NgayKetThucXuLy",
 ]
-_STATUS = ["Trạng thái", "Trạng thái hồ sơ", "TrangThaiHoSo", "Tình trạng", "Tình trạng hồ sơ", "TrangThai"]
+_STATUS = [
+    "Trạng thái", "Trạng thái hồ sơ", "TrangThaiHoSo", "Tình trạng", "Tình trạng hồ sơ", "TrangThai",
+    "Trạng thái xử lý",
+]
 _SERVICE_LEVEL = ["Mức độ", "Mức độ DVC", "Mức độ dịch vụ công", "Mức độ DVCTT", "MucDo"]
 _FEE = ["Phí, lệ phí", "Lệ phí", "Phí", "Phí lệ phí", "Mức phí, lệ phí", "Mức phí", "Số tiền phí, lệ phí"]
 _RATING = ["Mức độ hài lòng", "Kết quả đánh giá", "Đánh giá", "Mức hài lòng", "KetQuaDanhGia"]
@@ -123,7 +126,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "received_at": _RECEIVED + ["Ngày phản ánh", "Ngày tiếp nhận PAKN"],
         "due_at": ["Hạn xử lý", "Ngày hẹn trả", "Hạn trả lời", "Hạn giải quyết"],
         "finished_at": _FINISHED + ["Ngày trả lời"],
-        "status": _STATUS + ["Trạng thái xử lý"],
+        "status": _STATUS,
         "rating": _RATING,
     },
     # The summary is read by the meaning of each column's header path (ingest.summary);

@@ -12,6 +12,7 @@ position, so a layout with more or fewer columns never shifts the numbers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field as dc_field
 
 import numpy as np
@@ -271,12 +272,17 @@ def read(ctx, overrides: dict[str, str], unit: str | None) -> ParsedFile:
             continue
         if H.footer_text(first) or any(H.footer_text(n) for n in names):
             if total_row is None and any(nums) and not footer_seen:
-                total_row = i
+                total_row = i  # "Tổng cộng" / "Tổng số", above or below the rows
+                footer_seen = bool(rows)
+                continue
             footer_seen = True
             continue
         if footer_seen or not any(nums):
             continue  # signatures, or a heading such as "Cấp xã"
         rows.append(i)
+    if lay.stt is not None:  # group rows ("I. Lĩnh vực Tư pháp") add up their children
+        groups = set(_group_rows(rows, texts[lay.stt.index]))
+        rows = [i for i in rows if i not in groups]
     if not rows:
         raise IngestError(
             f"Biểu số 06 “{ctx.name}” không có dòng lĩnh vực nào dưới dòng tiêu đề. Hãy kiểm "
@@ -341,6 +347,24 @@ def read(ctx, overrides: dict[str, str], unit: str | None) -> ParsedFile:
         title=hb.title, header_signature=H.header_signature(hb.columns), paths=paths,
         units=units_all,
     )
+
+
+_ROMAN_RE = re.compile(r"^(?:X{0,3})(?:IX|IV|V?I{0,3})\.?$|^[A-Z]\.?$")
+_NUMBERED_RE = re.compile(r"^\d+(?:\.\d+)*\.?$")
+
+
+def _group_rows(rows: list[int], stt: pd.Series) -> list[int]:
+    """Rows that add up rows below them, told by their numbering: "I", "II" (or "A", "B")
+    over rows numbered 1, 2, …; "1" over "1.1", "1.2". They are subtotals, never one more row."""
+    numbers = {i: stt.iloc[i].strip() for i in rows}
+    roman = [i for i, n in numbers.items() if n and _ROMAN_RE.match(n)]
+    arabic = [i for i, n in numbers.items() if n and _NUMBERED_RE.match(n)]
+    groups = set(roman) if roman and arabic else set()
+    dotted = {n.rstrip(".") for n in numbers.values() if n and _NUMBERED_RE.match(n)}
+    for i, n in numbers.items():
+        if n and _NUMBERED_RE.match(n) and any(d.startswith(n.rstrip(".") + ".") for d in dotted):
+            groups.add(i)
+    return sorted(groups)
 
 
 def _numbers(lay: Layout, parsed: dict[int, pd.Series]) -> dict[str, pd.Series]:

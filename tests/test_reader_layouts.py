@@ -253,6 +253,29 @@ def test_summary_portal_three_channels_and_carried_over(tmp_path, shape):
     assert p.warnings == []
 
 
+def test_summary_total_on_top_and_group_rows_are_not_counted(tmp_path):
+    d = L.THIRD_ROW_DATA
+    add = lambda *rs: [sum(r[k] for r in rs) for k in range(2, 13)]  # noqa: E731
+    data = [[None, "Tổng cộng", *add(*d)],
+            ["I", "Lĩnh vực Tư pháp", *add(d[0], d[1])], ["1", *d[0][1:]], ["2", *d[1][1:]],
+            ["II", "Lĩnh vực Đất đai", *add(d[2])], ["3", "Đất đai", *d[2][2:]]]
+    rows, merges = L.summary_third_row(data=data, total=False)
+    p = parse_file(L.write("xlsx", tmp_path / "nhom", rows, merges), today=TODAY)
+    assert p.frame["field"].tolist() == ["Hộ tịch", "Chứng thực", "Đất đai"]
+    assert numbers(p) == [r[2:] for r in d]
+    assert p.warnings == []
+    data[0][4] += 1  # the total row on top still checks the rows
+    rows, merges = L.summary_third_row(data=data, total=False)
+    p = parse_file(L.write("xlsx", tmp_path / "nhom2", rows, merges), today=TODAY)
+    assert p.warnings == ["Dòng “Tổng cộng” (dòng 9) không khớp với tổng các dòng lĩnh vực: (5) Trực tiếp, dịch vụ "
+                          "bưu chính: dòng tổng ghi 96, cộng các lĩnh vực được 95. Số liệu được lấy theo từng lĩnh vực."]
+    # Numbered "1" over "1.1", "1.2": the "1" row is a group.
+    data = [["1", "Tư pháp", *add(d[0], d[1])], ["1.1", *d[0][1:]], ["1.2", *d[1][1:]], ["2", *d[2][1:]]]
+    rows, merges = L.summary_third_row(data=data)
+    p = parse_file(L.write("xlsx", tmp_path / "nhom3", rows, merges), today=TODAY)
+    assert p.frame["field"].tolist() == ["Hộ tịch", "Chứng thực", "Đất đai"]
+
+
 def test_summary_refusal_names_columns_found_and_missing(tmp_path):
     rows = [["BÁO CÁO TÌNH HÌNH GIẢI QUYẾT HỒ SƠ"], ["Tháng 03 năm 2026"],
             ["STT", "Lĩnh vực", "Số đầu kỳ", "Kỳ trước chuyển qua", "Tiếp nhận trong kỳ", "Đã giải quyết",
