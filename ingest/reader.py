@@ -5,9 +5,15 @@
 
 The file is recognised by its content (xlsx, xls, CSV in any usual encoding); the sheet that
 holds the table, its header block (below a title, over one to three rows, with merged cells),
-the kind and the column mapping are found from the headers. Footer rows, column-number rows
-and blank lines are skipped; personal data is dropped on read. Rows that can't be read become
-``Reject``s; a file that can't be read at all raises ``IngestError`` with a Vietnamese message.
+the kind and the column mapping are found from the headers. Each column is named by its header
+path ("Ngày, tháng, năm › Nhận hồ sơ"): the whole path first, then what its group says of the
+leaf, then the leaf (ingest.headers.match_column); summaries are read by the meaning of each
+column (ingest.summary). Footer rows, column-number rows and blank lines are skipped; cells
+merged down across data rows give their value to every row of the merge; personal data is
+dropped on read. Rows that can't be read become ``Reject``s, keeping only the cells of the
+columns the product reads; status and channel words the product does not know are listed in
+``unknown_values`` (never guessed). A file that can't be read at all, or a kind chosen by hand
+that its headers contradict, raises ``IngestError`` with a Vietnamese message.
 """
 
 from __future__ import annotations

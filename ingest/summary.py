@@ -56,9 +56,9 @@ _SECTIONS = [
     ("ignore", ["tralai", "hosorut", "ruthoso", "darut", "tyle", "phantram", "tongsotrehan",
                 "tongtrehan", "ghichu", "xinloi"]),
     ("pending", ["danggiaiquyet", "dangxuly", "chuagiaiquyet", "chuaxuly", "dangthuly",
-                 "chuyenkysau", "tonchuyen"]),
+                 "chuyenkysau", "tonchuyen", "chuahoanthanh", "chuatraketqua"]),
     ("resolved", ["dagiaiquyet", "ketquagiaiquyet", "daxuly", "giaiquyetxong", "xulyxong",
-                  "dahoanthanh"]),
+                  "hoanthanh", "datraketqua"]),
     ("received", ["nhangiaiquyet", "tiepnhan", "sodauky", "hosonhan", "kytruoc", "nhanmoi",
                   "moinhan", "tongsohoso", "tonky", "phaigiaiquyet"]),
 ]

@@ -102,6 +102,42 @@ def test_a_leaf_means_what_its_group_says(tmp_path):
         (T("2026-03-01"), T("2026-03-04"), 2, T("2026-03-05"), 10)]
 
 
+@pytest.mark.parametrize("path,canon", [
+    ("Ngày, tháng, năm › Nhận hồ sơ", "received_at"), ("Ngày, tháng, năm › Hẹn trả kết quả", "due_at"),
+    ("Trả kết quả › Ngày nhận kết quả", "returned_at"), ("Ngày › Trả kết quả", "returned_at"),
+    ("Nhận kết quả từ cơ quan giải quyết › Ngày", "finished_at"), ("Tiếp nhận › Ngày", "received_at"),
+    ("Thời gian › Ngày tiếp nhận", "received_at"), ("Thời gian › Ngày hẹn trả", "due_at"),
+    ("Ngày tháng năm › Chuyển hồ sơ đến cơ quan giải quyết", ""), ("Chuyển hồ sơ › Ngày nhận", ""),
+    ("Trả kết quả › Ngày hẹn trả", "due_at"), ("Hồ sơ › Ngày nộp", "submitted_at"),
+    ("Thanh toán › Trực tuyến", "paid_online"), ("Số hóa › Kết quả", "e_result"),
+    ("Ngày nhận", "received_at"), ("Quá trình › Trả kết quả › Ngày", "returned_at"),
+    ("Ngày, tháng, năm › Ghi chú", None),
+])
+def test_header_paths_match_the_whole_path_then_the_leaf(path, canon):
+    from ingest.headers import match_column
+
+    assert match_column(path.split(" › "), "dossiers") == canon
+
+
+@pytest.mark.parametrize("path,role", [
+    ("Số hồ sơ nhận giải quyết › Trong đó › Trực tuyến", "online"),
+    ("Số hồ sơ nhận giải quyết › Trong đó › Trực tiếp, dịch vụ bưu chính", "direct"),
+    ("Số hồ sơ nhận giải quyết › Từ kỳ trước", "carried_over"), ("Số đầu kỳ (3 = 4 + 5)", "received_total"),
+    ("Trong đó › Tiếp nhận trong kỳ", "received_new"), ("Số mới tiếp nhận › Qua BCCI", "postal"),
+    ("Số mới tiếp nhận › Tổng số", "received_new"), ("Kỳ trước chuyển qua › Trực tuyến", ""),
+    ("Số hồ sơ đã giải quyết › Trong đó › Sớm hạn", "early"), ("Đã giải quyết › Trễ hạn", "late"),
+    ("Kết quả giải quyết › Tổng số", "resolved_total"), ("Số hồ sơ đang giải quyết › Quá hạn", "pending_overdue"),
+    ("Đang giải quyết › Chưa đến hạn", "pending_in_time"), ("Chưa hoàn thành › Trong hạn", "pending_in_time"),
+    ("Tổng số trễ hạn", ""), ("Hồ sơ trả lại", ""), ("Hồ sơ rút", ""), ("Tỷ lệ (%) › Đúng hạn", ""),
+    ("Đơn vị", "unit"), ("Tên đơn vị", "unit"), ("Lĩnh vực, công việc giải quyết theo cấp", "field"),
+    ("STT", "stt"), ("Trong hạn", "pending_in_time"), ("Đúng hạn", "on_time"), ("Ghi chú", ""),
+])
+def test_summary_columns_named_by_meaning(path, role):
+    from ingest.summary import classify
+
+    assert classify(path.split(" › ")) == role
+
+
 def test_mapping_overrides_by_header_path(tmp_path):
     rows, merges = L.tracking_book(3)
     path = L.write("xlsx", tmp_path / "so", rows, merges)
