@@ -288,6 +288,25 @@ def read(ctx, overrides: dict[str, str], unit: str | None) -> ParsedFile:
             f"Biểu số 06 “{ctx.name}” không có dòng lĩnh vực nào dưới dòng tiêu đề. Hãy kiểm "
             "tra lại tệp rồi tải lên lại."
         )
+    units_all = (list(dict.fromkeys(t for t in (texts[lay.unit.index].iloc[i] for i in rows) if t))
+                 if lay.unit is not None else [])
+    if lay.unit is not None and unit:
+        # The unit chosen: only its rows are read (the total row then checks nothing).
+        rows = [i for i in rows if X.same_unit(texts[lay.unit.index].iloc[i], unit)]
+        if not rows:
+            listed = ", ".join(f"“{u}”" for u in units_all)
+            raise IngestError(
+                f"Báo cáo “{ctx.name}” không có dòng của đơn vị “{unit}”. Các đơn vị trong bảng: "
+                f"{listed}. Hãy chọn đúng đơn vị (dòng lệnh: --unit), hoặc để trống để nạp dòng "
+                "của từng đơn vị cho đơn vị đó."
+            )
+        others = [u for u in units_all if not X.same_unit(u, unit)]
+        if others:
+            ctx.warnings.append(
+                f"Bảng có dòng của {len(units_all)} đơn vị; chỉ nạp dòng của đơn vị “{unit}” (bỏ qua "
+                + ", ".join(f"“{u}”" for u in others) + ")."
+            )
+        total_row = None
     sel = np.array(rows)
     sub = {k: v.iloc[sel].reset_index(drop=True) for k, v in texts.items()}
     sub_rows = rownums[sel]
@@ -314,8 +333,6 @@ def read(ctx, overrides: dict[str, str], unit: str | None) -> ParsedFile:
     numbers = _numbers(lay, parsed_cols)
     keep = [c for c in SUMMARY_NUMBERS if c in numbers]
     k = int(ok.sum())
-    units_all = (list(dict.fromkeys(t for t in sub[lay.unit.index].tolist() if t))
-                 if lay.unit is not None else [])
     frame = pd.DataFrame({
         "period_start": pd.Series([period[0]] * k, dtype=object),
         "period_end": pd.Series([period[1]] * k, dtype=object),
@@ -329,15 +346,7 @@ def read(ctx, overrides: dict[str, str], unit: str | None) -> ParsedFile:
     _check_total(ctx, lay, frame, keep, texts, total_row, rownums)
     _check_rows(ctx, lay, frame, parsed_cols, ok)
     if lay.unit is not None and unit:
-        mine = frame["unit"].map(lambda u: X.same_unit(u, unit)).to_numpy(dtype=bool)
-        if not mine.any():
-            listed = ", ".join(f"“{u}”" for u in units_all)
-            raise IngestError(
-                f"Báo cáo “{ctx.name}” không có dòng của đơn vị “{unit}”. Các đơn vị trong bảng: "
-                f"{listed}. Hãy chọn đúng đơn vị (dòng lệnh: --unit), hoặc để trống để nạp dòng "
-                "của từng đơn vị cho đơn vị đó."
-            )
-        frame = frame[mine].drop(columns=["unit"]).reset_index(drop=True)
+        frame = frame.drop(columns=["unit"])  # every row is the chosen unit's
     frame = _deduplicate(ctx, frame)
     paths = {c.label: H.path_text(c.chain) for c in hb.columns}
     return ParsedFile(

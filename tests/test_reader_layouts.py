@@ -207,6 +207,10 @@ def test_summary_by_unit_with_a_unit_keeps_its_row_only(tmp_path):
     assert "unit" not in p.frame
     assert p.frame["field"].tolist() == ["Tất cả lĩnh vực"]
     assert numbers(p) == [L.UNIT_ROWS[1][2:]]
+    assert p.rows_read == 1
+    assert p.units == ["Xã Lộc Tân", "Xã Lộc An", "Xã Lộc Thành"]
+    assert p.warnings == ["Bảng có dòng của 3 đơn vị; chỉ nạp dòng của đơn vị “UBND xã Lộc An” (bỏ qua "
+                          "“Xã Lộc Tân”, “Xã Lộc Thành”)."]
     assert error_of(path, today=TODAY, unit="Xã Lộc Bắc") == (
         "Báo cáo “don-vi.xlsx” không có dòng của đơn vị “Xã Lộc Bắc”. Các đơn vị trong bảng: “Xã Lộc Tân”, "
         "“Xã Lộc An”, “Xã Lộc Thành”. Hãy chọn đúng đơn vị (dòng lệnh: --unit), hoặc để trống để nạp dòng "
