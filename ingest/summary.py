@@ -288,6 +288,17 @@ def read(ctx, overrides: dict[str, str], unit: str | None) -> ParsedFile:
             f"Biểu số 06 “{ctx.name}” không có dòng lĩnh vực nào dưới dòng tiêu đề. Hãy kiểm "
             "tra lại tệp rồi tải lên lại."
         )
+    if lay.unit is not None and lay.field is not None:
+        # Rows by unit and field: a unit written once over its fields (merged, or left blank
+        # below it in a CSV) holds for the rows under it.
+        unit_text = texts[lay.unit.index].copy()
+        last = ""
+        for i in rows:
+            if unit_text.iloc[i]:
+                last = unit_text.iloc[i]
+            elif last:
+                unit_text.iloc[i] = last
+        texts[lay.unit.index] = unit_text
     units_all = (list(dict.fromkeys(t for t in (texts[lay.unit.index].iloc[i] for i in rows) if t))
                  if lay.unit is not None else [])
     if lay.unit is not None and unit:

@@ -424,9 +424,12 @@ def test_summary_unit_merged_down_over_its_fields(tmp_path):
             [3, "Xã Lộc An", "Hộ tịch", 8, 8, 0, 0, 7, 7, 0, 0, 1, 1, 0]]
     rows = [["Tháng 03 năm 2026"], h, h2] + data
     merges = {"Sheet1": ["A2:A3", "B2:B3", "C2:C3", "D2:G2", "H2:K2", "L2:N2", "B4:B5"]}
+    expected = [("Xã Lộc Tân", "Hộ tịch", 6, 5), ("Xã Lộc Tân", "Chứng thực", 0, 0), ("Xã Lộc An", "Hộ tịch", 8, 0)]
     p = parse_file(xlsx(tmp_path / "u.xlsx", rows, merges), today=TODAY)
-    assert records(p, "unit", "field", "received_online", "on_time") == [
-        ("Xã Lộc Tân", "Hộ tịch", 6, 5), ("Xã Lộc Tân", "Chứng thực", 0, 0), ("Xã Lộc An", "Hộ tịch", 8, 0)]
+    assert records(p, "unit", "field", "received_online", "on_time") == expected
+    p = parse_file(write(tmp_path / "u.csv", csv_bytes(rows)), today=TODAY)  # no merges: left blank
+    assert records(p, "unit", "field", "received_online", "on_time") == expected
+    assert p.units == ["Xã Lộc Tân", "Xã Lộc An"]
 
 
 # --- a kind chosen by hand against the headers --------------------------------------------
