@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from kpi import config
 from kpi import definitions as D
+from kpi import format as fmt
 from kpi.cli import VietnameseArgumentParser
 
 FORMATS = ("json", "pdf", "docx", "xlsx")
@@ -40,15 +41,25 @@ def build_parser() -> VietnameseArgumentParser:
     sp.add_argument("--unit", metavar="TÊN", help="tên đơn vị (xã, phường); '*' = tất cả")
     sp.add_argument("--period", required=True, metavar="KỲ",
                     help="2026-03 (tháng), 2026-Q1 (quý), 2026 (năm) hoặc 2026-01-01..2026-03-31")
-    sp.add_argument("--on-time-definition", choices=D.ON_TIME_CHOICES, default="766",
-                    help="cách tính tỷ lệ đúng hạn (mặc định 766)")
-    sp.add_argument("--satisfaction-definition", choices=D.SATISFACTION_CHOICES, default="766",
-                    help="cách tính mức độ hài lòng (mặc định 766)")
+    for kpi in D.choice_kpis():  # --on-time-definition, --satisfaction-definition
+        sp.add_argument(_choice_flag(kpi), choices=tuple(kpi.variants), default=kpi.default,
+                        help=f"{fmt.in_sentence(kpi.choice_label)} (mặc định {kpi.default})")
     sp.add_argument("--format", choices=FORMATS, default="json",
                     help="định dạng kết quả (mặc định json, in ra màn hình)")
     sp.add_argument("--out", metavar="TỆP", help="tệp kết quả (bắt buộc với pdf, docx, xlsx)")
     sp.set_defaults(parser=sp)
     return parser
+
+
+def _choice_flag(kpi: D.Kpi) -> str:
+    """The flag of a KPI's choice: "on_time" -> "--on-time-definition" (cli.md)."""
+    return "--" + kpi.choice.replace("_", "-") + "-definition"
+
+
+def _choice(args) -> D.Choice:
+    """The variants the flags picked."""
+    return D.Choice({kpi.key: getattr(args, f"{kpi.choice}_definition")
+                     for kpi in D.choice_kpis()})
 
 
 def _fail(message: str) -> int:
@@ -111,15 +122,15 @@ def snapshot_command(args) -> int:
         engine = kdb.get_engine(url)
     except Exception as exc:  # noqa: BLE001 - bad URL, missing driver
         return _fail(f"Địa chỉ cơ sở dữ liệu không hợp lệ ({url}): {exc}")
-    on_time, satisfaction = args.on_time_definition, args.satisfaction_definition
+    choice = _choice(args)
     try:
         extras = None
         if args.format == "json":
-            data = Q.snapshot(engine, unit_arg, period, on_time, satisfaction).to_json()
+            data = Q.snapshot(engine, unit_arg, period, choice).to_json()
         else:  # the same input as the report page's downloads
             from kpi.report.assemble import report_input
 
-            data, extras = report_input(engine, unit_arg, period, on_time, satisfaction)
+            data, extras = report_input(engine, unit_arg, period, choice)
     except Q.UnknownUnit as exc:
         return _fail(str(exc))
     except (kdb.DatabaseUnavailable, kdb.DatabaseBusy) as exc:
