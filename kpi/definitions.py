@@ -1,8 +1,14 @@
-"""Every KPI of shared/spec/kpi-definitions.md, declared as data.
+"""Every KPI of shared/spec/kpi-definitions.md, declared as data — the one home of a KPI's facts.
 
-A KPI is a key, a Vietnamese label, a plan section and one or more *variants* (the user-chosen
-definitions: three for the on-time rate, two for satisfaction, one for the rest). A variant is
-a ratio over one source table:
+A ``Kpi`` is its key, full and short label, plan section (the targets file and the plan links
+read it here), and one or more *variants* (the user-chosen definitions: three for the on-time
+rate, two for satisfaction, one for the rest). A KPI with several variants names its ``choice``
+("on_time"): the key of the snapshot JSON's "definitions", of the command-line flag
+(--on-time-definition) and of the sidebar radio; ``Choice`` is the user's pick for all of them
+as one hashable value. A new choice is a declaration, nothing else.
+
+A variant (``Ratio``) is a ratio over one source table (``SOURCES``: what a row is called, whether
+it is a state of the catalogue, which breakdowns it allows):
 
 - ``denominator``: a filter over the source's columns (raw schema columns and the derived
   columns the compiler provides, listed in ``DERIVED`` below). SQL three-valued logic is
@@ -14,10 +20,15 @@ a ratio over one source table:
   column needed only for rows where ``unless`` is false (e-result is not needed for
   procedures that issue no result document);
 - ``summary``: for the KPIs a summary report (Biểu số 06) can answer, the summary columns
-  summed into numerator and denominator.
+  summed into numerator and denominator;
+- the words around it: ``formula``, numerator and denominator labels, the variant's ``label``
+  and ``explanation`` (when the user picks it), ``shortfall_title``; and ``unverifiable`` (the
+  variant leaves out dossiers whose on-time class cannot be known, and says how many),
+  ``refined_by`` (sources that refine it when loaded).
 
 ``kpi.compiler`` turns every declaration into SQLAlchemy Core: one compiler for all KPIs, so a
-new plan's KPI is a declaration here plus a test.
+new plan's KPI is a declaration here, a target line in data/targets/<year>.toml, and a test
+(tests/test_new_kpi.py shows one).
 """
 
 from __future__ import annotations

@@ -235,13 +235,9 @@ def period_label(start: dt.date, end: dt.date, kind: str | None = None) -> str:
 def period_short_label(start: dt.date, end: dt.date, kind: str | None = None) -> str:
     """Compact, for chart axes: 'T3/2026', 'Q1/2026', '2026', else ``period_label``."""
     kind = kind or period_kind(start, end)
-    if kind == "month":
-        return f"T{start.month}/{start.year}"
-    if kind == "quarter":
-        return f"Q{(start.month - 1) // 3 + 1}/{start.year}"
-    if kind == "year":
-        return str(start.year)
-    return period_label(start, end, kind)
+    short = {"month": month_label(start), "quarter": f"Q{(start.month - 1) // 3 + 1}/{start.year}",
+             "year": str(start.year)}
+    return short.get(kind) or period_label(start, end, kind)
 
 
 def month_label(day: dt.date) -> str:

@@ -38,6 +38,9 @@ from tests.test_kpi_support import insert, make_unit, ts
 UNIT = "Xã Thử"
 MARCH = "2026-03"
 AFTER = dt.date(2026, 4, 10)  # the period has ended
+# The definitions picked (kpi.definitions.Choice): the on-time rate's three, satisfaction's two.
+ON_TIME_766, RESOLVED, DUE = (D.Choice.of(on_time=v) for v in ("766", "resolved", "due"))
+SAT_766, BY_RATINGS = (D.Choice.of(satisfaction=v) for v in ("766", "ratings"))
 
 
 def _d(code, status, received, due=None, finished=None, returned=None, **kw):
@@ -142,13 +145,13 @@ def nums(snap, key):
 
 
 def test_on_time_three_definitions(fx):
-    s766 = Q.snapshot(fx, UNIT, MARCH, D.Choice.of(on_time="766"), today=AFTER)
+    s766 = Q.snapshot(fx, UNIT, MARCH, ON_TIME_766, today=AFTER)
     assert nums(s766, "on_time_rate") == (7, 12, 0)
     assert s766.kpi("on_time_rate").value == pytest.approx(7 / 12)
     assert s766.kpi("on_time_rate").unverifiable == 2
     assert s766.kpi("on_time_rate").met is False
-    assert nums(Q.snapshot(fx, UNIT, MARCH, D.Choice.of(on_time="resolved"), today=AFTER), "on_time_rate") == (6, 9, 0)
-    assert nums(Q.snapshot(fx, UNIT, MARCH, D.Choice.of(on_time="due"), today=AFTER), "on_time_rate") == (6, 11, 0)
+    assert nums(Q.snapshot(fx, UNIT, MARCH, RESOLVED, today=AFTER), "on_time_rate") == (6, 9, 0)
+    assert nums(Q.snapshot(fx, UNIT, MARCH, DUE, today=AFTER), "on_time_rate") == (6, 11, 0)
 
 
 def test_counts(fx):
@@ -161,22 +164,22 @@ def test_counts(fx):
 
 
 def test_period_not_ended_is_judged_as_of_today(fx):
-    s = Q.snapshot(fx, UNIT, MARCH, D.Choice.of(on_time="766"), today=dt.date(2026, 3, 15))
+    s = Q.snapshot(fx, UNIT, MARCH, ON_TIME_766, today=dt.date(2026, 3, 15))
     assert s.as_of_day == dt.date(2026, 3, 15)
     c = s.counts
     assert (c["early"], c["on_time"], c["late"], c["pending_in_time"], c["pending_overdue"],
             c["unverifiable"]) == (2, 1, 2, 4, 0, 3)
     assert nums(s, "on_time_rate") == (7, 9, 0)
-    assert nums(Q.snapshot(fx, UNIT, MARCH, D.Choice.of(on_time="resolved"), today=dt.date(2026, 3, 15)),
+    assert nums(Q.snapshot(fx, UNIT, MARCH, RESOLVED, today=dt.date(2026, 3, 15)),
                 "on_time_rate") == (3, 5, 0)
 
 
 def test_satisfaction_definitions(fx):
-    s = Q.snapshot(fx, UNIT, MARCH, D.Choice.of(satisfaction="766"), today=AFTER)
+    s = Q.snapshot(fx, UNIT, MARCH, SAT_766, today=AFTER)
     # 12 in the population; 7 early/on time/pending in time, minus E1 (negative rating) and
     # ND (named by a PAKN); FA's negative rating is dated after the period.
     assert nums(s, "satisfaction_rate") == (5, 12, 0)
-    r = Q.snapshot(fx, UNIT, MARCH, D.Choice.of(satisfaction="ratings"), today=AFTER)
+    r = Q.snapshot(fx, UNIT, MARCH, BY_RATINGS, today=AFTER)
     assert nums(r, "satisfaction_rate") == (2, 5, 1)
     assert r.kpi("satisfaction_rate").source == "ratings"
     assert r.definitions == {"on_time": "766", "satisfaction": "ratings"}
