@@ -295,7 +295,7 @@ def breakdown_table(frame, noun: str = "hồ sơ") -> dict[str, list]:
     """Columns (Vietnamese headers) of a ``kpi.queries.breakdown`` frame for the screen."""
     return {
         "Nhóm": list(frame["label"]),
-        "Tỷ lệ": [fmt.pct(None if v is None or v != v else v) for v in frame["value"]],
+        "Tỷ lệ": [fmt.pct(v) for v in frame["value"]],
         f"Đạt ({noun})": [fmt.integer(x) for x in frame["numerator"]],
         f"Tổng ({noun})": [fmt.integer(x) for x in frame["denominator"]],
         f"Chưa đạt ({noun})": [fmt.integer(x) for x in frame["shortfall"]],

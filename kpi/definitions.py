@@ -239,11 +239,6 @@ class Kpi:
         """"Cách tính tỷ lệ hồ sơ giải quyết đúng hạn"."""
         return "Cách tính " + self.label[:1].lower() + self.label[1:]
 
-    @property
-    def summary_columns(self) -> bool:
-        """Some variant can be answered from a summary report (Biểu số 06)."""
-        return any(v.summary for v in self.variants.values())
-
 
 _ON_TIME_POP = isin("on_time_class", CLASSES)
 _STATUS = (Need("status"),)
