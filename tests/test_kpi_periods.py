@@ -98,7 +98,7 @@ def test_targets_2026_quote_the_plan():
     plan_file = SHARED_PLAN if SHARED_PLAN.exists() else PLAN
     plan = unicodedata.normalize("NFC", plan_file.read_text(encoding="utf-8"))
     targets = T.targets_for_year(2026)
-    assert set(targets) == set(D.KPI_KEYS)
+    assert set(targets) <= set(D.KPI_KEYS)  # a later plan's new KPI has no 2026 target
     expected = {"on_time_rate": 0.98, "satisfaction_rate": 0.95, "digitization_rate": 0.80,
                 "online_submission_rate": 0.60, "online_payment_rate": 0.80,
                 "e_result_rate": 1.0, "data_reuse_rate": 0.80,
@@ -108,7 +108,7 @@ def test_targets_2026_quote_the_plan():
     for key, t in targets.items():
         assert t.section == D.KPI_BY_KEY[key].section
         assert t.text in plan, key
-    assert T.target_for("on_time_rate", 2027) is None
+    assert T.target_for("on_time_rate", 2099) is None  # no plan file for that year
     assert T.targets_for_year(2025) == {}
 
 
