@@ -228,10 +228,10 @@ def test_targets_and_empty_denominators(fx):
         k = empty.kpi(key)
         assert (k.value, k.met, k.numerator, k.denominator) == (None, None, 0, 0), key
         assert k.target is not None
-    # No plan for 2027 (nor for 2025): target and met are null.
-    later = Q.snapshot(fx, UNIT, "2027-01", today=dt.date(2027, 2, 10))
-    assert all(k.target is None and k.met is None for k in later.kpis)
-    assert "2027" in later.kpi("on_time_rate").note
+    # No plan for 2025 (nor for any year without a targets file): target and met are null.
+    earlier = Q.snapshot(fx, UNIT, "2025-01", today=AFTER)
+    assert all(k.target is None and k.met is None for k in earlier.kpis)
+    assert "Kế hoạch năm 2025 chưa có chỉ tiêu này" in earlier.kpi("on_time_rate").note
 
 
 def test_all_unknown_gives_null_with_note(engine):
