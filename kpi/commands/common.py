@@ -36,11 +36,24 @@ def add_database_args(parser) -> None:
 
 
 def add_definition_args(parser) -> None:
-    """``--on-time-definition`` and ``--satisfaction-definition`` (the declared variants)."""
-    parser.add_argument("--on-time-definition", choices=D.ON_TIME_CHOICES, default="766",
-                        help="cách tính tỷ lệ đúng hạn (mặc định 766)")
-    parser.add_argument("--satisfaction-definition", choices=D.SATISFACTION_CHOICES,
-                        default="766", help="cách tính mức độ hài lòng (mặc định 766)")
+    """One ``--<choice>-definition`` flag per declared choice (``--on-time-definition``,
+    ``--satisfaction-definition``): the variants come from the declarations."""
+    from kpi import format as fmt
+
+    for kpi in D.choice_kpis():
+        parser.add_argument(choice_flag(kpi), choices=tuple(kpi.variants), default=kpi.default,
+                            help=f"{fmt.in_sentence(kpi.choice_label)} (mặc định {kpi.default})")
+
+
+def choice_flag(kpi: D.Kpi) -> str:
+    """The flag of a KPI's choice: "on_time" -> "--on-time-definition" (cli.md)."""
+    return "--" + kpi.choice.replace("_", "-") + "-definition"
+
+
+def choice(args) -> D.Choice:
+    """The variants the definition flags picked."""
+    return D.Choice({kpi.key: getattr(args, f"{kpi.choice}_definition")
+                     for kpi in D.choice_kpis()})
 
 
 # ------------------------------------------------------------------------------ the database

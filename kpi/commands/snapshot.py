@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 from kpi.commands.common import (
-    add_database_args, add_definition_args, fail, open_engine, reading, unit_arg, write_text,
+    add_database_args, add_definition_args, choice, fail, open_engine, reading, unit_arg, write_text,
 )
 
 FORMATS = ("json", "pdf", "docx", "xlsx")
@@ -64,16 +64,16 @@ def run(args) -> int:
         return fail(str(exc))
     unit = unit_arg(args)
     engine = open_engine(args.db)
-    on_time, satisfaction = args.on_time_definition, args.satisfaction_definition
+    picked = choice(args)
     with reading():
         if args.format == "json":
             from kpi import queries as Q
 
-            data = Q.snapshot(engine, unit, period, on_time, satisfaction).to_json()
+            data = Q.snapshot(engine, unit, period, picked).to_json()
         else:  # the same input as the report page's downloads
             from kpi.report.assemble import report_input
 
-            data, extras = report_input(engine, unit, period, on_time, satisfaction)
+            data, extras = report_input(engine, unit, period, picked)
     if args.format != "json":
         return render_file(args.format, data, args.out, extras)
     from kpi import snapshot as snap_mod
