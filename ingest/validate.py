@@ -121,24 +121,3 @@ def duplicate_warning(keys: pd.Series, row_numbers: np.ndarray, what: str) -> tu
     if more > 0:
         text += f"; … và {more} mã khác"
     return keep, text + "."
-
-
-def reads_header(kind: str, header: str) -> bool:
-    """Is ``header`` (a file's header, or a header path joined by " - ") one of the columns
-    the product reads for ``kind``? Rejected rows keep only those (exports.md): never free
-    text, never a column it does not recognise, which may hold a name or a phone number."""
-    from ingest import headers as H
-    from ingest import summary as S
-
-    chain = [p for p in header.split(" - ") if p] or [header]
-    if kind == "summary":
-        return any(S.classify(c) not in (None, "", "stt") for c in (chain, [header]))
-    if kind not in H.ALIASES:
-        return False
-    return any(bool(H.match_column(c, kind)) and not H.match_column(c, kind).startswith("_summary")
-               for c in (chain, [header]))
-
-
-def keep_read_columns(kind: str, raw: dict) -> dict:
-    """The cells of a rejected row that the product reads, by the file's headers."""
-    return {k: v for k, v in raw.items() if isinstance(k, str) and reads_header(kind, k)}

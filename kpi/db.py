@@ -148,7 +148,6 @@ def init_db(engine: sa.Engine) -> None:
 
     An empty database gets every table and is stamped at the newest migration; a database
     of an earlier release is upgraded by its migrations (kpi/migrations/versions/)."""
-    import kpi.plan.tables  # noqa: F401  (registers the tracker tables)
     from kpi import migrate
 
     head = migrate.head_revision()

@@ -9,7 +9,6 @@ import json
 
 import sqlalchemy as sa
 
-import kpi.plan_tables  # noqa: F401
 from kpi import db as kdb
 from kpi import migrate
 from kpi.schema import metadata

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from kpi import db as kdb
 from kpi.plan import exchange, tracker
-from kpi.plan.tables import plan_status, plan_status_history
+from kpi.schema import plan_status, plan_status_history
 from ui import plan as plan_ui
 
 UNIT = "Xã Lộc Tân"

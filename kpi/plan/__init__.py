@@ -5,7 +5,6 @@
 - ``kpi.plan.tracker``: the plan as data, each activity's status per unit with its history,
   late flags, filters and counts, the goal → KPI links (from ``kpi.definitions``);
 - ``kpi.plan.exchange``: the tracker as an Excel file and back;
-- ``kpi.plan.tables``: the tracker's tables (``plan_status``, ``plan_status_history``).
 
 No Streamlit here: the screen pieces (charts, coloured tables, the editor) are in ``ui/plan.py``.
 ``python -m kpi.plan`` parses the appendix to CSV (``kpi.plan.__main__``).

@@ -3,7 +3,7 @@ counts, filters and groupings the page and the Excel file show, all as plain dat
 
 Per unit (``units``) and plan year, each activity of ``data/plans/<year>.csv`` has a status,
 a progress note, evidence, who updated it and when; every change is kept in a history table
-(``kpi.plan.tables``). Late flags come from the timing's deadline. Every write goes through
+(``kpi.schema``). Late flags come from the timing's deadline. Every write goes through
 ``kpi.db.connect(engine, write=True)``: one transaction per request, DuckDB's lock retried.
 
 A goal of the plan is measured by the KPIs declared with its number as their ``section``
@@ -233,7 +233,7 @@ def require_unit(unit: str | None) -> str:
 def _current_rows(conn, unit_id: int | None, year: int) -> dict[str, dict]:
     import sqlalchemy as sa
 
-    from kpi.plan.tables import plan_status
+    from kpi.schema import plan_status
 
     if unit_id is None:
         return {}
@@ -307,7 +307,7 @@ def update_statuses(
     from sqlalchemy.dialects import postgresql
 
     from kpi import db as kdb
-    from kpi.plan.tables import plan_status, plan_status_history
+    from kpi.schema import plan_status, plan_status_history
 
     unit = require_unit(unit)
     who = text_or_none(updated_by)
@@ -408,7 +408,7 @@ def history(engine, unit: str | None, year: int, activity_id: str | None = None,
     import sqlalchemy as sa
 
     from kpi import db as kdb
-    from kpi.plan.tables import plan_status_history as h
+    from kpi.schema import plan_status_history as h
 
     unit = require_unit(unit)
     cols = [

@@ -6,7 +6,7 @@ Rows rejected under --allow-rejects used to keep every cell of the row, includin
 the reader did not recognise ("Phone", "Full name", "Người liên hệ", "Trích yếu", …) that may
 hold citizens' personal data (Nghị định 13/2023/NĐ-CP). Each stored row's raw JSON is
 rewritten to keep only the keys that name a canonical column of its batch's kind
-(ingest.validate.keep_read_columns). What is removed is never restored on downgrade.
+(ingest.rejects.keep_read_columns). What is removed is never restored on downgrade.
 
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def _cleaned(raw: str | None, kind: str | None) -> str:
-    from ingest.validate import keep_read_columns
+    from ingest.rejects import keep_read_columns
 
     try:
         data = json.loads(raw) if raw else {}
