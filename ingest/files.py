@@ -81,6 +81,15 @@ def _mb(size: int) -> str:
     return text[:-2] if text.endswith(",0") else text
 
 
+def _bytes_text(size: int) -> str:
+    """A size as people say it: '9,6 KB', '250 MB', '1 GB'."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20)):
+        if size >= scale:
+            text = f"{size / scale:.1f}".replace(".", ",")
+            return (text[:-2] if text.endswith(",0") else text) + " " + unit
+    return f"{max(1, round(size / 1024))} KB"
+
+
 # ---------------------------------------------------------------------------------------
 # Source
 # ---------------------------------------------------------------------------------------
@@ -197,38 +206,64 @@ def check_size(name: str, size: int) -> None:
 
 
 def _where(sheet: str | None) -> str:
-    return f"Trang tính “{sheet}”" if sheet else "Bảng"
+    return f"trang tính “{sheet}”" if sheet else "bảng"
 
 
-def _rows_error(name: str, sheet: str | None, rows: int, detail: str = "") -> IngestError:
+def _rows_error(name: str, sheet: str | None, rows: int | None, cell: str | None = None) -> IngestError:
+    """``rows``: the row that lies past the limit (None: more rows than the limit)."""
+    if rows is None:
+        what = f"có hơn {_n(MAX_ROWS)} dòng"
+    elif cell:
+        what = f"có dữ liệu ở ô {cell} (dòng {_n(rows)})"
+    else:
+        what = f"có dữ liệu ở dòng {_n(rows)}"
     return IngestError(
-        f"Tệp “{name}”: {_where(sheet)} có {_n(rows)} dòng{detail}, vượt giới hạn "
-        f"{_n(MAX_ROWS)} dòng mỗi trang tính. Hãy xuất từng kỳ ngắn hơn (ví dụ từng tháng), "
-        "hoặc xóa các dòng thừa ở cuối trang tính, rồi tải lên lại."
+        f"Tệp “{name}”: {_where(sheet)} {what}, vượt giới hạn {_n(MAX_ROWS)} dòng mỗi trang "
+        "tính. Hãy xuất từng kỳ ngắn hơn (ví dụ từng tháng), hoặc xóa các dòng thừa ở cuối "
+        "trang tính, rồi tải lên lại."
     )
 
 
-def _cols_error(name: str, sheet: str | None, cols: int, detail: str = "") -> IngestError:
+def _cols_error(name: str, sheet: str | None, cols: int, cell: str | None = None,
+                line: int | None = None) -> IngestError:
+    if cell:
+        what = f"có dữ liệu ở ô {cell} (cột {_n(cols)})"
+    elif line:
+        what = f"có dòng {_n(line)} gồm {_n(cols)} cột"
+    else:
+        what = f"có một dòng gồm {_n(cols)} cột"
     return IngestError(
-        f"Tệp “{name}”: {_where(sheet)} có {_n(cols)} cột{detail}, vượt giới hạn "
-        f"{_n(MAX_COLS)} cột mỗi trang tính. Hãy xóa các cột thừa ở bên phải bảng (chọn các "
-        "cột trống, Xóa cột), lưu lại rồi tải lên lại."
+        f"Tệp “{name}”: {_where(sheet)} {what}, vượt giới hạn {_n(MAX_COLS)} cột mỗi trang "
+        "tính. Hãy xóa các cột thừa ở bên phải bảng (chọn các cột trống, Xóa cột), lưu lại "
+        "rồi tải lên lại."
     )
 
 
-def _check_extent(name: str, sheet: str | None, rows: int, cols: int, cell: str | None = None) -> None:
-    """Refuse a sheet whose used range reaches past the limits (rows, cols: 1-based)."""
-    detail = f" (ô xa nhất: {cell})" if cell else ""
+def _check_extent(name: str, sheet: str | None, rows: int, cols: int, cell: str) -> None:
+    """Refuse a sheet with something at (rows, cols) (1-based) past the limits."""
     if cols > MAX_COLS:
-        raise _cols_error(name, sheet, cols, detail)
+        raise _cols_error(name, sheet, cols, cell)
     if rows > MAX_ROWS:
-        raise _rows_error(name, sheet, rows, detail)
+        raise _rows_error(name, sheet, rows, cell)
+
+
+def _dimension_error(name: str, sheet: str | None, ref: str, rows: int, cols: int) -> IngestError:
+    over = []
+    if cols > MAX_COLS:
+        over.append(f"{_n(cols)} cột (giới hạn {_n(MAX_COLS)})")
+    if rows > MAX_ROWS:
+        over.append(f"{_n(rows)} dòng (giới hạn {_n(MAX_ROWS)})")
+    return IngestError(
+        f"Tệp “{name}”: {_where(sheet)} ghi kích thước vùng dữ liệu {ref}, tức "
+        + " và ".join(over) + ", vượt giới hạn mỗi trang tính. Hãy xóa các dòng, cột thừa "
+        "ngoài bảng (chọn chúng, Xóa), lưu lại rồi tải lên lại."
+    )
 
 
 def _bomb_error(name: str, size: int, unpacked: int) -> IngestError:
     return IngestError(
-        f"Tệp “{name}” ({_mb(size)} MB) khi giải nén có nội dung tới {_mb(unpacked)} MB, vượt "
-        f"giới hạn (gấp {MAX_RATIO} lần dung lượng tệp, tối đa {_mb(MAX_UNPACKED)} MB): tệp "
+        f"Tệp “{name}” ({_bytes_text(size)}) khi giải nén có nội dung tới {_bytes_text(unpacked)}, "
+        f"vượt giới hạn (gấp {MAX_RATIO} lần dung lượng tệp, tối đa {_bytes_text(MAX_UNPACKED)}): tệp "
         "không phải một bảng xuất bình thường và bị từ chối trước khi đọc. Hãy xuất lại tệp "
         "từ hệ thống một cửa điện tử, hoặc mở bằng Excel, lưu lại dạng .xlsx rồi tải lên lại."
     )
@@ -566,75 +601,116 @@ def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str | None, str]]:
 def _scan_sheet_xml(fh, sheet: str | None, name: str) -> None:
     """Refuse the sheet if its dimension, or any row or cell, lies past the limits.
 
-    Fast path, for sheets whose every <row> and <c> starts with its r="…" reference (what
-    Excel and the usual writers produce): byte counts and regular expressions that only match
-    references past the limits. Otherwise (implicit references, another namespace prefix,
-    attributes in another order) every row and cell is walked with lxml's iterparse."""
-    prefix = None
+    Fast path, for sheets written the usual way (no namespace prefix, every <row> and <c>
+    starting with its r="…" reference, as Excel and the common writers do): the tags are
+    located and their references decoded with NumPy, a block at a time. Anything else
+    (implicit references, prefixes, attributes in another order) is walked exactly with
+    lxml's iterparse (``_scan_sheet_exact``)."""
     rest = b""
-    counts = {"c": 0, "c_r": 0, "row": 0, "row_r": 0, "other": 0}
-    patterns = None
+    root_seen = False
     for chunk in iter(lambda: fh.read(CHUNK), b""):
         buf = rest + chunk
         cut = buf.rfind(b"<")
-        if cut <= 0:
-            cut = len(buf) if cut < 0 else 0
+        if cut < 0:
+            cut = len(buf)
         work = buf[:cut]
         rest = buf[cut:] if len(buf) - cut <= 65536 else buf[cut:cut + 256]
-        if prefix is None:
+        if not root_seen:
             m = re.search(rb"<([\w.-]+:)?worksheet[\s>]", work)
             if m is None:
                 if len(work) > (1 << 20):
                     return _scan_sheet_exact(fh, sheet, name, restart=True)
                 rest = work + rest
                 continue
-            prefix = m.group(1) or b""
-            patterns = _sheet_patterns(prefix)
-            dim = patterns["dim"].search(work)
+            if m.group(1):  # a namespace prefix: the exact walk
+                return _scan_sheet_exact(fh, sheet, name, restart=True)
+            root_seen = True
+            dim = _DIM_RE.search(work)
             if dim:
                 col2, row2 = dim.group(3) or dim.group(1), dim.group(4) or dim.group(2)
                 cols, rows = _col_index(col2) + 1, int(row2)
                 if cols > MAX_COLS or rows > MAX_ROWS:
-                    _check_extent(name, sheet, rows, cols, f"{col2.decode()}{row2.decode()} theo "
-                                  "kích thước ghi trong trang tính")
-        for key, needles in patterns["counts"].items():
-            counts[key] += sum(work.count(n) for n in needles)
-        for m in patterns["far_cell"].finditer(work):
-            letters, digits = m.group(1), m.group(2)
-            _check_extent(name, sheet, int(digits), _col_index(letters) + 1,
-                          f"{letters.decode()}{digits.decode()}")
-        for m in patterns["far_row"].finditer(work):
-            if not m.group(2) and int(m.group(1)) > MAX_ROWS:  # an empty <row/> carries nothing
-                raise _rows_error(name, sheet, int(m.group(1)))
-    if prefix is None:
-        return _scan_sheet_exact(fh, sheet, name, restart=True)
-    if counts["row"] > MAX_ROWS:
-        raise _rows_error(name, sheet, counts["row"])
-    if counts["c"] != counts["c_r"] or counts["row"] != counts["row_r"] or counts["other"]:
+                    raise _dimension_error(name, sheet, dim.group(0).split(b'"')[1].decode(), rows, cols)
+        if not _scan_block(work, sheet, name):
+            return _scan_sheet_exact(fh, sheet, name, restart=True)
+    if not root_seen:
         _scan_sheet_exact(fh, sheet, name, restart=True)
 
 
-def _sheet_patterns(prefix: bytes) -> dict:
-    p = re.escape(prefix)
-    c, row = b"<" + prefix + b"c", b"<" + prefix + b"row"
-    # Columns past GR (200) or rows from 200000 on: letters AAA…, H?–Z?, GS–GZ; 7 digits or
-    # 2xxxxx–9xxxxx. Only references past the limits (or near them) ever match.
-    far_cell = re.compile(rb"<" + p + rb'c r="((?:[A-Z]{3}|[H-Z][A-Z]|G[S-Z])|[A-Z]{1,2}(?=\d{7}|[2-9]\d{5}"))(\d+)"')
-    far_row = re.compile(rb"<" + p + rb'row r="(\d{7,}|[2-9]\d{5})"[^>]*?(/?)>')
-    dim = re.compile(rb"<" + p + rb'dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-    other = [b":c ", b":c>", b":c/"]
-    if prefix:  # cells under the root's own prefix are not "other"
-        other = []
-    return {
-        "counts": {
-            "c": [c + b" ", c + b">", c + b"/"],
-            "c_r": [c + b' r="'],
-            "row": [row + b" ", row + b">", row + b"/"],
-            "row_r": [row + b' r="'],
-            "other": other,
-        },
-        "far_cell": far_cell, "far_row": far_row, "dim": dim,
-    }
+_DIM_RE = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_TAG_END = np.zeros(256, dtype=bool)
+_TAG_END[[32, 9, 10, 13, 62, 47]] = True  # what may follow a tag's name: space, >, /
+
+
+def _scan_block(work: bytes, sheet: str | None, name: str) -> bool:
+    """Check one block of a sheet's XML (cut before a '<'). False: the block has cells or
+    rows the fast path can't place (the caller then walks the sheet exactly)."""
+    a = np.frombuffer(work + b"\0" * 24, dtype=np.uint8)
+    head = a[:len(work)]
+    colon = np.flatnonzero(head == 58)  # a prefixed <x:c> or <x:row> anywhere: exact walk
+    if len(colon):
+        after = a[colon + 1]
+        if (((after == 99) & _TAG_END[a[colon + 2]])
+                | ((after == 114) & (a[colon + 2] == 111) & (a[colon + 3] == 119)
+                   & _TAG_END[a[colon + 4]])).any():
+            return False
+    lt = np.flatnonzero(head == 60)
+    nxt = a[lt + 1]
+    cells = lt[nxt == 99]
+    cells = cells[_TAG_END[a[cells + 2]]]
+    rows = lt[nxt == 114]
+    rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & _TAG_END[a[rows + 4]]]
+    if not ((a[cells + 2] == 32) & (a[cells + 3] == 114) & (a[cells + 4] == 61)
+            & (a[cells + 5] == 34)).all():
+        return False
+    if not ((a[rows + 4] == 32) & (a[rows + 5] == 114) & (a[rows + 6] == 61)
+            & (a[rows + 7] == 34)).all():
+        return False
+    quotes = np.flatnonzero(head == 34)
+    # A cell's reference r="…": 1-3 letters, then its row's 1-8 digits, then a quote.
+    p = cells + 6
+    l0, l1, l2 = a[p], a[p + 1], a[p + 2]
+    is1, is2, is3 = _LETTER[l1], _LETTER[l2], _LETTER[a[p + 3]]
+    if not _LETTER[l0].all() or is3.any() or (is2 & ~is1).any():
+        return False
+    letters = 1 + is1.astype(np.int64) + is2
+    digits = _closing(quotes, p) - p - letters
+    if ((digits < 1) | (digits > 8)).any():
+        return False
+    far = is2 | (is1 & ((l0 > 71) | ((l0 == 71) & (l1 > 82))))  # 3 letters, or past GR
+    far |= (digits >= 7) | ((digits == 6) & (a[p + letters] >= 50))  # row 200000 and on
+    for i in np.flatnonzero(far):
+        ref = work[int(p[i]):int(p[i] + letters[i] + digits[i])].decode("ascii", "replace")
+        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        if m is None:
+            return False
+        _check_extent(name, sheet, int(m.group(2)), _col_index(m.group(1).encode()) + 1, ref)
+    pr = rows + 8
+    digits = _closing(quotes, pr) - pr
+    if ((digits < 1) | (digits > 8)).any():
+        return False
+    for i in np.flatnonzero((digits >= 7) | ((digits == 6) & (a[pr] >= 50))):
+        start = int(pr[i])
+        number = work[start:start + int(digits[i])]
+        if not number.isdigit():
+            return False
+        tag_end = work.find(b">", start)
+        if int(number) > MAX_ROWS and tag_end > 0 and work[tag_end - 1:tag_end] != b"/":
+            raise _rows_error(name, sheet, int(number))  # (an empty <row/> carries nothing)
+    return True
+
+
+_LETTER = np.zeros(256, dtype=bool)
+_LETTER[65:91] = True
+
+
+def _closing(quotes: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Position of the first quote at or after each position (len: none)."""
+    i = np.searchsorted(quotes, p)
+    out = np.full(len(p), -(1 << 40), dtype=np.int64)
+    ok = i < len(quotes)
+    out[ok] = quotes[i[ok]]
+    return out
 
 
 def _scan_sheet_exact(fh, sheet: str | None, name: str, restart: bool = False) -> None:
@@ -656,7 +732,7 @@ def _scan_sheet_exact(fh, sheet: str | None, name: str, restart: bool = False) -
                     col_i = 0
                     rows_seen += 1
                     if rows_seen > MAX_ROWS:
-                        raise _rows_error(name, sheet, rows_seen)
+                        raise _rows_error(name, sheet, None)
                     continue
                 ref = ref_re.fullmatch(el.get("r") or "")
                 if ref:
@@ -1093,7 +1169,7 @@ def _html_tables(src: Source) -> list[Table]:
     from lxml import etree
 
     if src.size > 0 and sum(b.count(b"<tr") + b.count(b"<TR") for b in src.chunks()) > MAX_ROWS:
-        raise _rows_error(src.name, None, sum(b.lower().count(b"<tr") for b in src.chunks()))
+        raise _rows_error(src.name, None, None)
     groups: dict = {}
     count = 0
     try:
@@ -1107,7 +1183,7 @@ def _html_tables(src: Source) -> list[Table]:
                 groups.setdefault(table, []).append(cells)
                 count += 1
                 if count > MAX_ROWS:
-                    raise _rows_error(src.name, None, count)
+                    raise _rows_error(src.name, None, None)
                 tr.clear(keep_tail=True)
     except etree.XMLSyntaxError:
         pass  # what was read so far stands; an empty page is refused below
@@ -1145,7 +1221,7 @@ def _html_grid(rows: list[list[tuple]], name: str, sheet: str | None):
             while down.get(c, -1) >= r:
                 c += 1
             if c >= MAX_COLS:
-                raise _cols_error(name, sheet, c + 1, f" (dòng {_n(r + 1)})")
+                raise _cols_error(name, sheet, c + 1, line=r + 1)
             cs = max(1, min(cs, MAX_COLS - c))
             rs = n - r if rs == 0 else max(1, min(rs, n - r))
             line[c] = text
@@ -1207,7 +1283,7 @@ def _csv_table(src: Source) -> Table:
     _, sep, rows, lines, hb = best
     for i, r in enumerate(rows):
         if len(r) > MAX_COLS:
-            raise _cols_error(src.name, None, len(r), f" (dòng {_n(lines[i] + 1)})")
+            raise _cols_error(src.name, None, len(r), line=lines[i] + 1)
     warnings = []
     if _hint_ext(src.name) not in TEXT_NAMES:
         if hb is None:
@@ -1269,14 +1345,12 @@ def _read_csv_arrow(src: Source, encoding, sep, skip_lines, width, columns, prog
         for i, batch in enumerate(reader):
             batches.append(batch)
             if wide:
-                where = f" (dòng {_n(wide[0].number)})" if wide[0].number else ""
-                raise _cols_error(src.name, None, wide[0].actual_columns, where)
+                raise _cols_error(src.name, None, wide[0].actual_columns, line=wide[0].number)
             if invalid:
                 return None
             progress(min(0.45, 0.05 + 0.4 * (i + 1) * block / max(1, src.size)))
         if wide:
-            where = f" (dòng {_n(wide[0].number)})" if wide[0].number else ""
-            raise _cols_error(src.name, None, wide[0].actual_columns, where)
+            raise _cols_error(src.name, None, wide[0].actual_columns, line=wide[0].number)
         if invalid:
             return None
         table = pa.Table.from_batches(batches, schema=reader.schema)
@@ -1348,7 +1422,7 @@ def _read_csv_slow(src: Source, encoding, sep, start, columns) -> pd.DataFrame:
     rows = list(islice(reader, start, None))
     wide = next((i for i, r in enumerate(rows) if len(r) > MAX_COLS), None)
     if wide is not None:
-        raise _cols_error(src.name, None, len(rows[wide]), "")
+        raise _cols_error(src.name, None, len(rows[wide]), line=start + wide + 1)
     data = {c: [r[c] if c < len(r) else "" for r in rows] for c in columns}
     return pd.DataFrame(data, dtype="str")
 
