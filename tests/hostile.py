@@ -6,6 +6,7 @@ encodings."""
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -141,3 +142,39 @@ def html_table(rows_html: str, head: str = '<meta charset="utf-8">') -> bytes:
 
 def to_bytes_io(data: bytes) -> io.BytesIO:
     return io.BytesIO(data)
+
+
+# --- child hooks for ingest.worker tests ("tests.hostile:NAME"; they run in the child) ------
+def hook_no_limits() -> None:
+    """Let the real readers meet the hostile workbook (the limits would refuse it first)."""
+    import ingest.files
+
+    ingest.files.check_xlsx = lambda src: None
+    ingest.files.check_xls = lambda src: None
+
+
+def hook_eat_memory() -> None:
+    """Allocate past any sane cap, a block at a time (as a runaway reader does)."""
+    blocks = []
+    while True:
+        blocks.append(bytearray(64 << 20))
+
+
+def hook_segfault() -> None:
+    import ctypes
+
+    ctypes.string_at(0)
+
+
+def hook_abort() -> None:
+    os.abort()
+
+
+def hook_sleep() -> None:
+    import time
+
+    time.sleep(60)
+
+
+def hook_bug() -> None:
+    raise KeyError("a bug in the reader")
