@@ -790,10 +790,12 @@ def check_xls(src: Source) -> None:
             elif rt in _BIFF_MULTI and ln >= 6:
                 row = unpack("<H", data, body)[0]
                 col = unpack("<H", data, body + ln - 2)[0]
-            elif rt == 0x0200 and ln >= 14:  # DIMENSIONS (BIFF8): last row + 1, last col + 1
-                row, col = unpack("<I", data, body + 4)[0] - 1, unpack("<H", data, body + 10)[0] - 1
-            elif rt == 0x0200 and ln >= 10:  # DIMENSIONS (BIFF5)
-                row, col = unpack("<H", data, body + 2)[0] - 1, unpack("<H", data, body + 6)[0] - 1
+            elif rt == 0x0200 and ln >= 10:  # DIMENSIONS: the used range's last row + 1, col + 1
+                rows, cols = (unpack("<I", data, body + 4)[0], unpack("<H", data, body + 10)[0]) \
+                    if ln >= 14 else (unpack("<H", data, body + 2)[0], unpack("<H", data, body + 6)[0])
+                if rows > MAX_ROWS or cols > MAX_COLS:
+                    raise _dimension_error(src.name, depth[-1] or None,
+                                           f"A1:{_col_letters(cols)}{rows}", rows, cols)
             if row >= MAX_ROWS or col >= MAX_COLS:
                 _check_extent(src.name, depth[-1] or None, row + 1, col + 1,
                               f"{_col_letters(col + 1)}{row + 1}")

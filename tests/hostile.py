@@ -64,7 +64,7 @@ def raw_xlsx(path: Path, sheet: str, name: str = "Sheet1",
         z.writestr("_rels/.rels", _RELS)
         z.writestr("xl/workbook.xml", _WB.format(name=name))
         z.writestr("xl/_rels/workbook.xml.rels", _WB_RELS.format(target=target))
-        z.writestr("xl/" + target, sheet)
+        z.writestr(target[1:] if target.startswith("/") else "xl/" + target, sheet)
         for member, data in (extra or {}).items():
             z.writestr(member, data)
     return path
