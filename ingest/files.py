@@ -23,7 +23,8 @@ Limits, each refused before the file is parsed, with its own message:
   reference) without materialising the grid; an .xls's BIFF records likewise; an HTML
   table's rows and cells. A CSV gets the column limit (every row of the file); its rows are
   bounded by the upload size, not by the sheet limit: the CSV reader is columnar (Arrow) and
-  never builds a grid, and a year of a province's dossiers (1M rows, bench/) is a CSV;
+  never builds a grid, and a year of a province's dossiers (1M rows, bench/) is a CSV
+  (``MAX_CSV_ROWS`` sets a row limit for CSV too);
 - an .xlsx whose uncompressed content exceeds 50 times its size or 1 GB (a zip bomb).
 
 Text (CSV, HTML without a declared charset) is decoded in an encoding decided on the whole
@@ -64,6 +65,7 @@ CHUNK = 4 << 20  # bytes read at a time when a whole file is scanned
 # Limits (access.md "Uploads").
 MAX_ROWS = 200_000  # rows per sheet
 MAX_COLS = 200  # columns per sheet
+MAX_CSV_ROWS: int | None = None  # a CSV's rows: bounded by the upload size (see the docstring)
 MAX_RATIO = 50  # an .xlsx's uncompressed content at most this many times its size
 MAX_UNPACKED = 1 << 30  # … and at most 1 GB
 DEFAULT_UPLOAD_MB = 200
@@ -209,16 +211,18 @@ def _where(sheet: str | None) -> str:
     return f"trang tính “{sheet}”" if sheet else "bảng"
 
 
-def _rows_error(name: str, sheet: str | None, rows: int | None, cell: str | None = None) -> IngestError:
+def _rows_error(name: str, sheet: str | None, rows: int | None, cell: str | None = None,
+                limit: int | None = None) -> IngestError:
     """``rows``: the row that lies past the limit (None: more rows than the limit)."""
+    limit = limit or MAX_ROWS
     if rows is None:
-        what = f"có hơn {_n(MAX_ROWS)} dòng"
+        what = f"có hơn {_n(limit)} dòng"
     elif cell:
         what = f"có dữ liệu ở ô {cell} (dòng {_n(rows)})"
     else:
         what = f"có dữ liệu ở dòng {_n(rows)}"
     return IngestError(
-        f"Tệp “{name}”: {_where(sheet)} {what}, vượt giới hạn {_n(MAX_ROWS)} dòng mỗi trang "
+        f"Tệp “{name}”: {_where(sheet)} {what}, vượt giới hạn {_n(limit)} dòng mỗi trang "
         "tính. Hãy xuất từng kỳ ngắn hơn (ví dụ từng tháng), hoặc xóa các dòng thừa ở cuối "
         "trang tính, rồi tải lên lại."
     )
@@ -1273,6 +1277,12 @@ def _csv_table(src: Source) -> Table:
     head = src.head(HEAD_BYTES)
     complete = src.size <= HEAD_BYTES
     encoding = text_encoding(src)
+    if MAX_CSV_ROWS is not None:
+        lines, last = 0, b""
+        for block in src.chunks():
+            lines, last = lines + block.count(b"\n"), block[-1:]
+        if lines + (last != b"\n") > MAX_CSV_ROWS:
+            raise _rows_error(src.name, None, None, limit=MAX_CSV_ROWS)
     text = _decode_head(head, encoding, complete)
     best = None
     for sep in (",", ";", "\t", "|"):

@@ -101,7 +101,7 @@ def _run(func: str, source, filename, kwargs: dict[str, Any], memory_mb, timeout
             path.write_bytes(src.data)
         errlog = Path(tmp) / "stderr.txt"
         job = {
-            "func": func, "path": str(path), "name": name, "kwargs": kwargs,
+            "func": func, "path": str(Path(path).resolve()), "name": name, "kwargs": kwargs,
             "memory": int(memory * (1 << 20)), "stderr": str(errlog),
             "progress": progress is not None, "hook": hook,
             "env": {k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)},
@@ -234,8 +234,6 @@ def _exit_reason(code: int | None, tail: str) -> str:
 # ---------------------------------------------------------------------------------------
 def _child_main(send, job: dict) -> None:
     """Runs in the child: cap memory, route stderr to the log file, parse, send back."""
-    import resource
-
     try:
         fd = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(fd, 2)
@@ -249,11 +247,13 @@ def _child_main(send, job: dict) -> None:
     os.environ["RUST_BACKTRACE"] = "0"
     cap = job["memory"]
     try:
+        import resource
+
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             cap = min(cap, hard)
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    except (ValueError, OSError):
+    except (ImportError, ValueError, OSError):  # no RLIMIT_AS here (Windows): the time limit holds
         pass
     try:
         _child_hooks(job.get("hook"))

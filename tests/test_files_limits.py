@@ -192,6 +192,17 @@ def test_csv_row_wider_than_200_columns_far_down(tmp_path):
     assert msg.startswith("Tệp “r.csv”: bảng có ") and "16.384 cột" in msg and msg.endswith(COLS_TAIL)
 
 
+def test_csv_rows_are_bounded_by_the_size_unless_a_csv_row_limit_is_set(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "MAX_ROWS", 50)  # the sheet limit, scaled down
+    rows = [["Mã hồ sơ", "Ngày tiếp nhận"]] + [[f"HS-{i}", "02/03/2026"] for i in range(80)]
+    path = write(tmp_path / "nam.csv", csv_bytes(rows))
+    assert len(parse_file(path, today=TODAY).frame) == 80  # a CSV is not a sheet
+    monkeypatch.setattr(files, "MAX_CSV_ROWS", 60)
+    assert error_of(path) == (
+        "Tệp “nam.csv”: bảng có hơn 60 dòng, vượt giới hạn 60 dòng mỗi trang tính. Hãy xuất từng kỳ "
+        "ngắn hơn (ví dụ từng tháng), hoặc xóa các dòng thừa ở cuối trang tính, rồi tải lên lại.")
+
+
 def test_html_table_wider_than_200_columns(tmp_path):
     cells = "".join(f"<td>{i}</td>" for i in range(260))
     page = H.html_table(f"<table><tr><td>Mã hồ sơ</td><td>Ngày tiếp nhận</td></tr><tr>{cells}</tr></table>")
