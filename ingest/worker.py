@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 DEFAULT_MEMORY_MB = 4096  # address space: a 1M-row, 180 MB CSV (bench/) peaks at 3.1 GB
 DEFAULT_TIMEOUT_S = 600
 _ENV_PREFIXES = ("CCHC_", "STREAMLIT_")  # settings the reader reads from the environment
+# Imported once by the fork server, so that each child starts with them loaded (a module the
+# platform lacks is skipped).
+_PRELOAD = ["ingest.reader", "ingest.files", "pyarrow.csv", "pyarrow.compute", "python_calamine",
+            "openpyxl", "xlrd", "lxml.etree", "charset_normalizer", "msoffcrypto", "olefile",
+            "pandas.io.parsers"]
 _lock = threading.Lock()
 _context = None
 
@@ -67,7 +72,7 @@ def _ctx():
         if _context is None:
             if "forkserver" in mp.get_all_start_methods():
                 _context = mp.get_context("forkserver")
-                _context.set_forkserver_preload(["ingest.reader"])
+                _context.set_forkserver_preload(_PRELOAD)
             else:
                 _context = mp.get_context("spawn")
         return _context
@@ -186,7 +191,7 @@ def _stopped(name: str, why: str) -> IngestError:
 def _result(outcome, name: str, memory: float, timeout: float, errlog: Path):
     kind, value = outcome
     if kind == "ok":
-        return value
+        return _unpack(value)
     if kind == "refused":
         raise IngestError(value)
     tail = _stderr_tail(errlog)
@@ -230,6 +235,46 @@ def _exit_reason(code: int | None, tail: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+# The result on its way back: text columns travel as Arrow arrays (a pickled object column
+# costs a Python object per cell each way)
+# ---------------------------------------------------------------------------------------
+def _pack(result):
+    from ingest.model import ParsedFile
+
+    if not isinstance(result, ParsedFile):
+        return result
+    import dataclasses
+
+    import pyarrow as pa
+
+    frame = result.frame
+    packed = {}
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            try:  # str and None only; anything else (NaN, pd.NA, numbers) stays as it is
+                packed[col] = pa.array(frame[col].to_numpy(), type=pa.large_string())
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                continue
+    if not packed:
+        return result
+    rest = frame.drop(columns=list(packed))
+    return ("packed", dataclasses.replace(result, frame=rest), packed, list(frame.columns))
+
+
+def _unpack(value):
+    if not (isinstance(value, tuple) and value and value[0] == "packed"):
+        return value
+    import pandas as pd
+
+    _, result, packed, order = value
+    frame = result.frame
+    for col, arr in packed.items():
+        frame[col] = pd.Series(arr.to_numpy(zero_copy_only=False), dtype=object, index=frame.index)
+    result.frame = frame[order]
+    return result
+
+
+# ---------------------------------------------------------------------------------------
 # Child
 # ---------------------------------------------------------------------------------------
 def _child_main(send, job: dict) -> None:
@@ -263,7 +308,7 @@ def _child_main(send, job: dict) -> None:
         if job["progress"]:
             kwargs["progress"] = lambda f: send.send(("progress", f))
         result = getattr(reader, job["func"])(job["path"], job["name"], **kwargs)
-        send.send_bytes(pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL))
+        send.send_bytes(pickle.dumps(("ok", _pack(result)), protocol=pickle.HIGHEST_PROTOCOL))
     except IngestError as exc:
         send.send(("refused", str(exc)))
     except MemoryError:
