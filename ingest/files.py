@@ -605,13 +605,14 @@ def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str | None, str]]:
 def _scan_sheet_xml(fh, sheet: str | None, name: str) -> None:
     """Refuse the sheet if its dimension, or any row or cell, lies past the limits.
 
-    Fast path, for sheets written the usual way (no namespace prefix, every <row> and <c>
-    starting with its r="…" reference, as Excel and the common writers do): the tags are
+    Fast path, for sheets written the usual way (every <row> and <c> starting with its r="…"
+    reference, under no prefix or the root's, as Excel and the common writers do): the tags are
     located and their references decoded with NumPy, a block at a time. Anything else
     (implicit references, prefixes, attributes in another order) is walked exactly with
     lxml's iterparse (``_scan_sheet_exact``)."""
     rest = b""
     root_seen = False
+    prefix = b""
     for chunk in iter(lambda: fh.read(CHUNK), b""):
         buf = rest + chunk
         cut = buf.rfind(b"<")
@@ -626,8 +627,10 @@ def _scan_sheet_xml(fh, sheet: str | None, name: str) -> None:
                     return _scan_sheet_exact(fh, sheet, name, restart=True)
                 rest = work + rest
                 continue
-            if m.group(1):  # a namespace prefix: the exact walk
-                return _scan_sheet_exact(fh, sheet, name, restart=True)
+            prefix = m.group(1) or b""  # the root's prefix (x:) is taken off every tag
+        if prefix:
+            work = work.replace(b"<" + prefix, b"<").replace(b"</" + prefix, b"</")
+        if not root_seen:
             root_seen = True
             dim = _DIM_RE.search(work)
             if dim:

@@ -100,6 +100,16 @@ def test_namespace_prefix_and_another_sheet_path(tmp_path, monkeypatch):
         f"Tệp “p.xlsx”: trang tính “Dữ liệu” có dữ liệu ở ô XFD7 (cột 16.384), {COLS_TAIL}")
 
 
+def test_prefixed_sheet_with_a_lying_dimension_or_implicit_references(tmp_path, monkeypatch):
+    head = '<x:row r="1">' + H.inline("A1", "Mã hồ sơ", "x") + H.inline("B1", "Ngày tiếp nhận", "x") + "</x:row>"
+    lying = H.sheet_xml(head, dimension="A1:B300000", prefix="x")
+    assert "ghi kích thước vùng dữ liệu A1:B300000, tức 300.000 dòng" in refused_before_parsing(
+        H.raw_xlsx(tmp_path / "d.xlsx", lying), monkeypatch)
+    implicit = H.sheet_xml(head + "<x:row>" + "<x:c><x:v>1</x:v></x:c>" * 201 + "</x:row>", prefix="x")
+    assert "có dữ liệu ở ô GS2 (cột 201)" in refused_before_parsing(
+        H.raw_xlsx(tmp_path / "i.xlsx", implicit), monkeypatch)
+
+
 def test_a_cell_under_a_foreign_prefix_inside_a_plain_sheet(tmp_path, monkeypatch):
     body = H.header_cells() + '<row r="2" xmlns:y="urn:y"><y:c r="AAB2"><v>1</v></y:c></row>'
     path = H.raw_xlsx(tmp_path / "y.xlsx", H.sheet_xml(body))

@@ -4,6 +4,7 @@ its memory or never ends is a refused file — and the parent (the dashboard) go
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import threading
 
 import pytest
@@ -148,3 +149,24 @@ def test_no_child_is_left_behind(good):
     with pytest.raises(IngestError):
         parse_in_worker(good, timeout_s=1, _child_hook="tests.hostile:hook_sleep")
     assert [p for p in mp.active_children() if p.name.startswith("cchc-parse")] == []
+
+
+def test_text_columns_travel_as_arrow_and_come_back_the_same():
+    import numpy as np
+    import pandas as pd
+
+    from ingest.model import ParsedFile
+    from ingest.worker import _pack, _unpack
+
+    frame = pd.DataFrame({
+        "dossier_code": pd.Series(["A", None, "Đ"], dtype=object),
+        "odd": pd.Series(["x", np.nan, pd.NA], dtype=object),  # not str/None: travels pickled
+        "status": pd.Series([1, None, 4], dtype="Int64"),
+    })
+    parsed = ParsedFile(kind="dossiers", frame=frame.copy(), columns=["status"], rows_read=3)
+    packed = _pack(parsed)
+    assert list(packed[2]) == ["dossier_code"]
+    back = _unpack(pickle.loads(pickle.dumps(packed)))
+    assert back.frame.equals(frame) and list(back.frame.columns) == list(frame.columns)
+    assert back.frame["dossier_code"].tolist() == ["A", None, "Đ"]
+    assert back.frame["odd"].iloc[2] is pd.NA
