@@ -661,19 +661,17 @@ def _scan_block(work: bytes, sheet: str | None, name: str) -> bool:
                 | ((after == 114) & (a[colon + 2] == 111) & (a[colon + 3] == 119)
                    & _TAG_END[a[colon + 4]])).any():
             return False
-    lt = np.flatnonzero(head == 60)
-    nxt = a[lt + 1]
-    cells = lt[nxt == 99]
-    cells = cells[_TAG_END[a[cells + 2]]]
-    rows = lt[nxt == 114]
-    rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & _TAG_END[a[rows + 4]]]
+    nxt = a[1:len(work) + 1]
+    tags = np.flatnonzero((head == 60) & ((nxt == 99) | (nxt == 114)))  # "<c", "<r"
+    first = a[tags + 1]
+    cells = tags[(first == 99) & _TAG_END[a[tags + 2]]]
+    rows = tags[(first == 114) & (a[tags + 2] == 111) & (a[tags + 3] == 119) & _TAG_END[a[tags + 4]]]
     if not ((a[cells + 2] == 32) & (a[cells + 3] == 114) & (a[cells + 4] == 61)
             & (a[cells + 5] == 34)).all():
         return False
     if not ((a[rows + 4] == 32) & (a[rows + 5] == 114) & (a[rows + 6] == 61)
             & (a[rows + 7] == 34)).all():
         return False
-    quotes = np.flatnonzero(head == 34)
     # A cell's reference r="…": 1-3 letters, then its row's 1-8 digits, then a quote.
     p = cells + 6
     l0, l1, l2 = a[p], a[p + 1], a[p + 2]
@@ -681,7 +679,7 @@ def _scan_block(work: bytes, sheet: str | None, name: str) -> bool:
     if not _LETTER[l0].all() or is3.any() or (is2 & ~is1).any():
         return False
     letters = 1 + is1.astype(np.int64) + is2
-    digits = _closing(quotes, p) - p - letters
+    digits = _digit_run(a, p + letters)
     if ((digits < 1) | (digits > 8)).any():
         return False
     far = is2 | (is1 & ((l0 > 71) | ((l0 == 71) & (l1 > 82))))  # 3 letters, or past GR
@@ -693,7 +691,7 @@ def _scan_block(work: bytes, sheet: str | None, name: str) -> bool:
             return False
         _check_extent(name, sheet, int(m.group(2)), _col_index(m.group(1).encode()) + 1, ref)
     pr = rows + 8
-    digits = _closing(quotes, pr) - pr
+    digits = _digit_run(a, pr)
     if ((digits < 1) | (digits > 8)).any():
         return False
     for i in np.flatnonzero((digits >= 7) | ((digits == 6) & (a[pr] >= 50))):
@@ -711,13 +709,19 @@ _LETTER = np.zeros(256, dtype=bool)
 _LETTER[65:91] = True
 
 
-def _closing(quotes: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Position of the first quote at or after each position (len: none)."""
-    i = np.searchsorted(quotes, p)
-    out = np.full(len(p), -(1 << 40), dtype=np.int64)
-    ok = i < len(quotes)
-    out[ok] = quotes[i[ok]]
-    return out
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[48:58] = True
+
+
+def _digit_run(a: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """How many digits start at each position and are closed by a quote (0: not so; 9: too
+    many — the caller walks the sheet exactly)."""
+    live = np.ones(len(p), dtype=bool)
+    count = np.zeros(len(p), dtype=np.int64)
+    for k in range(9):
+        live &= _DIGIT[a[p + k]]
+        count += live
+    return np.where(a[p + count] == 34, count, 0)
 
 
 def _scan_sheet_exact(fh, sheet: str | None, name: str, restart: bool = False) -> None:
