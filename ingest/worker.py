@@ -197,7 +197,7 @@ def _result(outcome, name: str, memory: float, timeout: float, errlog: Path):
     tail = _stderr_tail(errlog)
     if kind == "memory":
         log.warning("parse of %r exceeded %d MB; child stderr: %s", name, memory, tail)
-        raise _stopped(name, f"việc đọc cần quá {files_mb(memory)} MB bộ nhớ")
+        raise _stopped(name, f"việc đọc cần quá {_mb_text(memory)} MB bộ nhớ")
     if kind == "timeout":
         log.warning("parse of %r ran past %s s; child stopped", name, timeout)
         raise IngestError(
@@ -213,7 +213,7 @@ def _result(outcome, name: str, memory: float, timeout: float, errlog: Path):
     raise _stopped(name, _exit_reason(code, tail))
 
 
-def files_mb(memory: float) -> str:
+def _mb_text(memory: float) -> str:
     return f"{int(memory):,}".replace(",", ".")
 
 
