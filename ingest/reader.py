@@ -127,6 +127,7 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
     kind = _resolve_kind(kind, hb, src.name, mapping_overrides)
     title_period = X.parse_period(hb.title)
     ctx = _Context(src.name, table, hb, kind, today, prog, title_period, period)
+    ctx.warnings.extend(table.warnings)  # e.g. a CSV under an Excel name (ingest.files)
     if kind == "summary":
         parsed = S.read(ctx, mapping_overrides or {}, unit)
     else:
