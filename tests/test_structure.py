@@ -1,0 +1,47 @@
+"""The shape of the code (design.md, issue 9): what each command imports, where writes go,
+what pages may contain. These read the source or run a command and look at ``sys.modules``;
+none of them times anything (timings are in ``python -m bench.startup``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from kpi import config
+from kpi import db as kdb
+from tests.test_kpi_support import make_unit
+
+HEAVY = ("pandas", "numpy", "pyarrow", "plotly", "fpdf", "docx", "openpyxl", "xlsxwriter",
+         "alembic", "babel", "streamlit")
+
+
+def _imported(argv: list[str], *, ok=(0,)) -> set[str]:
+    """The top-level packages loaded by ``python -m kpi ARGV`` (run in a fresh process)."""
+    code = ("import json, sys\nfrom kpi.__main__ import main\n"
+            "try:\n    rc = main(sys.argv[1:])\nexcept SystemExit as exc:\n    rc = exc.code\n"
+            "print(json.dumps([rc, sorted({m.split('.')[0] for m in sys.modules})]), "
+            "file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", code, *argv], cwd=config.ROOT, capture_output=True,
+                       text=True, encoding="utf-8", timeout=120,
+                       env={"CCHC_TODAY": "2026-04-02", "PATH": "/usr/bin:/bin"})
+    rc, modules = json.loads(r.stderr.strip().splitlines()[-1])
+    assert rc in ok, r.stderr
+    return set(modules)
+
+
+def test_help_imports_nothing_heavy():
+    """``--help`` of the tool and of a command needs argparse and the declarations only."""
+    for argv in (["--help"], ["snapshot", "--help"]):
+        loaded = _imported(argv)
+        assert "kpi" in loaded
+        assert loaded.isdisjoint({"sqlalchemy", "duckdb", *HEAVY}), (argv, loaded & set(HEAVY))
+
+
+def test_snapshot_imports_only_what_a_json_snapshot_needs(duck_url):
+    make_unit(kdb.get_engine(duck_url), "Xã Lộc Tân")
+    loaded = _imported(["snapshot", "--db", duck_url, "--unit", "Xã Lộc Tân", "--period",
+                        "2026-03"])
+    assert {"sqlalchemy", "duckdb"} <= loaded
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+
