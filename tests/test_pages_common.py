@@ -92,7 +92,7 @@ def fixture_url(tmp_path, monkeypatch):
 
 
 def app(page: str | None = None) -> AppTest:
-    """The whole app (frame + sidebar) run once; on ``page`` ("pages/detail.py") if given."""
+    """The whole app (frame + sidebar) run once; on ``page`` ("pages/chi-tiet.py") if given."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -154,7 +154,7 @@ def test_choice_is_kept_across_pages(fixture_url):
     at = app()
     at.selectbox(key="period_month").set_value("2026-02").run()
     at.radio(key="on_time_def").set_value("resolved").run()
-    at.switch_page("pages/detail.py").run()
+    at.switch_page("pages/chi-tiet.py").run()
     assert not at.exception
     assert at.selectbox(key="period_month").value == "2026-02"
     assert at.radio(key="on_time_def").value == "resolved"
@@ -173,7 +173,7 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
     assert texts(at.info) == ["Chưa có dữ liệu của Xã Lộc Tân. Hãy tải tệp xuất từ hệ thống "
                               "một cửa ở trang «Tải dữ liệu»."]
     assert "📅 Chưa có dữ liệu cho đơn vị này." in texts(at.sidebar.caption)
-    for page in ("pages/detail.py", "pages/report.py"):
+    for page in ("pages/chi-tiet.py", "pages/bao-cao.py"):
         at.switch_page(page).run()
         assert not at.exception
         assert texts(at.info)[0].startswith("Chưa có dữ liệu của Xã Lộc Tân.")
@@ -224,3 +224,17 @@ def test_data_span_covers_every_kind(fixture_url):
             period_end=dt.date(2025, 12, 31), field="Hộ tịch", received_online=10,
             received_direct=5, batch_id=1, created_batch_id=1))
     assert DB.data_span(engine, UNIT) == (dt.date(2025, 10, 1), dt.date(2026, 3, 21))
+
+
+def test_every_page_of_the_registry_opens_inside_the_frame(fixture_url):
+    """AppTest starts every run the way a fresh server does: in Streamlit's pages-folder mode,
+    which finds the page file by its name; ``nav.require_frame()`` then reruns it through
+    app.py, so each page comes with the menu and the shared sidebar."""
+    from ui import nav
+
+    at = app()
+    for p in nav.PAGES:
+        at.switch_page(p.file).run()
+        assert not at.exception, (p.file, [e.value for e in at.exception])
+        assert texts(at.title)[:1] == [p.title], p.file
+        assert at.selectbox(key="unit").value == UNIT, p.file  # the frame's sidebar ran

@@ -12,7 +12,7 @@ from kpi import dashboard as DB
 from kpi import db as kdb
 from tests.test_pages_common import UNIT, app, fixture_url, texts  # noqa: F401
 
-DETAIL = "pages/detail.py"
+DETAIL = "pages/chi-tiet.py"
 
 
 def test_value_formula_and_headroom(fixture_url):  # noqa: F811

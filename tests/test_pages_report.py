@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from tests.test_pages_common import app, fixture_url, texts  # noqa: F401
 
-REPORT = "pages/report.py"
+REPORT = "pages/bao-cao.py"
 
 
 def test_paper_layout_holds_every_target(fixture_url):  # noqa: F811

@@ -4,6 +4,7 @@ none of them times anything (timings are in ``python -m bench.startup``)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -45,3 +46,32 @@ def test_snapshot_imports_only_what_a_json_snapshot_needs(duck_url):
     assert {"sqlalchemy", "duckdb"} <= loaded
     assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
 
+
+
+def _module_body(path) -> list[ast.stmt]:
+    """A file's statements after its docstring and its imports."""
+    body = ast.parse(path.read_text(encoding="utf-8")).body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return [n for n in body if not isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
+def test_pages_folder_is_the_registry():
+    """Every file of pages/ is a page of ui/nav.py and the other way round; one default page;
+    addresses unique (each is its file's name)."""
+    from ui import nav
+
+    files = {f"pages/{f.name}" for f in (config.ROOT / "pages").glob("*.py")}
+    assert files == {p.file for p in nav.PAGES}
+    assert sum(p.default for p in nav.PAGES) == 1
+    assert len({p.url_path for p in nav.PAGES}) == len(nav.PAGES)
+
+
+def test_every_page_starts_with_require_frame():
+    """The first statement after the imports of every page is ``nav.require_frame()`` (a deep
+    link opened first after a server start, ui/nav.py)."""
+    from ui import nav
+
+    for p in nav.PAGES:
+        first = _module_body(config.ROOT / p.file)[0]
+        assert ast.unparse(first) == "nav.require_frame()", p.file

@@ -1,7 +1,7 @@
 """Kế hoạch — every activity of the year's CCHC plan, who leads it and how far it is.
 
 A thin page: the plan, the statuses, the counts, the chart and the Excel file all come from
-``kpi.plan``. Works on its own (``streamlit run pages/plan.py``) and inside the app frame
+``kpi.plan``. Works on its own (``streamlit run pages/ke-hoach.py``) and inside the app frame
 (``st.navigation``), which puts the chosen unit in ``st.session_state["unit"]``.
 """
 
@@ -14,6 +14,9 @@ import streamlit as st
 from kpi import config, plan
 from kpi import db as kdb
 from kpi import format as fmt
+from ui import nav
+
+nav.require_frame()
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
