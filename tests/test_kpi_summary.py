@@ -8,7 +8,7 @@ import pytest
 
 from kpi import queries as Q
 from kpi import schema as S
-from tests.test_kpi_support import insert, make_unit, ts
+from tests.fixtures import insert, make_unit, ts
 
 D = dt.date
 

@@ -11,7 +11,7 @@ import sys
 
 from kpi import config
 from kpi import db as kdb
-from tests.test_kpi_support import make_unit
+from tests.fixtures import make_unit
 
 HEAVY = ("pandas", "numpy", "pyarrow", "plotly", "fpdf", "docx", "openpyxl", "xlsxwriter",
          "alembic", "babel", "streamlit")
@@ -75,3 +75,13 @@ def test_every_page_starts_with_require_frame():
     for p in nav.PAGES:
         first = _module_body(config.ROOT / p.file)[0]
         assert ast.unparse(first) == "nav.require_frame()", p.file
+
+
+def test_tests_read_nothing_outside_the_repository():
+    """What the tests check against lives in the repository (tests/data/, data/): no string in a
+    test names a place of one machine (/work/…, /home/…, /tmp/…)."""
+    machine = tuple(f"/{top}/" for top in ("work", "home", "tmp", "root", "Users", "mnt", "srv"))
+    for path in sorted((config.ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert not node.value.startswith(machine), (path.name, node.value)
