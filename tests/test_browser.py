@@ -125,7 +125,7 @@ def test_page_renders_without_errors(server, browser, path, title, shot):
     try:
         page.goto(f"{server}/{path}", wait_until="networkidle", timeout=60_000)
         _settle(page, title)
-        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / shot), full_page=True, timeout=90_000)  # busy machines
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
         text = page.locator('[data-testid="stMain"]').inner_text()

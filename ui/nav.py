@@ -16,7 +16,8 @@ pages/, the requested address looked up among those names, and "Page not found" 
 its first call, ``require_frame()``, ends the old mode and draws the frame right there: our
 menu (``st.navigation`` resolves the same address), the shared sidebar, then the page itself,
 inside it; then it stops the outer run. Nothing is rerun, so a click or a choice that came with
-that run is kept. (AppTest starts every run in the old mode, so the page tests go this way.)
+that run is kept. (AppTest starts every run in the old mode: every page test on a page other
+than "/" goes this way.)
 """
 
 from __future__ import annotations
