@@ -34,7 +34,7 @@ def app_env(tmp_path, monkeypatch):
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages" / "tai-du-lieu.py"), default_timeout=60)
     at.session_state["unit"] = "Xã Lộc Tân"
     return at.run()
 

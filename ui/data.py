@@ -1,7 +1,7 @@
 """Cached wrappers of the KPI engine (``kpi.queries``, ``kpi.dashboard``, ``kpi.report``) for the
 pages. Every function takes plain, hashable arguments — the database URL, or a ``Selection``
 (unit, period, definitions, today) — so one cache entry answers every page that shows the same
-choice. ``st.cache_data.clear()`` (called by pages/upload.py after a load or an undo) empties
+choice. ``st.cache_data.clear()`` (called by pages/tai-du-lieu.py after a load or an undo) empties
 them all; entries also expire after ``TTL`` seconds, so a command-line load shows up too.
 """
 

@@ -15,8 +15,11 @@ from ingest.model import IngestError
 from ingest.reader import COLUMN_LABELS, KIND_LABELS, parse_file
 from kpi import format as fmt
 from kpi.schema import KINDS, value_columns
+from ui import nav
 from ui.common import current_unit, engine, friendly_errors
 from ui.uploader import vietnamese_uploader
+
+nav.require_frame()
 
 IGNORE = "(bỏ qua cột này)"
 
