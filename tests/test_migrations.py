@@ -59,3 +59,33 @@ def test_database_without_version_table_is_adopted(db_url):
     kdb.init_db(engine)
     with kdb.connect(engine) as conn:
         assert migrate.current_revision(conn) == migrate.head_revision()
+
+
+def test_0002_drops_unused_duckdb_indexes_and_adds_mapping_tables(db_url):
+    """A database of release 0001 (secondary indexes on both engines, no mapping tables) is
+    upgraded: its rows stay, DuckDB loses the indexes it never used, PostgreSQL keeps them."""
+    engine = _empty(db_url)
+    with kdb.connect(engine, write=True) as conn:
+        migrate.upgrade(conn, "0001")
+        conn.execute(sa.text(
+            "INSERT INTO dossiers (unit_id, dossier_code, status, batch_id, created_batch_id) "
+            "VALUES (1, 'HS-1', 4, 1, 1)"))
+    kdb.init_db(engine)
+    with kdb.connect(engine) as conn:
+        assert migrate.current_revision(conn) == migrate.head_revision()
+        assert conn.execute(sa.text("SELECT dossier_code, status FROM dossiers")).all() == [("HS-1", 4)]
+        if conn.dialect.name == "duckdb":
+            names = set(conn.execute(sa.text(
+                "SELECT index_name FROM duckdb_indexes() WHERE schema_name = current_schema()")).scalars())
+        else:
+            names = set(conn.execute(sa.text(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")).scalars())
+        inspector = sa.inspect(conn)
+        assert inspector.has_table("column_mappings") and inspector.has_table("value_mappings")
+    fact_indexes = {"ix_dossiers_batch", "ix_dossiers_received", "ix_ratings_batch",
+                    "ix_procedures_batch", "ix_feedback_batch", "ix_summaries_batch"}
+    if engine.dialect.name == "duckdb":
+        assert names & fact_indexes == set()
+        assert "ix_dossiers_history_batch" in names  # history indexes stay on both engines
+    else:
+        assert fact_indexes <= names
