@@ -67,7 +67,7 @@ def test_cli_load_while_dashboard_reads(duck_url, tmp_path):
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
         )
         assert load.returncode == 0, load.stderr
-        assert "thêm mới 20000" in load.stdout
+        assert "thêm mới 20.000" in load.stdout
     finally:
         stop.write_text("1")
         out, err = reader.communicate(timeout=120)
