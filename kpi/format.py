@@ -64,3 +64,17 @@ def datetime(value: dt.datetime | None) -> str:
     if value is None:
         return NO_DATA
     return value.strftime("%d/%m/%Y %H:%M")
+
+
+def file_size(n_bytes: int | None) -> str:
+    """A file's size: 512 B, 163,7 KB, 1,2 MB (1 KB = 1.024 B); None -> '—'."""
+    if _missing(n_bytes):
+        return NO_DATA
+    if n_bytes < 1024:
+        return f"{integer(n_bytes)} B"
+    size = float(n_bytes)
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024:
+            break
+    return f"{format_decimal(_half_up(size, 1), '#,##0.#', locale=LOCALE)} {unit}"
