@@ -298,6 +298,9 @@ def _arrow(frame: pd.DataFrame, columns: list[str]):
     return pa.Table.from_pandas(frame[columns], preserve_index=False)
 
 
+NATIVE_BULK = True  # False: plain executemany on every engine (the reference the tests compare with)
+
+
 @dataclass
 class _Staged:
     """The file's rows as a relation the upsert statements join against."""
@@ -311,7 +314,7 @@ def _stage(conn: sa.Connection, table: sa.Table, columns: list[str], frame: pd.D
     no copy); PostgreSQL: COPY into a temporary table; other engines: executemany."""
     name = f"stg_{table.name}_{uuid.uuid4().hex[:8]}"
     relation = sa.table(name, *[sa.column(c, table.c[c].type) for c in columns])
-    if conn.dialect.name == "duckdb":
+    if conn.dialect.name == "duckdb" and NATIVE_BULK:
         raw = conn.connection.dbapi_connection
         raw.register(name, _arrow(frame, columns))
         return _Staged(relation, lambda: raw.unregister(name))
@@ -332,7 +335,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> No
         return
     cols = list(frame.columns)
     col_list = ", ".join(f'"{c}"' for c in cols)
-    dialect = conn.dialect.name
+    dialect = conn.dialect.name if NATIVE_BULK else None
     if dialect == "duckdb":
         raw = conn.connection.dbapi_connection
         view = f"df_{uuid.uuid4().hex[:8]}"

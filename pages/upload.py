@@ -10,11 +10,14 @@ after a change, ui.data.data_changed() clears the cached answers of every page.
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from ingest import service
 from ingest.headers import COLUMN_LABELS, KIND_LABELS
 from ingest.model import IngestError
+from kpi import config
 from kpi import format as fmt
 from kpi.definitions import CHANNEL_LABELS, STATUS_LABELS
 from kpi.schema import KINDS
@@ -42,9 +45,9 @@ UPLOADER_VI_CSS = """<style>
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _read(data: bytes, name: str, unit: str | None, kind: str, columns: tuple, values: tuple):
-    """Read once per file content, unit, kind and hand mappings (``data_changed`` clears it
-    when the remembered mappings change); errors come back as text."""
+def _read(url: str, data: bytes, name: str, unit: str | None, kind: str, columns: tuple, values: tuple):
+    """Read once per database, file content, unit, kind and hand mappings (``data_changed``
+    clears it when the remembered mappings change); errors come back as text."""
     hand_values: dict[str, dict[str, int]] = {}
     for column, word, code in values:
         hand_values.setdefault(column, {})[word] = code
@@ -53,6 +56,11 @@ def _read(data: bytes, name: str, unit: str | None, kind: str, columns: tuple, v
                             column_overrides=dict(columns), value_overrides=hand_values), None
     except IngestError as exc:
         return None, str(exc)
+
+
+def _widget_key(*parts: str) -> str:
+    """A widget key that stays with its header or word when the list around it changes."""
+    return "_".join([parts[0], hashlib.sha1("\x1f".join(parts[1:]).encode()).hexdigest()[:12]])
 
 
 def column_label(name: str) -> str:
@@ -69,16 +77,17 @@ def _code_label(column: str):
 
 
 def _column_choices(idx: int, upload: service.Upload, hand: dict[str, str]) -> None:
-    """A selectbox per header the reader did not recognise; a change reads the file again."""
+    """A selectbox per header the reader did not recognise (and per header mapped by hand,
+    to change it back); a change reads the file again."""
     parsed = upload.parsed
     st.markdown("**Cột chưa nhận biết được** — chọn dữ liệu tương ứng nếu cần:")
     choices = [IGNORE, *service.mapping_choices(parsed.kind)]
     new = dict(hand)
-    for j, header in enumerate(parsed.unmapped):
+    for header in [*parsed.unmapped, *[h for h in hand if h not in parsed.unmapped]]:
         current = new.get(header, IGNORE)
         picked = st.selectbox(
             f"«{header}»", choices, index=choices.index(current) if current in choices else 0,
-            format_func=lambda c: c if c == IGNORE else column_label(c), key=f"map_{idx}_{j}",
+            format_func=lambda c: c if c == IGNORE else column_label(c), key=_widget_key(f"map_{idx}", header),
         )
         if picked != IGNORE:
             new[header] = picked
@@ -90,20 +99,30 @@ def _column_choices(idx: int, upload: service.Upload, hand: dict[str, str]) -> N
 
 
 def _value_choices(idx: int, upload: service.Upload, hand: dict[str, dict[str, int]]) -> None:
-    """Each unknown status or channel word with its row count, mapped by hand to a code."""
-    new = {c: dict(w) for c, w in hand.items()}
+    """Each unknown status or channel word with its row count (and each mapped by hand for
+    this file, to change it), mapped by hand to a code; a change reads the file again."""
+    rows = st.session_state.setdefault(f"value_rows_{idx}", {})
     for column, words in upload.unknown_values.items():
+        for word, n in words.items():
+            rows[(column, word)] = n
+    new = {c: dict(w) for c, w in hand.items()}
+    for column in service.VALUE_COLUMNS:
+        words = sorted({w for c, w in rows if c == column and (
+            w in upload.unknown_values.get(column, {}) or w in hand.get(column, {}))},
+            key=lambda w: (-rows[(column, w)], w))
+        if not words:
+            continue
         st.markdown(
             f"**Giá trị «{VALUE_COLUMN_LABELS[column]}» chưa nhận biết được** — chọn ý nghĩa "
             "của từng giá trị (được ghi nhớ cho đơn vị khi nạp tệp):"
         )
         codes = [None, *CODE_LABELS[column]]
-        for j, (word, rows) in enumerate(sorted(words.items(), key=lambda kv: (-kv[1], kv[0]))):
+        for word in words:
             current = new.get(column, {}).get(word)
             picked = st.selectbox(
-                f"«{word}» ({fmt.integer(rows)} dòng)", codes,
+                f"«{word}» ({fmt.integer(rows[(column, word)])} dòng)", codes,
                 index=codes.index(current) if current in codes else 0,
-                format_func=_code_label(column), key=f"value_{idx}_{column}_{j}",
+                format_func=_code_label(column), key=_widget_key(f"value_{idx}", column, word),
             )
             if picked is None:
                 new.get(column, {}).pop(word, None)
@@ -126,7 +145,8 @@ def _file_panel(idx: int, upload_file, unit: str | None) -> dict | None:
     hand_values = st.session_state.get(f"values_{idx}", {})
     values_key = tuple(sorted((c, w, code) for c, words in hand_values.items() for w, code in words.items()))
     with st.spinner("Đang đọc tệp…"):
-        upload, error = _read(data, upload_file.name, unit, kind, tuple(sorted(hand_columns.items())), values_key)
+        upload, error = _read(config.db_url(), data, upload_file.name, unit, kind,
+                              tuple(sorted(hand_columns.items())), values_key)
     if error:
         st.error(error)
         return None
@@ -154,9 +174,9 @@ def _file_panel(idx: int, upload_file, unit: str | None) -> dict | None:
          for h, c in parsed.mapping.items()],
         hide_index=True, width="stretch",
     )
-    if parsed.unmapped:
+    if parsed.unmapped or hand_columns:
         _column_choices(idx, upload, hand_columns)
-    if upload.unknown_values:
+    if upload.unknown_values or hand_values:
         _value_choices(idx, upload, hand_values)
     if parsed.dropped_personal:
         st.info(
