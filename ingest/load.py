@@ -21,6 +21,7 @@ staging table on PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -228,8 +229,14 @@ def write_parsed(
         .returning(batches.c.id)
     ).scalar_one()
     result.batch_id = batch_id
-    counts = _upsert(conn, table, history, keys, columns, parsed.frame, unit_id, batch_id, as_of,
-                     guard=parsed.kind == "dossiers")
+    try:
+        counts = _upsert(conn, table, history, keys, columns, parsed.frame, unit_id, batch_id, as_of,
+                         guard=parsed.kind == "dossiers")
+    except sa.exc.IntegrityError as exc:  # a frame with a key twice: the reader's contract broken
+        raise IngestError(
+            f"Tệp {file_name} có mã xuất hiện hai lần sau khi đọc, không có dữ liệu nào được ghi. "
+            "Hãy báo cho người quản trị hệ thống kèm tệp này."
+        ) from exc
     result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
     result.skipped_older, result.kept = counts.older, counts.kept
     if counts.kept:
@@ -462,9 +469,13 @@ def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of
                 )
             )
         unchanged = existing - older - n_kept - updated
-        return _Counts(inserted, updated, unchanged, older, n_kept, kept_rows)
-    finally:
-        staged.drop()
+    except BaseException:
+        # The transaction may be aborted: the staged relation goes with the connection.
+        with contextlib.suppress(Exception):
+            staged.drop()
+        raise
+    staged.drop()
+    return _Counts(inserted, updated, unchanged, older, n_kept, kept_rows)
 
 
 # --- undo --------------------------------------------------------------------------------

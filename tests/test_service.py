@@ -371,3 +371,14 @@ def test_status_word_mapped_on_the_page_is_remembered_for_the_unit(
     june.write_bytes(_with_words(6, ["Chờ cấp huyện"]))
     assert cli(db_url, str(june), capsys=capsys)[0] == 0
     assert [r[1] for r in rows_of(engine) if r[0].startswith("HS-06")] == [4]
+
+
+def test_a_frame_with_a_key_twice_is_refused_and_changes_nothing(engine, env):
+    """The reader keeps one row per code; if a frame ever breaks that, the load is refused
+    whole (the primary key is the database's own guard), not a traceback."""
+    twice = _tricky_file([1, 2, 1])
+    with pytest.raises(L.IngestError, match="xuất hiện hai lần"):
+        L.load_parsed(engine, twice, file_name="t3.xlsx", sha256="dup", unit=UNIT)
+    with kdb.connect(engine) as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(dossiers)).scalar_one() == 0
