@@ -306,7 +306,7 @@ def _remember(conn: sa.Connection, unit_id: int, upload: Upload, by: str | None)
     now = config.now()
     parsed = upload.parsed
     for header, canonical in upload.hand_columns.items():
-        if not canonical or parsed.mapping.get(header) != canonical:
+        if not canonical or header not in parsed.mapping:
             continue  # "ignore this column", or a choice the reader did not take
         conn.execute(sa.delete(column_mappings).where(
             column_mappings.c.unit_id == unit_id, column_mappings.c.kind == parsed.kind,

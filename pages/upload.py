@@ -230,10 +230,11 @@ def _show_last_load() -> None:
         if r.status == "duplicate":
             st.info(f"{r.file_name}: tệp này đã được nạp lúc {fmt.datetime(r.previous_load_at)}; không thay đổi gì.")
         else:
-            kept = f" · giữ nguyên {fmt.integer(r.kept)}" if r.kept else ""
+            extra = f" · cũ hơn dữ liệu đã có {fmt.integer(r.skipped_older)}" if r.skipped_older else ""
+            extra += f" · giữ nguyên {fmt.integer(r.kept)}" if r.kept else ""
             st.success(
                 f"{r.file_name}: đọc {fmt.integer(r.rows_read)} dòng · thêm mới {fmt.integer(r.inserted)} · "
-                f"cập nhật {fmt.integer(r.updated)} · không đổi {fmt.integer(r.unchanged)}{kept} · "
+                f"cập nhật {fmt.integer(r.updated)} · không đổi {fmt.integer(r.unchanged)}{extra} · "
                 f"từ chối {fmt.integer(r.rejected)}"
             )
         for w in warnings:

@@ -382,3 +382,20 @@ def test_a_frame_with_a_key_twice_is_refused_and_changes_nothing(engine, env):
     with kdb.connect(engine) as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one() == 0
         assert conn.execute(sa.select(sa.func.count()).select_from(dossiers)).scalar_one() == 0
+
+
+def test_the_page_shows_the_dossiers_a_load_kept(db_url, tmp_path, monkeypatch, env, capsys):
+    march = tmp_path / "t3.csv"
+    march.write_bytes(csv_bytes([HEADER, *MARCH], sep=";"))
+    assert cli(db_url, str(march), capsys=capsys)[0] == 0
+    at = _page(db_url, monkeypatch)
+    at.file_uploader(key="upload_files").set_value(("t10.csv", csv_bytes([HEADER, *OCTOBER], sep=";"), "text/csv")).run()
+    at.button(key="load_button").click().run()
+    assert not at.exception
+    assert any("t10.csv: đọc 4 dòng · thêm mới 0 · cập nhật 1 · không đổi 0 · giữ nguyên 3 · từ chối 0" in s.value
+               for s in at.success)
+    (kept,) = [w.value for w in at.warning if "Giữ nguyên 3 hồ sơ" in w.value]
+    assert "HS-001 (Đã trả kết quả → Đang xử lý; ngày tiếp nhận 02/03/2026 → 02/10/2026)" in kept
+    history = at.dataframe[-1].value
+    assert list(history["Loại"]) == ["Danh sách hồ sơ", "Danh sách hồ sơ"]
+    assert list(history["Trạng thái"]) == ["Đã nạp", "Đã nạp"] and list(history["Đọc"]) == ["4", "4"]
