@@ -203,6 +203,13 @@ def run(engine, folder: Path, *, once: bool, interval: float, settle: float, max
         log_path: Path | None, load_options: dict, out=None) -> int:
     """The watch loop of ``python -m ingest --watch``; returns the exit code."""
     w = Watcher(engine, folder, load_options, log_path, settle, out)
+    try:
+        with open(w.log_path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        print(f"Lỗi: không ghi được tệp nhật ký {w.log_path} ({exc.strerror or exc}). Hãy chọn một tệp "
+              "ghi được bằng --log.", file=sys.stderr)
+        return 1
     summary = Summary()
     if once:
         busy = w.scan(summary, wait=max(max_wait, settle * 1.5))

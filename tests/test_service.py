@@ -399,3 +399,28 @@ def test_the_page_shows_the_dossiers_a_load_kept(db_url, tmp_path, monkeypatch, 
     history = at.dataframe[-1].value
     assert list(history["Loại"]) == ["Danh sách hồ sơ", "Danh sách hồ sơ"]
     assert list(history["Trạng thái"]) == ["Đã nạp", "Đã nạp"] and list(history["Đọc"]) == ["4", "4"]
+
+
+def test_a_pakn_list_loaded_as_dossiers_never_reopens_finished_dossiers(db_url, tmp_path, env, capsys):
+    """The case of issue 13: PAKN about five finished dossiers, loaded with --kind dossiers.
+    Either the file is refused (its headers are a PAKN list's) or it loads with those dossiers
+    kept as stored and listed — never silently reopened and re-dated."""
+    finished = [[f"HS-10{i}", "Đăng ký khai sinh", "Hộ tịch", f"0{i + 1}/03/2026", f"1{i}/03/2026",
+                 f"0{i + 5}/03/2026", "Đã trả kết quả"] for i in range(5)]
+    dossiers_file = tmp_path / "ho-so.csv"
+    dossiers_file.write_bytes(csv_bytes([HEADER, *finished], sep=";"))
+    assert cli(db_url, str(dossiers_file), capsys=capsys)[0] == 0
+    engine = kdb.get_engine(db_url)
+    before = rows_of(engine)
+    pakn = [["Mã PAKN", "Mã hồ sơ", "Ngày tiếp nhận", "Hạn xử lý", "Trạng thái"]] + [
+        [f"PA-{i}", f"HS-10{i}", f"0{i + 1}/10/2026", f"1{i}/10/2026", "Đang xử lý"] for i in range(5)]
+    pakn_file = tmp_path / "pakn.csv"
+    pakn_file.write_bytes(csv_bytes(pakn, sep=";"))
+    code, out, err = cli(db_url, "--kind", "dossiers", str(pakn_file), capsys=capsys)
+    assert rows_of(engine) == before
+    if code == 0:
+        assert "giữ nguyên 5 hồ sơ đã lưu" in out
+        assert all(f"HS-10{i} (Đã trả kết quả → Đang xử lý; ngày tiếp nhận 0{i + 1}/03/2026 → "
+                   f"0{i + 1}/10/2026)" in out for i in range(5))
+    else:
+        assert code == 1 and "không làm thay đổi cơ sở dữ liệu" in err

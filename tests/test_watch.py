@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from ingest import watch as watch_module
 from ingest.__main__ import main as ingest_main
 from kpi import db as kdb
 from kpi.schema import batches, dossiers
@@ -94,30 +94,31 @@ def test_watch_once_loads_each_export_once_and_skips_a_bad_file(db_url, tmp_path
 
 
 def test_watch_waits_for_a_file_still_being_written(db_url, tmp_path, env, capsys):
+    """Half a file (its modification time just now) is not read; when the rest arrives its
+    size changed, so it waits again; once it stays the same, the whole file is loaded once."""
     inbox = tmp_path / "tai-ve"
     inbox.mkdir()
     data = export(3, 400)
     target = inbox / "ho-so-lon.csv"
-
-    def write_slowly():
-        with open(target, "wb") as fh:
-            for start in range(0, len(data), len(data) // 8):
-                fh.write(data[start:start + len(data) // 8])
-                fh.flush()
-                os.fsync(fh.fileno())
-                time.sleep(0.15)
-
-    writer = threading.Thread(target=write_slowly)
-    writer.start()
-    time.sleep(0.05)
-    try:
-        code, out = watch(db_url, inbox, capsys, "--max-wait", "20", "--log", str(tmp_path / "nap.log"))
-    finally:
-        writer.join()
-    assert code == 0
-    assert "ho-so-lon.csv: dossiers (hồ sơ) — đọc 400, thêm mới 400" in out[0]
+    half = data[: len(data) // 2 + 17]  # cut inside a row: read now, it would lose rows
+    target.write_bytes(half)
+    later = time.time_ns() + 3_600 * 10**9  # "just written", however slow this machine is
+    os.utime(target, ns=(later, later))
+    w = watch_module.Watcher(kdb.get_engine(db_url), inbox, {"unit": "Xã Lộc Tân"},
+                             tmp_path / "nap.log", settle=0.3)
+    summary = watch_module.Summary()
+    assert w.scan(summary) == [target]  # still being written: nothing read
+    with open(target, "ab") as fh:
+        fh.write(data[len(half):])
+    os.utime(target, ns=(later + 1, later + 1))
+    assert w.scan(summary) == [target]  # it grew: the wait starts again
+    assert counts(db_url) == (0, 0)
+    assert w.scan(summary, wait=30) == []
+    assert (summary.loaded, summary.refused) == (1, 0)
     assert counts(db_url) == (1, 400)
-    assert (tmp_path / "nap.log").read_text(encoding="utf-8").splitlines() == out
+    assert w.scan(summary, wait=1) == [] and counts(db_url) == (1, 400)  # once
+    log = (tmp_path / "nap.log").read_text(encoding="utf-8").splitlines()
+    assert len(log) == 1 and "ho-so-lon.csv: dossiers (hồ sơ) — đọc 400, thêm mới 400" in log[0]
     assert (tmp_path / ".nap.log.json").exists() and not (inbox / "nhat-ky-nap.log").exists()
 
 
@@ -128,3 +129,10 @@ def test_watch_and_files_are_exclusive(db_url, tmp_path, capsys):
     assert "--watch" in capsys.readouterr().err
     assert ingest_main(["--db", db_url, "--watch", str(tmp_path / "khong-co"), "--once"]) == 1
     assert "không tìm thấy thư mục" in capsys.readouterr().err
+
+
+def test_a_log_file_that_cannot_be_written_is_a_message(db_url, tmp_path, capsys):
+    code = ingest_main(["--db", db_url, "--watch", str(tmp_path), "--once", "--log",
+                        str(tmp_path / "khong-co" / "nap.log")])
+    assert code == 1
+    assert "không ghi được tệp nhật ký" in capsys.readouterr().err
