@@ -132,7 +132,7 @@ def read(
     unit: str | None = None,
     kind: str = "auto",
     period: tuple[dt.date, dt.date] | None = None,
-    column_overrides: dict[str, str] | None = None,
+    mapping_overrides: dict[str, str] | None = None,
     value_overrides: dict[str, dict[str, int]] | None = None,
     progress=None,
     on_wait=None,
@@ -140,7 +140,7 @@ def read(
     """Read one file with the unit's remembered mappings and the hand ones given here.
     Raises IngestError (Vietnamese) for a file that cannot be read; nothing is written."""
     data, name = _bytes_of(source, filename)
-    hand_columns = dict(column_overrides or {})
+    hand_columns = dict(mapping_overrides or {})
     hand_values = {c: dict(w) for c, w in (value_overrides or {}).items() if w}
     unit_name = config.unit_name(unit)
     memory = remembered(engine, unit_name, on_wait=on_wait) if unit_name else Remembered()
@@ -203,7 +203,7 @@ def load(
     period: tuple[dt.date, dt.date] | None = None,
     allow_rejects: bool = False,
     uploaded_by: str | None = None,
-    column_overrides: dict[str, str] | None = None,
+    mapping_overrides: dict[str, str] | None = None,
     value_overrides: dict[str, dict[str, int]] | None = None,
     progress=None,
     on_wait=None,
@@ -212,7 +212,7 @@ def load(
     unit_name = L.resolve_unit(unit)
     upload = read(
         engine, source, filename=filename, unit=unit_name, kind=kind, period=period,
-        column_overrides=column_overrides, value_overrides=value_overrides,
+        mapping_overrides=mapping_overrides, value_overrides=value_overrides,
         progress=(lambda f: progress(0.7 * f)) if progress else None, on_wait=on_wait,
     )
     result = load_upload(engine, upload, unit=unit_name, allow_rejects=allow_rejects,

@@ -53,7 +53,7 @@ def _read(url: str, data: bytes, name: str, unit: str | None, kind: str, columns
         hand_values.setdefault(column, {})[word] = code
     try:
         return service.read(engine(), data, filename=name, unit=unit, kind=kind,
-                            column_overrides=dict(columns), value_overrides=hand_values), None
+                            mapping_overrides=dict(columns), value_overrides=hand_values), None
     except IngestError as exc:
         return None, str(exc)
 
