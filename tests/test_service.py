@@ -6,7 +6,7 @@ command-line load and the page's next upload. On DuckDB and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import os
+import inspect
 from collections import Counter
 from pathlib import Path
 
@@ -287,30 +287,33 @@ def test_column_mapped_on_the_page_is_remembered_for_that_header_row(db_url, tmp
 
 @pytest.fixture
 def reader_with_value_words(monkeypatch):
-    """The reader's ``value_overrides`` / ``unknown_values`` (agreed with the reader's side,
-    landing on its own branch), stood in for over the real reader: a mapped status word is
-    written as its code before the real parse; rows refused for their status are counted
-    as unknown words. Records what the service passed."""
+    """The reader with ``value_overrides`` / ``unknown_values``, recording what the service
+    passed. Until the reader's side of that agreement is on this branch, it is stood in for
+    over the real reader: a mapped status word is written as its code before the real parse,
+    and rows refused for their status are counted as unknown words."""
     from ingest.reader import parse_file
 
     seen = []
-
-    def parse(source, filename=None, *, value_overrides=None, **kw):
-        seen.append(value_overrides)
-        words = (value_overrides or {}).get("status", {})
-        lines = source.decode("utf-8").split("\r\n")
-        head = lines[0].split(";")
-        col = head.index("Trạng thái")
-        out = [lines[0]]
-        for line in lines[1:]:
-            cells = line.split(";")
-            if len(cells) > col and fold(cells[col]) in words:
-                cells[col] = str(words[fold(cells[col])])
-            out.append(";".join(cells))
-        parsed = parse_file("\r\n".join(out).encode(), filename, **kw)
-        unknown = Counter(r.raw["Trạng thái"] for r in parsed.rejects if r.column == "Trạng thái")
-        parsed.unknown_values = {"status": dict(unknown)} if unknown else {}
-        return parsed
+    if "value_overrides" in inspect.signature(parse_file).parameters:
+        def parse(source, filename=None, **kw):
+            seen.append(kw.get("value_overrides"))
+            return parse_file(source, filename, **kw)
+    else:
+        def parse(source, filename=None, *, value_overrides=None, **kw):
+            seen.append(value_overrides)
+            words = (value_overrides or {}).get("status", {})
+            lines = source.decode("utf-8").split("\r\n")
+            col = lines[0].split(";").index("Trạng thái")
+            out = [lines[0]]
+            for line in lines[1:]:
+                cells = line.split(";")
+                if len(cells) > col and fold(cells[col]) in words:
+                    cells[col] = str(words[fold(cells[col])])
+                out.append(";".join(cells))
+            parsed = parse_file("\r\n".join(out).encode(), filename, **kw)
+            unknown = Counter(r.raw["Trạng thái"] for r in parsed.rejects if r.column == "Trạng thái")
+            parsed.unknown_values = {"status": dict(unknown)} if unknown else {}
+            return parsed
 
     monkeypatch.setattr(service, "_parser", lambda: parse)
     return seen
