@@ -36,6 +36,7 @@ from ingest.model import IngestError, ParsedFile, Reject
 from kpi import config
 from kpi import db as kdb
 from kpi import format as fmt
+from kpi.coverage import covers_from
 from kpi.definitions import STATUS_LABELS
 from kpi.schema import FACT_TABLES, batches, rejected_rows, units
 
@@ -219,6 +220,7 @@ def write_parsed(
             as_of=as_of,
             period_start=parsed.period[0] if parsed.period else None,
             period_end=parsed.period[1] if parsed.period else None,
+            covers_from=covers_from(parsed.kind, parsed.period, parsed.frame),
             uploaded_by=(uploaded_by or "").strip() or None,
             uploaded_at=config.now(),
             rows_read=parsed.rows_read,

@@ -47,6 +47,9 @@ batches = sa.Table(
     sa.Column("as_of", sa.Date),
     sa.Column("period_start", sa.Date),
     sa.Column("period_end", sa.Date),
+    # The first day the file covers (kpi.coverage): its title's start date, else the earliest
+    # received / rated date of its rows; NULL for a catalogue.
+    sa.Column("covers_from", sa.Date),
     sa.Column("uploaded_by", sa.Text),
     sa.Column("uploaded_at", sa.DateTime, nullable=False),
     sa.Column("rows_read", sa.Integer, nullable=False, server_default="0"),
