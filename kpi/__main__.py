@@ -7,15 +7,17 @@
 
 Exit 0 on success; 1 for a bad period, an unknown unit or an unreachable database (message in
 Vietnamese on standard error); 2 for wrong arguments (usage). ``--unit '*'`` sums all units.
+
+The other commands (``users``, ``backup``, ``restore``) live in kpi/commands/, one module each.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from kpi import config
 from kpi import definitions as D
@@ -48,25 +50,22 @@ def build_parser() -> VietnameseArgumentParser:
                     help="định dạng kết quả (mặc định json, in ra màn hình)")
     sp.add_argument("--out", metavar="TỆP", help="tệp kết quả (bắt buộc với pdf, docx, xlsx)")
     sp.set_defaults(parser=sp)
+    for module in command_modules():
+        module.add_parser(sub)
     return parser
+
+
+# One module per command in kpi/commands/: ``add_parser(subparsers)`` and ``run(args) -> int``.
+COMMANDS = ("users", "backup", "restore")
+
+
+def command_modules():
+    return [importlib.import_module(f"kpi.commands.{name}") for name in COMMANDS]
 
 
 def _fail(message: str) -> int:
     print(f"Lỗi: {message}", file=sys.stderr)
     return 1
-
-
-def _missing_duckdb_file(url: str) -> Path | None:
-    """The DuckDB file a URL names when it does not exist (we never create one to read it)."""
-    if not url.startswith("duckdb"):
-        return None
-    db = make_url(url).database
-    if not db or db == ":memory:" or db.startswith(":"):
-        return None
-    path = Path(db)
-    if not path.is_absolute():
-        path = config.ROOT / path
-    return None if path.exists() else path
 
 
 def render_file(fmt: str, snapshot: dict, out_path: str, extras: dict) -> int:
@@ -103,7 +102,7 @@ def snapshot_command(args) -> int:
         return _fail("Chưa chọn đơn vị: dùng --unit TÊN hoặc biến môi trường CCHC_UNIT.")
     unit_arg = None if unit == "*" else unit
     url = config.db_url(args.db)
-    missing = _missing_duckdb_file(url)
+    missing = kdb.missing_duckdb_file(url)
     if missing is not None:
         return _fail(f"Không tìm thấy tệp cơ sở dữ liệu {missing}. Kiểm tra --db hoặc "
                      "CCHC_DB_URL, hoặc tải dữ liệu trước (python -m ingest).")
@@ -151,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "snapshot":
         return snapshot_command(args)
+    if args.command in COMMANDS:
+        return importlib.import_module(f"kpi.commands.{args.command}").run(args)
     return 2
 
 

@@ -53,6 +53,24 @@ def _resolve_duckdb_path(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def duckdb_file(url: str) -> Path | None:
+    """The file a DuckDB URL names (relative paths from the project root); None for an
+    in-memory database or another engine."""
+    if not url.startswith("duckdb"):
+        return None
+    db = make_url(url).database
+    if not db or db == ":memory:" or db.startswith(":"):
+        return None
+    path = Path(db)
+    return path if path.is_absolute() else config.ROOT / path
+
+
+def missing_duckdb_file(url: str) -> Path | None:
+    """The DuckDB file a URL names when it does not exist (we never create one to read it)."""
+    path = duckdb_file(url)
+    return path if path is not None and not path.exists() else None
+
+
 def is_duckdb(engine_or_url) -> bool:
     url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
     return url.startswith("duckdb")

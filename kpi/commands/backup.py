@@ -1,0 +1,56 @@
+"""``python -m kpi backup --out DIR``: a consistent copy of the DuckDB database, safe while
+the dashboard runs (access.md "Backups"; the work is in kpi/backup.py).
+
+Exit 0 when the copy is written; 1 with a Vietnamese message otherwise (PostgreSQL: use
+pg_dump); 2 for wrong arguments.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from kpi import backup as B
+from kpi import config
+from kpi import db as kdb
+from kpi.cli import add_db_option, fail
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "backup", help="sao lưu cơ sở dữ liệu DuckDB",
+        description="Sao lưu cơ sở dữ liệu DuckDB vào một thư mục mới (an toàn khi trang "
+                    "tổng hợp đang chạy). Với PostgreSQL hãy dùng pg_dump.")
+    add_db_option(p)
+    p.add_argument("--out", required=True, metavar="THƯ_MỤC",
+                   help="thư mục chứa bản sao lưu (mới hoặc trống)")
+
+
+def waiting_notice():
+    """``on_wait`` that tells once that the database is busy."""
+    told = []
+
+    def on_wait(_seconds: float) -> None:
+        if not told:
+            told.append(True)
+            print("Cơ sở dữ liệu đang bận (một lần tải dữ liệu đang chạy); đang chờ…",
+                  file=sys.stderr)
+
+    return on_wait
+
+
+def engine_for(args):
+    url = config.db_url(getattr(args, "db", None))
+    if not kdb.is_duckdb(url):
+        raise B.BackupError(B.POSTGRES_MESSAGE if url.startswith("postgresql")
+                            else f"Chỉ sao lưu / khôi phục được cơ sở dữ liệu DuckDB ({url}).")
+    return kdb.get_engine(url)
+
+
+def run(args) -> int:
+    try:
+        engine = engine_for(args)
+        manifest = B.backup(engine, args.out, on_wait=waiting_notice())
+    except (B.BackupError, kdb.DatabaseBusy, kdb.DatabaseUnavailable) as exc:
+        return fail(str(exc))
+    print(f"Đã sao lưu {manifest['source']} vào {args.out}: {B.summary(manifest['counts'])}.")
+    return 0
