@@ -352,6 +352,7 @@ def resolve_units(conn: sa.Connection, names: Sequence[str] | None) -> dict[int,
             unknown.append(norm)
         else:
             found[uid] = norm
+    found = dict(sorted(found.items(), key=lambda item: item[1]))  # by name, as listed
     if unknown:
         known = list(conn.execute(sa.select(units.c.name).order_by(units.c.name)).scalars())
         have = ("Các đơn vị hiện có: " + "; ".join(known) + ".") if known else (

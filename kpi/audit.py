@@ -20,13 +20,16 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from kpi import config
 from kpi.db import connect, normalize_unit_name
 from kpi.schema import audit_log, units
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: the CLI starts faster
+    import pandas as pd
 
 CLI_ACTOR = "dòng lệnh"
 
@@ -137,6 +140,8 @@ def query(engine: sa.Engine, unit: int | str | None = None, actor: str | None = 
         stmt = stmt.where(sa.or_(audit_log.c.unit_id.in_(ids), units.c.name.in_(names)))
     if limit is not None:
         stmt = stmt.limit(limit)
+    import pandas as pd
+
     with connect(engine) as conn:
         rows = conn.execute(stmt).all()
     frame = pd.DataFrame(
@@ -172,6 +177,7 @@ def to_xlsx(frame: pd.DataFrame) -> bytes:
     """``query``'s frame as an .xlsx (sheet "Nhật ký"): Vietnamese headers, times as
     dd/mm/yyyy hh:mm, a filter on the header; text that a spreadsheet would read as a
     formula (= + - @ ...) is stored with Excel's quote prefix, so it reads the same."""
+    import pandas as pd
     import xlsxwriter
 
     from kpi.report.xlsx import FORMULA_START

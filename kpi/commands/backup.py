@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 
-from kpi import backup as B
 from kpi import config
 from kpi import db as kdb
 from kpi.cli import add_db_option, fail
@@ -39,6 +38,8 @@ def waiting_notice():
 
 
 def engine_for(args):
+    from kpi import backup as B
+
     url = config.db_url(getattr(args, "db", None))
     if not kdb.is_duckdb(url):
         raise B.BackupError(B.POSTGRES_MESSAGE if url.startswith("postgresql")
@@ -47,6 +48,8 @@ def engine_for(args):
 
 
 def run(args) -> int:
+    from kpi import backup as B
+
     try:
         engine = engine_for(args)
         manifest = B.backup(engine, args.out, on_wait=waiting_notice())

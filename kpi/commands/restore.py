@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kpi import backup as B
 from kpi import format as fmt
 from kpi import db as kdb
 from kpi.cli import add_db_option, fail
@@ -28,6 +27,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from kpi import backup as B
+
     try:
         engine = engine_for(args)
         manifest = B.restore(engine, args.src, force=args.force, on_wait=waiting_notice())
