@@ -107,7 +107,7 @@ def backup(engine: sa.Engine, out_dir: str | Path, *, actor: str = audit.CLI_ACT
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BackupError(f"Thư mục {out} đã có tệp. Chọn một thư mục mới hoặc trống để "
                           "không ghi đè bản sao lưu khác.")
-    kdb.init_db(engine)  # the audit table exists on a database of an earlier release
+    kdb.init_db(engine, on_wait)  # the audit table exists on a database of an earlier release
     out.mkdir(parents=True, exist_ok=True)
     target = out / DB_FILE
     try:
@@ -210,7 +210,7 @@ def restore(engine: sa.Engine, src_dir: str | Path, *, force: bool = False,
         wal.unlink(missing_ok=True)  # a log of the replaced file must never replay on the copy
     except OSError as exc:
         raise BackupError(f"Không ghi được {target}: {exc.strerror or exc}.") from exc
-    kdb.init_db(engine)  # a copy of an earlier release is brought to the current schema
+    kdb.init_db(engine, on_wait)  # a copy of an earlier release gets the current schema
     with kdb.connect(engine, write=True, on_wait=on_wait, max_wait=max_wait) as conn:
         audit.record(conn, actor, "restore", None,
                      f"Khôi phục cơ sở dữ liệu từ {Path(src_dir)} ({summary(counts)})",

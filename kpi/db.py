@@ -161,7 +161,7 @@ def _unavailable_message(engine: sa.Engine, exc: BaseException) -> str:
     )
 
 
-def init_db(engine: sa.Engine) -> None:
+def init_db(engine: sa.Engine, on_wait: Callable[[float], None] | None = None) -> None:
     """Bring the database to the current schema (idempotent).
 
     An empty database gets every table and is stamped at the newest migration; a database
@@ -170,7 +170,7 @@ def init_db(engine: sa.Engine) -> None:
     from kpi import migrate
 
     head = migrate.head_revision()
-    with connect(engine, write=True) as conn:
+    with connect(engine, write=True, on_wait=on_wait) as conn:
         inspector = sa.inspect(conn)
         if inspector.has_table("alembic_version"):
             if migrate.current_revision(conn) != head:
