@@ -44,6 +44,7 @@ from pathlib import Path
 
 from kpi import calendar as kcal
 from kpi import config
+from kpi import format as fmt
 from kpi.definitions import STATUS_LABELS
 
 UNIT_NAME = "Xã Lộc Tân"
@@ -820,14 +821,6 @@ def _still_open(d: Dossier, as_of: dt.date) -> bool:
 # --------------------------------------------------------------------------------------
 # Workbooks
 # --------------------------------------------------------------------------------------
-def _vn_date(d: dt.date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
-def _vn_amount(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
 class _Book:
     """An xlsxwriter workbook in memory with the formats of a printed government report."""
 
@@ -1027,7 +1020,7 @@ def write_dossier_month(path: Path, first: dt.date, as_of: dt.date, rows: list[D
     ncols = len(DOSSIER_COLUMNS)
     row = _national_heading(book, ws, ncols, ["UBND XÃ LỘC TÂN", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"])
     row = _titles(book, ws, row, ncols, "DANH SÁCH HỒ SƠ",
-                  [f"Từ ngày {_vn_date(first)} đến ngày {_vn_date(as_of)}"])
+                  [f"Từ ngày {fmt.date(first)} đến ngày {fmt.date(as_of)}"])
     row = _header(book, ws, row, DOSSIER_COLUMNS)
     ws.freeze_panes(row, 2)
     f = book.f
@@ -1042,7 +1035,7 @@ def write_dossier_month(path: Path, first: dt.date, as_of: dt.date, rows: list[D
                 if v is None:
                     ws.write_blank(row, c, None, f["dt"])
                 elif text_mode:
-                    ws.write_string(row, c, v.strftime("%d/%m/%Y %H:%M"), f["cell_c"])
+                    ws.write_string(row, c, fmt.datetime(v), f["cell_c"])
                 else:
                     ws.write_datetime(row, c, v, f["dt"])
             elif name in _BOOL_COLS:
@@ -1052,7 +1045,7 @@ def write_dossier_month(path: Path, first: dt.date, as_of: dt.date, rows: list[D
                     ws.write_string(row, c, ("x" if text_mode else "Có") if v else "Không", f["cell_c"])
             elif name == "Lệ phí":
                 if text_mode:
-                    ws.write_string(row, c, _vn_amount(v), f["cell_c"])
+                    ws.write_string(row, c, fmt.integer(v), f["cell_c"])
                 else:
                     ws.write_number(row, c, v, f["money"])
             elif name == "Số lần bổ sung":
@@ -1061,7 +1054,7 @@ def write_dossier_month(path: Path, first: dt.date, as_of: dt.date, rows: list[D
                 ws.write_string(row, c, v, f["cell_wrap"] if name in _WRAP_COLS else f["cell"])
         row += 1
     ws.merge_range(row, 0, row, 2, "Tổng cộng", f["total"])
-    ws.write_string(row, 3, f"{_vn_amount(len(rows))} hồ sơ", f["total"])
+    ws.write_string(row, 3, f"{fmt.integer(len(rows))} hồ sơ", f["total"])
     for c in range(4, ncols):
         if DOSSIER_COLUMNS[c][0] == "Lệ phí":
             ws.write_number(row, c, fee_total, f["total_money"])
@@ -1116,7 +1109,7 @@ def write_ratings(path: Path, year: int, rows, as_of: dt.date) -> Path:
     n = len(cols)
     row = _national_heading(book, ws, n, ["UBND XÃ LỘC TÂN", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"])
     row = _titles(book, ws, row, n, "KẾT QUẢ ĐÁNH GIÁ MỨC ĐỘ HÀI LÒNG CỦA TỔ CHỨC, CÁ NHÂN",
-                  [f"Từ ngày 01/01/{year} đến ngày {_vn_date(as_of)}"])
+                  [f"Từ ngày 01/01/{year} đến ngày {fmt.date(as_of)}"])
     row = _header(book, ws, row, cols)
     f = book.f
     for i, (d, rated, label, where) in enumerate(rows, 1):
@@ -1127,7 +1120,7 @@ def write_ratings(path: Path, year: int, rows, as_of: dt.date) -> Path:
         ws.write_string(row, 4, where, f["cell"])
         row += 1
     ws.merge_range(row, 0, row, 2, "Tổng cộng", f["total"])
-    ws.write_string(row, 3, f"{_vn_amount(len(rows))} lượt", f["total"])
+    ws.write_string(row, 3, f"{fmt.integer(len(rows))} lượt", f["total"])
     ws.write_blank(row, 4, None, f["total"])
     _signature(book, ws, row + 2, n, as_of, "GIÁM ĐỐC")
     book.guide([
@@ -1203,7 +1196,7 @@ def write_feedback(path: Path, year: int, rows: list[dict], as_of: dt.date) -> P
     n = len(cols)
     row = _national_heading(book, ws, n, ["UBND XÃ LỘC TÂN", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"])
     row = _titles(book, ws, row, n, "DANH SÁCH PHẢN ÁNH, KIẾN NGHỊ VỀ THỦ TỤC HÀNH CHÍNH",
-                  [f"Từ ngày 01/01/{year} đến ngày {_vn_date(as_of)}"])
+                  [f"Từ ngày 01/01/{year} đến ngày {fmt.date(as_of)}"])
     row = _header(book, ws, row, cols)
     f = book.f
     for i, r in enumerate(rows, 1):
@@ -1251,7 +1244,7 @@ def write_catalogue(path: Path, as_of: dt.date) -> Path:
     row = _national_heading(book, ws, n, ["UBND XÃ LỘC TÂN", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"])
     row = _titles(book, ws, row, n,
                   "DANH MỤC THỦ TỤC HÀNH CHÍNH THUỘC THẨM QUYỀN GIẢI QUYẾT CỦA UBND XÃ LỘC TÂN",
-                  [f"(Cập nhật đến ngày {_vn_date(as_of)})"])
+                  [f"(Cập nhật đến ngày {fmt.date(as_of)})"])
     row = _header(book, ws, row, CATALOGUE_COLUMNS)
     f = book.f
     yn = lambda b: "Có" if b else "Không"  # noqa: E731
@@ -1340,7 +1333,7 @@ def write_summary(path: Path, dossiers: list[Dossier]) -> Path:
     row = _titles(book, ws, 3, n,
                   "KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC",
                   ["Kỳ báo cáo: Quý IV năm 2024",
-                   f"(Từ ngày {_vn_date(start)} đến ngày {_vn_date(end)})",
+                   f"(Từ ngày {fmt.date(start)} đến ngày {fmt.date(end)})",
                    "Đơn vị báo cáo: UBND xã Lộc Tân - Đơn vị nhận báo cáo: UBND huyện Bảo Lâm",
                    "Đơn vị tính: Số hồ sơ TTHC"])
     row = _header(book, ws, row, SUMMARY_GROUP_HEAD)
@@ -1398,7 +1391,7 @@ def write_demo(out_dir: Path, seed: int = DEFAULT_SEED, end: dt.date | None = No
     for first, as_of, rows in month_files(listed, end):
         path = write_dossier_month(out_dir / f"ho-so-{first.year}-{first.month:02d}.xlsx", first, as_of, rows)
         written.append(path)
-        log(f"Đã ghi {path} ({_vn_amount(len(rows))} dòng)")
+        log(f"Đã ghi {path} ({fmt.integer(len(rows))} dòng)")
     ratings = ratings_of(listed, seed, end)
     for year in range(LIST_START.year, end.year + 1):
         as_of = min(dt.date(year, 12, 31), end)
@@ -1455,16 +1448,12 @@ def month_figures(dossiers: list[Dossier], end: dt.date) -> list[dict]:
     return out
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.1f}%".replace(".", ",")
-
-
 def print_figures(figures: list[dict], log=print) -> None:
     log("Tháng    | Hồ sơ nhận | Trực tuyến | Đã giải quyết | Quá hạn | Đang quá hạn | Số hóa | TT trực tuyến")
     for f in figures:
-        log(f"{f['month']}  | {f['received']:>10} | {_pct(f['online']):>10} | {f['finished']:>13} | "
-            f"{_pct(f['late']):>7} | {f['pending_overdue']:>12} | {_pct(f['digitized']):>6} | "
-            f"{_pct(f['paid_online']):>13}")
+        log(f"{f['month']}  | {f['received']:>10} | {fmt.pct(f['online']):>10} | {f['finished']:>13} | "
+            f"{fmt.pct(f['late']):>7} | {f['pending_overdue']:>12} | {fmt.pct(f['digitized']):>6} | "
+            f"{fmt.pct(f['paid_online']):>13}")
 
 
 def demo_files(demo_dir: Path = DEMO_DIR) -> list[Path]:
@@ -1530,7 +1519,7 @@ def load_if_empty(db_url: str | None = None, unit: str | None = None,
             ).scalar_one()
     loaded = len(files) - len(failed)
     log(f"Cơ sở dữ liệu trống: đã nạp dữ liệu mẫu của {unit} từ {loaded}/{len(files)} tệp "
-        f"({_vn_amount(count)} hồ sơ).")
+        f"({fmt.integer(count)} hồ sơ).")
     return 1 if failed else 0
 
 
@@ -1559,7 +1548,7 @@ def main(argv: list[str] | None = None) -> int:
         return load_if_empty(args.db, args.unit)
     end = args.end or config.today()
     if end < LIST_START:
-        print(f"Ngày cuối phải từ {_vn_date(LIST_START)} trở đi.", file=sys.stderr)
+        print(f"Ngày cuối phải từ {fmt.date(LIST_START)} trở đi.", file=sys.stderr)
         return 2
     write_demo(Path(args.write), args.seed, end)
     print_figures(month_figures(generate(args.seed, end), end))

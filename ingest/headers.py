@@ -41,7 +41,10 @@ _FINISHED = [
     "Ngày kết thúc xử lý", "Ngày hoàn thành", "Ngày có kết quả", "Ngày xử lý xong",
     "NgayKetThucXuLy",
 ]
-_STATUS = ["Trạng thái", "Trạng thái hồ sơ", "TrangThaiHoSo", "Tình trạng", "Tình trạng hồ sơ", "TrangThai"]
+_STATUS = [
+    "Trạng thái", "Trạng thái hồ sơ", "TrangThaiHoSo", "Tình trạng", "Tình trạng hồ sơ", "TrangThai",
+    "Trạng thái xử lý",
+]
 _SERVICE_LEVEL = ["Mức độ", "Mức độ DVC", "Mức độ dịch vụ công", "Mức độ DVCTT", "MucDo"]
 _FEE = ["Phí, lệ phí", "Lệ phí", "Phí", "Phí lệ phí", "Mức phí, lệ phí", "Mức phí", "Số tiền phí, lệ phí"]
 _RATING = ["Mức độ hài lòng", "Kết quả đánh giá", "Đánh giá", "Mức hài lòng", "KetQuaDanhGia"]
@@ -52,7 +55,10 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "procedure_code": _PROCEDURE_CODE,
         "procedure_name": _PROCEDURE_NAME,
         "field": _FIELD,
-        "handling_unit": ["Đơn vị tiếp nhận", "Cơ quan thụ lý", "Đơn vị xử lý", "DonViXuLy"],
+        "handling_unit": [
+            "Đơn vị tiếp nhận", "Cơ quan thụ lý", "Đơn vị xử lý", "DonViXuLy",
+            "Cơ quan chủ trì giải quyết", "Cơ quan giải quyết", "Cơ quan chủ trì",
+        ],
         "submitted_at": ["Ngày nộp hồ sơ", "Ngày nộp", "Ngày gửi", "NgayNopHoSo"],
         "received_at": _RECEIVED,
         "due_at": _DUE,
@@ -120,10 +126,11 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "received_at": _RECEIVED + ["Ngày phản ánh", "Ngày tiếp nhận PAKN"],
         "due_at": ["Hạn xử lý", "Ngày hẹn trả", "Hạn trả lời", "Hạn giải quyết"],
         "finished_at": _FINISHED + ["Ngày trả lời"],
-        "status": _STATUS + ["Trạng thái xử lý"],
+        "status": _STATUS,
         "rating": _RATING,
     },
-    # The summary is read by position; these only help to find and recognise its header.
+    # The summary is read by the meaning of each column's header path (ingest.summary);
+    # these words only help to find its header and tell its kind.
     "summary": {
         "_summary": [
             "Lĩnh vực, công việc giải quyết theo cấp", "Lĩnh vực, công việc giải quyết",
@@ -132,13 +139,23 @@ ALIASES: dict[str, dict[str, list[str]]] = {
             "Trực tiếp, dịch vụ bưu chính", "Số mới tiếp nhận trực tuyến",
             "Số mới tiếp nhận trực tiếp, dịch vụ bưu chính", "Số kỳ trước chuyển qua",
             "Tổng số", "Trong đó", "Giải quyết trước hạn", "Giải quyết đúng hạn",
-            "Giải quyết quá hạn",
+            "Giải quyết quá hạn", "Số đầu kỳ", "Kỳ trước chuyển qua", "Kỳ trước chuyển sang",
+            "Tồn kỳ trước", "Tiếp nhận trong kỳ", "Số mới tiếp nhận", "Mới tiếp nhận",
+            "Số mới tiếp nhận trực tiếp", "Số mới tiếp nhận qua BCCI", "Qua BCCI",
+            "Qua dịch vụ bưu chính công ích", "Sớm hạn", "Trễ hạn", "Chưa đến hạn",
+            "Tổng số trễ hạn", "Hồ sơ trả lại", "Hồ sơ rút", "Đã giải quyết", "Đang giải quyết",
+            "Kết quả giải quyết", "Số hồ sơ tiếp nhận", "Chưa giải quyết",
         ],
     },
 }
 
 # Headers that are recognised but carry nothing we keep (not listed as unmapped).
-IGNORED = ["STT", "Số thứ tự", "TT", "Ghi chú"]
+IGNORED = [
+    "STT", "Số thứ tự", "TT", "Ghi chú", "Số lượng hồ sơ", "Số lượng", "Số bộ hồ sơ",
+    # Signature columns of the tracking book: they carry no data.
+    "Bên giao", "Bên nhận", "Ký nhận", "Ký tên", "Chữ ký", "Ký", "Ký, ghi rõ họ tên",
+    "Người giao", "Ký xác nhận",
+]
 
 KEY_COLUMNS = {
     "dossiers": ["dossier_code"],
@@ -207,6 +224,8 @@ COLUMN_LABELS = {
     "pending_total": "Đang giải quyết: tổng số",
     "pending_in_time": "Đang giải quyết trong hạn",
     "pending_overdue": "Đang giải quyết quá hạn",
+    "received_new": "Số mới tiếp nhận trong kỳ",
+    "unit": "Đơn vị",
 }
 
 # Personal data (Nghị định 13/2023/NĐ-CP): folded substrings of headers dropped on read.
@@ -217,9 +236,25 @@ _PERSONAL_PARTS = [
     "sodt", "sdt", "didong", "email", "thudientu", "cccd", "cmnd", "cmt", "cancuoc",
     "sogiayto", "giaytotuythan", "sodinhdanh", "hochieu", "ngaysinh", "namsinh",
     "gioitinh", "noicutru", "thuongtru", "tamtru", "quequan", "dantoc", "masothue", "fax",
-    "chuhs", "nguoigui",
+    "chuhs", "nguoigui", "chuho", "nguoilienhe", "lienhe", "madinhdanh", "dinhdanhcanhan",
+    "noisinh", "nguoidungten", "tenchu", "sogiaytotuythan", "socancuoc",
+    # English and portal field names
+    "fullname", "firstname", "lastname", "applicant", "phone", "mobile", "telephone",
+    "address", "citizen", "idnumber", "idcard", "identity", "passport", "birth", "gender",
+    "nationalid", "contact", "customer", "requester", "submitter", "zalo", "facebook",
 ]
-_PERSONAL_EXACT = ["Tên", "Họ", "Tổ chức", "Cá nhân", "ChuHoSo", "HoTen", "DiaChi", "SoDienThoai"]
+_PERSONAL_EXACT = [
+    "Tên", "Họ", "Tổ chức", "Cá nhân", "ChuHoSo", "HoTen", "DiaChi", "SoDienThoai", "Name",
+    "Names", "Họ và tên", "Tên người", "ĐT", "SĐT", "Số ĐT", "Tel", "ID", "DOB", "Sex", "Owner",
+    "Person",
+]
+# English headers that name a person: "Full name", "Applicant name", "Name of applicant"
+# (a bare "… name" such as "Procedure name" is not personal).
+_PERSONAL_NAME_RE = re.compile(
+    r"^(?:(?:full|first|last|given|family|middle|applicant|applicants|citizen|owner|customer|"
+    r"contact|person|personal|requester|submitter|sender|receiver|recipient|user)\s*'?s?\s*)names?$"
+    r"|^names?\s+of\s+(?:the\s+)?(?:applicant|citizen|owner|customer|person|requester)"
+)
 
 # Words that start a footer row: totals, signatures, notes, place-and-date lines.
 # (RE2-compatible: also run through pyarrow on whole columns.)
@@ -231,7 +266,18 @@ FOOTER_PATTERN = (
 )
 FOOTER_RE = re.compile(FOOTER_PATTERN, re.IGNORECASE)
 
-_COLNUM_RE = re.compile(r"^\(?\s*(\d{1,2}|[A-Z])\s*\)?$")
+# "1", "(1)", "A", and the formulas systems print under totals: "(3 = 4 + 5)", "(3)=(4)+(5)".
+_COLNUM_RE = re.compile(
+    r"^\(?\s*(\d{1,2}|[A-Z])\s*\)?"
+    r"(?:\s*=\s*\(?\s*\d{1,2}\s*\)?(?:\s*[+\-]\s*\(?\s*\d{1,2}\s*\)?)*)?$"
+)
+# A cell that holds a value, not a header name: a date, a number, a code with digits.
+_VALUE_RE = re.compile(
+    r"^(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(?:[ T,].*)?|\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?"
+    r"|[+\-]?\d+(?:[.,]\d+)*(?:\s*(?:đ|đồng|vnđ))?|\d{1,2}[:h]\d{2}\b.*"
+    r"|(?=[\w.\-/]*\d[\w.\-/]*\d[\w.\-/]*\d)\w+(?:[.\-/]\w+)+)$",
+    re.IGNORECASE,
+)
 
 # Title words that hint at the kind (folded).
 _TITLE_HINTS = {
@@ -239,7 +285,11 @@ _TITLE_HINTS = {
     "ratings": ["hailong", "ketquadanhgia"],
     "procedures": ["danhmucthutuc", "danhmuctthc"],
     "feedback": ["phananhkiennghi", "pakn"],
-    "summary": ["06vpcpkstt", "bieuso06", "tinhhinhketquagiaiquyet"],
+    "summary": [
+        "06vpcpkstt", "bieuso06", "tinhhinhketquagiaiquyet", "tonghoptinhhinh",
+        "thongketinhhinh", "baocaotinhhinh", "thongkeketquagiaiquyet", "tinhhinhtiepnhan",
+        "tonghopketquagiaiquyet", "baocaoketquagiaiquyet",
+    ],
 }
 
 
@@ -284,6 +334,13 @@ def fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text)
 
 
+def spaced(text: str) -> str:
+    """Accent-free, lower-case words separated by single spaces: 'Ngày, tháng' -> 'ngay thang'."""
+    text = unicodedata.normalize("NFD", norm(text)).replace("đ", "d")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^0-9a-z']+", " ", text).split())
+
+
 def _variants(text: str) -> list[str]:
     out = [text]
     stripped = _PAREN_RE.sub(" ", text)
@@ -320,17 +377,149 @@ def match(candidates: list[str], kind: str) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------------------------------
+# Header paths: a group label over its columns (exports.md, "Headers nested two or three
+# rows deep"). "Ngày, tháng, năm › Nhận hồ sơ" is the received date, "Trả kết quả › Ngày
+# nhận kết quả" the return date; a leaf such as "Ngày nhận" means what its group says.
+# ---------------------------------------------------------------------------------------
+PATH_SEP = " › "
+
+# Group labels that say "the date of …" over event names.
+DATE_WORDS = [
+    "Ngày", "Ngày, tháng, năm", "Ngày tháng năm", "Ngày/tháng/năm", "Ngày tháng", "Thời gian",
+    "Thời điểm", "Ngày giờ", "Ngày, giờ", "Ngày, tháng", "Thời gian, ngày, tháng, năm",
+]
+# Events of a dossier's life; the value None: an event whose date the product does not keep
+# (the hand-over to the processing office).
+EVENTS: dict[str | None, list[str]] = {
+    "submitted_at": ["Nộp hồ sơ", "Nộp", "Gửi hồ sơ"],
+    "received_at": ["Nhận hồ sơ", "Tiếp nhận", "Tiếp nhận hồ sơ", "Nhận"],
+    "due_at": ["Hẹn trả kết quả", "Hẹn trả", "Hẹn", "Hạn trả kết quả", "Hẹn trả kết quả giải quyết"],
+    "finished_at": [
+        "Nhận kết quả từ cơ quan giải quyết", "Nhận kết quả từ cơ quan chủ trì giải quyết",
+        "Nhận kết quả từ cơ quan chuyên môn", "Nhận kết quả", "Có kết quả", "Hoàn thành",
+        "Kết thúc xử lý", "Xử lý xong", "Giải quyết xong", "Kết thúc",
+    ],
+    "returned_at": [
+        "Trả kết quả", "Trả kết quả cho cá nhân, tổ chức", "Trả kết quả cho tổ chức, cá nhân",
+        "Trả kết quả cho công dân", "Trả",
+    ],
+    None: [
+        "Chuyển hồ sơ đến cơ quan giải quyết", "Chuyển hồ sơ đến cơ quan chủ trì giải quyết",
+        "Chuyển hồ sơ", "Chuyển xử lý", "Luân chuyển hồ sơ", "Bàn giao hồ sơ",
+    ],
+}
+# Leaves that name a date without saying of what: their group decides.
+_GENERIC_DATE_LEAVES = DATE_WORDS + ["Ngày nhận", "Ngày giao", "Ngày chuyển", "Ngày trả"]
+# Levels that only split a group ("Trong đó" over "Trực tuyến | Trực tiếp").
+TRANSPARENT = ["Trong đó", "Chia ra", "Bao gồm", "Gồm", "Cụ thể", "Trong số đó"]
+
+_DATE_WORDS_FOLDED = {fold(x) for x in DATE_WORDS}
+_GENERIC_FOLDED = {fold(x) for x in _GENERIC_DATE_LEAVES}
+_TRANSPARENT_FOLDED = {fold(x) for x in TRANSPARENT}
+_MISSING = object()
+_EVENT_BY_FOLD: dict[str, str | None] = {
+    fold(name): canon for canon, names in EVENTS.items() for name in names
+}
+
+
+def _event(text: str):
+    """The canonical date column an event name stands for (None: a date not kept), or
+    _MISSING when the text is not an event."""
+    for variant in _variants(text):
+        hit = _EVENT_BY_FOLD.get(fold(variant), _MISSING)
+        if hit is not _MISSING:
+            return hit
+    return _MISSING
+
+
+def _dateish(text: str) -> bool:
+    key = fold(text)
+    return key in _DATE_WORDS_FOLDED or key.startswith(("ngay", "thoigian", "thoidiem"))
+
+
+def is_transparent(text: str) -> bool:
+    return fold(text) in _TRANSPARENT_FOLDED
+
+
+def match_column(chain: list[str], kind: str) -> str | None:
+    """The canonical column a header path names for a kind: the whole path first, then
+    what its groups say of the leaf, then the leaf alone. '' means known but not kept (a
+    date the product does not keep); None: not known."""
+    if not chain:
+        return None
+    leaf = chain[-1]
+    groups = [g for g in chain[:-1] if not is_transparent(g)]
+    if groups:
+        joined = [" ".join(groups[i:] + [leaf]) for i in range(len(groups))]
+        joined.append(leaf + " " + groups[-1])  # "Tiếp nhận › Hình thức" = "Hình thức tiếp nhận"
+        hit = match(joined, kind)
+        if hit:
+            return hit
+        for group in reversed(groups):
+            event = _event(group)
+            if event is not _MISSING and _dateish(leaf):
+                own = match([leaf], kind)
+                if own and fold(leaf) not in _GENERIC_FOLDED:
+                    return own
+                return (event or "") if (event is None or event in ALIASES[kind]) else None
+            if fold(group) in _DATE_WORDS_FOLDED:
+                event = _event(leaf)
+                if event is not _MISSING:
+                    return (event or "") if (event is None or event in ALIASES[kind]) else None
+                break
+    return match([leaf], kind)
+
+
+def path_text(chain: list[str]) -> str:
+    """A column's header path as people read it: 'Ngày, tháng, năm › Nhận hồ sơ'."""
+    return PATH_SEP.join(chain)
+
+
+def override_key(col: "Column", keys) -> str | None:
+    """Which form of a column's name (its header, or its header path) staff mapped by hand
+    (``keys``: normalised names)."""
+    for key in (norm(col.label), norm(path_text(col.chain)), norm(" - ".join(col.chain)),
+                norm(" ".join(col.chain))):
+        if key in keys:
+            return key
+    return None
+
+
+def checked_overrides(overrides: dict[str, str] | None, allowed: set[str], kind: str) -> dict[str, str]:
+    """{normalised header or path: canonical column ('' = leave out)} of a hand mapping; a
+    target the kind does not have is an IngestError."""
+    from ingest.model import IngestError
+
+    over = {norm(k): v for k, v in (overrides or {}).items()}
+    for target in over.values():
+        if target and target not in allowed:
+            raise IngestError(
+                f"Không thể ghép cột vào “{target}”: loại dữ liệu “{KIND_LABELS[kind]}” không "
+                "có cột này. Hãy chọn lại cột đích trên trang Tải dữ liệu."
+            )
+    return over
+
+
+def header_signature(columns: list["Column"]) -> str:
+    """A stable string naming a header row: its normalised header paths in order (a
+    remembered mapping applies to files with the same one)."""
+    return " | ".join(PATH_SEP.join(norm(x) for x in col.chain) for col in columns)
+
+
 def is_personal(text: str) -> bool:
     key = fold(text)
     if not key:
         return False
     if key in _PERSONAL_EXACT_FOLDED:
         return True
-    return any(part in key for part in _PERSONAL_PARTS)
+    if any(part in key for part in _PERSONAL_PARTS):
+        return True
+    return bool(_PERSONAL_NAME_RE.match(spaced(text)))
 
 
 def is_ignored(text: str) -> bool:
-    return fold(text) in _IGNORED_FOLDED
+    return any(fold(v) in _IGNORED_FOLDED for v in _variants(text))
 
 
 def headerish(text: str, extra: frozenset[str] | set[str] = frozenset()) -> bool:
@@ -352,6 +541,11 @@ def _headerish(text: str) -> bool:
     if any(match([text], kind) for kind in KINDS):
         return True
     return is_personal(text) and len(text) <= 40
+
+
+def valueish(text: str) -> bool:
+    """A cell that holds a value (a date, a number, a dossier code), never a header."""
+    return bool(text) and bool(_VALUE_RE.match(text))
 
 
 def is_colnum_row(cells: list[str]) -> bool:
@@ -427,6 +621,10 @@ def _joins(upper: list[str], lower: list[str], r_up: int, merges, block_row_is_u
     cand_cells = [c for c in candidate if c]
     if len(cand_cells) < 2 or is_colnum_row(candidate):
         return False
+    # A row holding values (a date, a number, a code) is data even when some of its words
+    # read like headers ("Trực tuyến", "Hồ sơ"): the header is the row that names columns.
+    if any(valueish(c) for c in cand_cells):
+        return False
     # A merged cell running down from the upper row into the lower one.
     for r1, c1, r2, c2 in merges:
         if r1 <= r_up < r2 and c2 - c1 < 30:
@@ -488,14 +686,16 @@ def find_header(rows: list[list], merges: list[tuple[int, int, int, int]] | None
             if src and src[0] >= top and not row[c]:
                 row[c] = cells[src[0]][src[1]] if src[1] < len(cells[src[0]]) else ""
         block.append(row)
-    # Without merges: a group label stands over the named columns to its right.
+    # Without merges: a group label stands over the named columns to its right (named in
+    # any row below it: "Số hồ sơ nhận giải quyết" over "Trong đó" over "Trực tuyến").
     for i in range(len(block) - 1):
-        upper, lower = block[i], block[i + 1]
+        upper = block[i]
+        below = [any(block[j][c] for j in range(i + 1, len(block))) for c in range(width)]
         current = ""
         for c in range(width):
             if upper[c]:
-                current = upper[c] if lower[c] else ""
-            elif current and lower[c] and (i + top, c) not in mmap:
+                current = upper[c] if below[c] else ""
+            elif current and below[c] and (i + top, c) not in mmap:
                 upper[c] = current
             else:
                 current = ""
@@ -532,17 +732,21 @@ def find_header(rows: list[list], merges: list[tuple[int, int, int, int]] | None
 
 
 def kind_scores(header_cells: list[str], labels: list[list[str]], title: list[str]) -> dict[str, int]:
-    """How strongly the headers (and the title) point at each kind."""
-    texts = list(dict.fromkeys(header_cells + [" ".join(ch) for ch in labels if len(ch) > 1]))
+    """How strongly the headers (their cells and their paths) and the title point at each
+    kind."""
     scores = {k: 0 for k in KINDS}
-    for text in texts:
-        hits = {k: match([text], k) for k in KINDS}
+
+    def add(hits: dict[str, str | None]) -> None:
         known = [k for k, v in hits.items() if v]
         for k in known:
             scores[k] += 3 if len(known) == 1 else 1
-        for k in known:
             if hits[k] in (REQUIRED[k][:1] or ["_summary"]):
                 scores[k] += 2
+
+    for text in dict.fromkeys(header_cells):
+        add({k: match([text], k) for k in KINDS})
+    for chain in dict.fromkeys(tuple(ch) for ch in labels if len(ch) > 1):
+        add({k: match_column(list(chain), k) for k in KINDS})
     hint = title_hint(title)
     if hint:
         scores[hint] += 3

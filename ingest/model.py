@@ -47,3 +47,15 @@ class ParsedFile:
     unmapped: list[str] = field(default_factory=list)  # headers not recognised (kept out)
     dropped_personal: list[str] = field(default_factory=list)  # personal-data headers dropped
     title: list[str] = field(default_factory=list)  # lines of the title block
+    # Words of a coded column the product does not know, by column ("status", "channel"):
+    # {word as the file wrote it: number of rows}. Their rows are rejected; staff can map
+    # each word on the upload page (parse_file's value_overrides).
+    unknown_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The header row's normalised header paths in order: files with the same one share the
+    # mappings staff made by hand.
+    header_signature: str = ""
+    paths: dict[str, str] = field(default_factory=dict)  # file header -> its header path
+    # Summary tables listing units: the units named by the rows, in file order. When the
+    # rows belong to units named in the file (no unit given to parse_file), the frame has a
+    # "unit" column saying whose each row is.
+    units: list[str] = field(default_factory=list)

@@ -5,9 +5,15 @@
 
 The file is recognised by its content (xlsx, xls, CSV in any usual encoding); the sheet that
 holds the table, its header block (below a title, over one to three rows, with merged cells),
-the kind and the column mapping are found from the headers. Footer rows, column-number rows
-and blank lines are skipped; personal data is dropped on read. Rows that can't be read become
-``Reject``s; a file that can't be read at all raises ``IngestError`` with a Vietnamese message.
+the kind and the column mapping are found from the headers. Each column is named by its header
+path ("Ngày, tháng, năm › Nhận hồ sơ"): the whole path first, then what its group says of the
+leaf, then the leaf (ingest.headers.match_column); summaries are read by the meaning of each
+column (ingest.summary). Footer rows, column-number rows and blank lines are skipped; cells
+merged down across data rows give their value to every row of the merge; personal data is
+dropped on read. Rows that can't be read become ``Reject``s, keeping only the cells of the
+columns the product reads; status and channel words the product does not know are listed in
+``unknown_values`` (never guessed). A file that can't be read at all, or a kind chosen by hand
+that its headers contradict, raises ``IngestError`` with a Vietnamese message.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import pyarrow.compute as pc
 
 from ingest import files
 from ingest import headers as H
+from ingest import summary as S
 from ingest import validate as V
 from ingest import values as X
 from ingest.headers import COLUMN_LABELS, KIND_LABELS, KINDS, ONLINE_FLAG
@@ -62,25 +69,6 @@ KEY_WHAT = {
     "feedback": "mã phản ánh, kiến nghị",
     "summary": "lĩnh vực",
 }
-SUMMARY_NUMBERS = [
-    "received_total", "received_online", "received_direct", "carried_over", "resolved_total",
-    "early", "on_time", "late", "pending_total", "pending_in_time", "pending_overdue",
-]
-SUMMARY_LABELS = {
-    "received_total": "(3) Số hồ sơ nhận giải quyết - Tổng số",
-    "received_online": "(4) Trực tuyến",
-    "received_direct": "(5) Trực tiếp, dịch vụ bưu chính",
-    "carried_over": "(6) Từ kỳ trước",
-    "resolved_total": "(7) Số hồ sơ đã giải quyết - Tổng số",
-    "early": "(8) Trước hạn",
-    "on_time": "(9) Đúng hạn",
-    "late": "(10) Quá hạn",
-    "pending_total": "(11) Số hồ sơ đang giải quyết - Tổng số",
-    "pending_in_time": "(12) Trong hạn",
-    "pending_overdue": "(13) Quá hạn",
-}
-
-
 # ---------------------------------------------------------------------------------------
 # Progress
 # ---------------------------------------------------------------------------------------
@@ -107,15 +95,22 @@ def detect_kind(source: str | os.PathLike | bytes, filename: str | None = None, 
     src = files.open_source(source, filename)
     fmt = files.sniff_format(src)
     _, hb = _pick_table(files.tables(src, fmt), src.name, mapping_overrides)
-    return _resolve_kind("auto", hb, src.name)
+    return _resolve_kind("auto", hb, src.name, mapping_overrides)
 
 
 def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *, kind: str = "auto",
                period: tuple[dt.date, dt.date] | None = None, today: dt.date | None = None,
                mapping_overrides: dict[str, str] | None = None,
+               value_overrides: dict[str, dict[str, int]] | None = None,
+               unit: str | None = None,
                progress: Callable[[float], None] | None = None) -> ParsedFile:
     """Read one export into a ParsedFile (see ingest.model). Raises IngestError for a file
-    that can't be read at all; row-level problems become ``rejects``."""
+    that can't be read at all; row-level problems become ``rejects``.
+
+    ``mapping_overrides``: {file header, or its header path "Nhóm › Cột": canonical column
+    ('' to leave the column out)} mapped by hand. ``value_overrides``: {"status" | "channel":
+    {word: code}} for words the product does not know (ParsedFile.unknown_values lists them).
+    ``unit``: for a summary table listing several units, keep only this unit's row."""
     prog = _Progress(progress)
     if kind not in ("auto", *KINDS):
         raise IngestError(
@@ -129,13 +124,14 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
     fmt = files.sniff_format(src)
     table, hb = _pick_table(files.tables(src, fmt), src.name, mapping_overrides)
     prog(0.05)
-    kind = _resolve_kind(kind, hb, src.name)
+    kind = _resolve_kind(kind, hb, src.name, mapping_overrides)
     title_period = X.parse_period(hb.title)
     ctx = _Context(src.name, table, hb, kind, today, prog, title_period, period)
+    ctx.warnings.extend(table.warnings)  # e.g. a CSV under an Excel name (ingest.files)
     if kind == "summary":
-        parsed = _read_summary(ctx)
+        parsed = S.read(ctx, mapping_overrides or {}, unit)
     else:
-        parsed = _read_records(ctx, mapping_overrides or {})
+        parsed = _read_records(ctx, mapping_overrides or {}, value_overrides or {})
     prog(1.0)
     return parsed
 
@@ -172,10 +168,11 @@ def _pick_table(tables: list[files.Table], name: str, overrides: dict[str, str] 
     return best[1], best[2]
 
 
-def _resolve_kind(kind: str, hb: H.HeaderBlock, name: str) -> str:
-    if kind != "auto":
-        return kind
+def _resolve_kind(kind: str, hb: H.HeaderBlock, name: str, overrides: dict[str, str] | None) -> str:
     guessed = H.guess_kind(hb.cells, [c.chain for c in hb.columns], hb.title)
+    if kind != "auto":
+        _guard_forced_kind(kind, guessed, hb, name, overrides)
+        return kind
     if guessed is None:
         found = ", ".join(f"“{c.label}”" for c in hb.columns[:20])
         raise IngestError(
@@ -184,6 +181,36 @@ def _resolve_kind(kind: str, hb: H.HeaderBlock, name: str) -> str:
             "(dòng lệnh: --kind dossiers|ratings|procedures|feedback|summary)."
         )
     return guessed
+
+
+def _guard_forced_kind(kind: str, guessed: str | None, hb: H.HeaderBlock, name: str,
+                       overrides: dict[str, str] | None) -> None:
+    """A kind chosen by hand that the headers contradict is refused (exports.md): the file
+    carries the identifying column of another kind that the chosen kind does not read (a
+    PAKN list's “Mã PAKN” loaded as dossiers would turn finished dossiers back into pending
+    ones). Columns staff mapped by hand are theirs to decide."""
+    if guessed is None or guessed == kind:
+        return
+    by_hand = {H.norm(k) for k in (overrides or {})}
+    evidence = []
+    for col in hb.columns:
+        if H.override_key(col, by_hand) is not None:
+            continue
+        theirs = H.match_column(col.chain, guessed)
+        if not theirs or H.match_column(col.chain, kind):
+            continue
+        identifying = H.REQUIRED[guessed][:1] or ["_summary"]
+        if theirs in identifying:
+            evidence.append(col.label)
+    if not evidence:
+        return
+    cols = ", ".join(f"“{c}”" for c in evidence[:5])
+    raise IngestError(
+        f"Tệp “{name}” có vẻ là {KIND_LABELS[guessed]}, không phải {KIND_LABELS[kind]}: tệp có "
+        f"cột {cols} của {KIND_LABELS[guessed]} mà {KIND_LABELS[kind]} không có. Nạp theo loại "
+        "đã chọn sẽ ghi sai dữ liệu. Hãy chọn loại dữ liệu “"
+        f"{KIND_LABELS[guessed]}” (dòng lệnh: --kind {guessed}) hoặc để tự nhận biết."
+    )
 
 
 @dataclass
@@ -197,6 +224,33 @@ class _Context:
     title_period: tuple[dt.date, dt.date] | None
     period_arg: tuple[dt.date, dt.date] | None
     warnings: list[str] = field(default_factory=list)
+
+    def fill_merged(self, raw: pd.DataFrame, rownums: np.ndarray) -> pd.DataFrame:
+        """Cells merged down across data rows ("Lĩnh vực" written once for a group of
+        rows): every row of the group takes the value of the merge's first cell."""
+        merges = [m for m in self.table.merges if m[0] >= self.hb.data_start and m[2] > m[0]]
+        if not merges or not len(raw):
+            return raw
+        pos = {int(r) - 1: i for i, r in enumerate(rownums)}
+        fills: dict[int, list[tuple[list[int], object]]] = {}
+        for r1, c1, r2, _ in merges:
+            if c1 not in raw.columns or r1 not in pos:
+                continue
+            value = raw[c1].iloc[pos[r1]]
+            if value is None or value == "" or (isinstance(value, float) and value != value):
+                continue
+            rows = [pos[r] for r in range(r1 + 1, r2 + 1) if r in pos]
+            if rows:
+                fills.setdefault(c1, []).append((rows, value))
+        if not fills:
+            return raw
+        raw = raw.copy()
+        for c, groups in fills.items():
+            values = raw[c].astype(object).to_numpy(copy=True)
+            for rows, value in groups:
+                values[rows] = value
+            raw[c] = pd.Series(values, index=raw.index, dtype=object)
+        return raw
 
 
 @dataclass
@@ -214,31 +268,25 @@ def _plan_columns(ctx: _Context, overrides: dict[str, str]) -> _Plan:
     allowed -= {"rating_key", "rating_label", "satisfied", "negative", "_summary"}
     if kind == "ratings":
         allowed.add("rating")
-    over = {H.norm(k): v for k, v in overrides.items()}
-    for target in over.values():
-        if target and target not in allowed:
-            raise IngestError(
-                f"Không thể ghép cột vào “{target}”: loại dữ liệu “{KIND_LABELS[kind]}” không "
-                "có cột này. Hãy chọn lại cột đích trên trang Tải dữ liệu."
-            )
+    over = H.checked_overrides(overrides, allowed, kind)
     plan = _Plan({}, {}, [], [], [])
     for col in ctx.hb.columns:
         label = col.label
-        key = H.norm(label)
-        candidates = [" ".join(col.chain[i:]) for i in range(len(col.chain))]
-        known = H.match(candidates, kind)
-        if known is None and (H.is_personal(label) or H.is_personal(" ".join(col.chain))):
+        key = H.override_key(col, over)
+        known = H.match_column(col.chain, kind)
+        if not known and (H.is_personal(label) or H.is_personal(" ".join(col.chain))):
             # Personal data (Nghị định 13/2023/NĐ-CP) is never read, even when mapped by hand.
             plan.personal.append(label)
-            if over.get(key):
+            if key is not None and over.get(key):
                 ctx.warnings.append(
                     f"Cột “{label}” chứa dữ liệu cá nhân nên không được ghép và không được lưu."
                 )
             continue
-        canon = (over[key] or None) if key in over else known
+        canon = (over[key] or None) if key is not None else (known or None)
         if canon is None or canon.startswith("_summary"):
             plan.keep.append(col)
-            if not H.is_ignored(label) and key not in over:
+            ignored = known == "" or H.is_ignored(label) or H.is_ignored(col.chain[-1])
+            if not ignored and key is None:
                 plan.unmapped.append(label)
             continue
         if canon in plan.by_canon or (canon == ONLINE_FLAG and "channel" in plan.by_canon):
@@ -259,7 +307,7 @@ def _plan_columns(ctx: _Context, overrides: dict[str, str]) -> _Plan:
         plan.keep.append(col)
     missing = [c for c in H.REQUIRED[kind] if c not in plan.by_canon]
     if missing:
-        found = ", ".join(f"“{c.label}”" for c in ctx.hb.columns) or "(không có)"
+        found = ", ".join(f"“{H.path_text(c.chain)}”" for c in ctx.hb.columns) or "(không có)"
         names = " và ".join(f"“{COLUMN_LABELS[c]}”" for c in missing)
         raise IngestError(
             f"Tệp “{ctx.name}” ({KIND_LABELS[kind]}) thiếu cột bắt buộc {names}. Các cột tìm "
@@ -317,11 +365,13 @@ def _raw_getter(texts: dict[int, pd.Series], labels: dict[int, str]):
 # ---------------------------------------------------------------------------------------
 # Record kinds: dossiers, ratings, procedures, feedback
 # ---------------------------------------------------------------------------------------
-def _read_records(ctx: _Context, overrides: dict[str, str]) -> ParsedFile:
+def _read_records(ctx: _Context, overrides: dict[str, str],
+                  value_overrides: dict[str, dict[str, int]]) -> ParsedFile:
     kind = ctx.kind
     plan = _plan_columns(ctx, overrides)
     order = [c.index for c in plan.keep]
     raw, rownums = ctx.table.loader(ctx.hb.data_start, order, ctx.prog)
+    raw = ctx.fill_merged(raw, rownums)
     ctx.prog(0.5)
     texts = {idx: X.as_text(raw[idx]) for idx in order}
     ctx.prog(0.6)
@@ -340,9 +390,12 @@ def _read_records(ctx: _Context, overrides: dict[str, str]) -> ParsedFile:
             f"Tệp “{ctx.name}” không có dòng dữ liệu nào dưới dòng tiêu đề (dòng "
             f"{ctx.hb.top + 1}). Hãy kiểm tra lại tệp xuất từ hệ thống rồi tải lên lại."
         )
-    labels = {c.index: c.label for c in plan.keep}
+    # Rejected rows keep only the columns the product reads, never free text or a column it
+    # does not recognise (it may hold a name or a phone number).
+    labels = {c.index: c.label for c in sorted(plan.by_canon.values(), key=lambda c: c.index)}
     problems = V.Problems(n)
     values: dict[str, pd.Series] = {}
+    unknown: dict[str, dict[str, int]] = {}
 
     def col(canon):
         c = plan.by_canon[canon]
@@ -354,14 +407,17 @@ def _read_records(ctx: _Context, overrides: dict[str, str]) -> ParsedFile:
             v, bad = X.parse_dates(r, t)
             V.check_unreadable(problems, bad, label, t, HINTS["date"])
         elif canon == "status" and kind == "dossiers":
-            v, bad = X.parse_status(t)
+            v, bad = X.parse_status(t, value_overrides.get("status"))
             V.check_unreadable(problems, bad, label, t, HINTS["status"])
+            _note_unknown(unknown, "status", X.unknown_words(t, bad, strip_timeliness=True))
         elif canon == "channel":
-            v, bad = X.parse_channel(t)
+            v, bad = X.parse_channel(t, value_overrides.get("channel"))
             V.check_unreadable(problems, bad, label, t, HINTS["channel"])
+            _note_unknown(unknown, "channel", X.unknown_words(t, bad))
         elif canon == ONLINE_FLAG:
-            v, bad = X.parse_online_flag(t)
+            v, bad = X.parse_online_flag(t, value_overrides.get("channel"))
             V.check_unreadable(problems, bad, label, t, HINTS["bool"])
+            _note_unknown(unknown, "channel", X.unknown_words(t, bad))
             canon = "channel"
         elif canon == "supplement_count":
             v, bad = X.parse_count(t)
@@ -387,6 +443,8 @@ def _read_records(ctx: _Context, overrides: dict[str, str]) -> ParsedFile:
         else:
             v = X.parse_text(t)
         values[canon] = v
+    if kind == "dossiers" and "status" not in values and ({"finished_at", "returned_at"} & set(values)):
+        values["status"] = _status_from_dates(values)
     ctx.prog(0.8)
 
     # Required values and date rules.
@@ -421,7 +479,28 @@ def _read_records(ctx: _Context, overrides: dict[str, str]) -> ParsedFile:
         warnings=ctx.warnings, as_of=as_of, period=ctx.title_period or ctx.period_arg,
         sheet=ctx.table.sheet, header_row=ctx.hb.top + 1, mapping=plan.mapping,
         unmapped=plan.unmapped, dropped_personal=plan.personal, title=ctx.hb.title,
+        unknown_values=unknown, header_signature=H.header_signature(ctx.hb.columns),
+        paths={c.label: H.path_text(c.chain) for c in ctx.hb.columns},
     )
+
+
+def _note_unknown(unknown: dict[str, dict[str, int]], column: str, words: dict[str, int]) -> None:
+    if words:
+        into = unknown.setdefault(column, {})
+        for word, count in words.items():
+            into[word] = into.get(word, 0) + count
+
+
+def _status_from_dates(values: dict[str, pd.Series]) -> pd.Series:
+    """A dossier list without a status column (the tracking book, Sổ theo dõi hồ sơ): a row
+    with a finish or return date is finished (10, Đã trả kết quả, ended that day), a row
+    without one is being processed (4)."""
+    ended = None
+    for c in ("finished_at", "returned_at"):
+        if c in values:
+            has = values[c].notna()
+            ended = has if ended is None else (ended | has)
+    return pd.Series(np.where(ended.to_numpy(dtype=bool), 10, 4), index=ended.index).astype("Int64")
 
 
 def _build_frame(ctx: _Context, kind: str, values: dict[str, pd.Series], ok: np.ndarray,
@@ -487,133 +566,3 @@ def _latest_date(frame: pd.DataFrame) -> dt.date | None:
             m = frame[c].max()
             latest = m if latest is None or m > latest else latest
     return latest.date() if latest is not None else None
-
-
-# ---------------------------------------------------------------------------------------
-# Summary (Biểu số 06/VPCP/KSTT)
-# ---------------------------------------------------------------------------------------
-def _read_summary(ctx: _Context) -> ParsedFile:
-    hb = ctx.hb
-    period = ctx.title_period or ctx.period_arg
-    if period is None:
-        raise IngestError(
-            f"Không xác định được kỳ báo cáo của Biểu số 06 “{ctx.name}”: tiêu đề không ghi "
-            "“Từ ngày … đến ngày …”, “Tháng … năm …” hay “Quý … năm …”. Hãy chọn kỳ báo cáo "
-            "trên trang Tải dữ liệu (dòng lệnh: --period 2026-01-01..2026-01-31)."
-        )
-    if ctx.title_period and ctx.period_arg and ctx.title_period != ctx.period_arg:
-        a, b = ctx.title_period
-        ctx.warnings.append(
-            f"Kỳ báo cáo ghi trong tiêu đề ({a:%d/%m/%Y} – {b:%d/%m/%Y}) khác kỳ đã chọn; "
-            "dùng kỳ trong tiêu đề."
-        )
-    by_index = {c.index: c for c in hb.columns}
-    base = None
-    for c in hb.columns:
-        if H.fold(c.label) in ("stt", "tt", "sothutu"):
-            base = c.index
-            break
-    if base is None:
-        field_col = next((c for c in hb.columns if "linhvuc" in H.fold(" ".join(c.chain))), None)
-        base = max(0, field_col.index - 1) if field_col else hb.columns[0].index
-    width = max(c.index for c in hb.columns) + 1
-    if width - base < 13:
-        raise IngestError(
-            f"Biểu số 06 “{ctx.name}” cần đủ 13 cột (STT, Lĩnh vực và 11 cột số liệu) nhưng "
-            f"bảng chỉ có {width - base} cột. Hãy dùng đúng mẫu Biểu số 06/VPCP/KSTT."
-        )
-    idx = list(range(base, base + 13))
-    raw, rownums = ctx.table.loader(hb.data_start, idx, ctx.prog)
-    texts = {i: X.as_text(raw[i]) for i in idx}
-    n_all = len(raw)
-    labels = {}
-    for k, i in enumerate(idx):
-        c = by_index.get(i)
-        labels[i] = c.label if c else f"({k + 1})"
-    mapping = {labels[idx[1]]: "field"}
-    for k, canon in enumerate(SUMMARY_NUMBERS):
-        mapping[labels[idx[k + 2]]] = canon
-
-    num_idx = idx[2:]
-    rows, total_row = [], None
-    footer_seen = False
-    for i in range(n_all):
-        first, name = texts[idx[0]].iloc[i], texts[idx[1]].iloc[i]
-        nums = [texts[j].iloc[i] for j in num_idx]
-        if not first and not name and not any(nums):
-            continue
-        if H.footer_text(first) or H.footer_text(name):
-            if total_row is None and any(nums) and not footer_seen:
-                total_row = i
-            footer_seen = True
-            continue
-        if footer_seen or not any(nums):
-            continue  # signatures, or a heading such as "Cấp xã"
-        rows.append(i)
-    if not rows:
-        raise IngestError(
-            f"Biểu số 06 “{ctx.name}” không có dòng lĩnh vực nào dưới dòng tiêu đề. Hãy kiểm "
-            "tra lại tệp rồi tải lên lại."
-        )
-    sel = np.array(rows)
-    sub_texts = {k: v.iloc[sel].reset_index(drop=True) for k, v in texts.items()}
-    sub_rows = rownums[sel]
-    problems = V.Problems(len(sel))
-    V.check_required(problems, sub_texts[idx[1]], labels[idx[1]], "tên lĩnh vực")
-    numbers = {}
-    for canon, j in zip(SUMMARY_NUMBERS, num_idx):
-        v, bad = X.parse_count(sub_texts[j], blank=0)
-        V.check_unreadable(problems, bad, labels[j], sub_texts[j], HINTS["count"])
-        numbers[canon] = v
-    rejects = problems.rejects(sub_rows, _raw_getter(sub_texts, {i: labels[i] for i in idx}))
-    if len(rejects) == len(sel):
-        raise IngestError(
-            f"Không có dòng nào hợp lệ trong Biểu số 06 “{ctx.name}”. Một số lý do: "
-            f"{V.summarise(rejects)}. Hãy sửa tệp rồi tải lên lại."
-        )
-    ok = ~problems.any_mask()
-    frame = pd.DataFrame({
-        "period_start": pd.Series([period[0]] * int(ok.sum()), dtype=object),
-        "period_end": pd.Series([period[1]] * int(ok.sum()), dtype=object),
-        "field": X.parse_text(sub_texts[idx[1]])[ok].reset_index(drop=True),
-        **{c: numbers[c][ok].reset_index(drop=True) for c in SUMMARY_NUMBERS},
-        "source_row": pd.Series(sub_rows[ok], dtype=np.int64),
-    })
-    _summary_checks(ctx, frame, texts, total_row, rownums, num_idx)
-    frame = _deduplicate(ctx, "summary", frame)
-    return ParsedFile(
-        kind="summary", frame=frame, columns=list(SUMMARY_NUMBERS), rows_read=len(sel),
-        rejects=rejects, warnings=ctx.warnings, as_of=period[1], period=period,
-        sheet=ctx.table.sheet, header_row=hb.top + 1, mapping=mapping, unmapped=[],
-        dropped_personal=[], title=hb.title,
-    )
-
-
-def _summary_checks(ctx, frame, texts, total_row, rownums, num_idx):
-    sums = {c: int(frame[c].sum()) for c in SUMMARY_NUMBERS}
-    if total_row is not None:
-        total_texts = pd.Series([texts[j].iloc[total_row] for j in num_idx], dtype="str")
-        totals, bad = X.parse_count(total_texts, blank=0)
-        diffs = []
-        for k, c in enumerate(SUMMARY_NUMBERS):
-            if bad[k]:
-                continue
-            if int(totals.iloc[k]) != sums[c]:
-                diffs.append(f"{SUMMARY_LABELS[c]}: dòng tổng ghi {int(totals.iloc[k])}, "
-                             f"cộng các lĩnh vực được {sums[c]}")
-        if diffs:
-            ctx.warnings.append(
-                f"Dòng “Tổng cộng” (dòng {int(rownums[total_row])}) không khớp với tổng các dòng "
-                "lĩnh vực: " + "; ".join(diffs) + ". Số liệu được lấy theo từng lĩnh vực."
-            )
-    odd = []
-    for _, r in frame.iterrows():
-        if (r["received_total"] != r["received_online"] + r["received_direct"] + r["carried_over"]
-                or r["resolved_total"] != r["early"] + r["on_time"] + r["late"]
-                or r["pending_total"] != r["pending_in_time"] + r["pending_overdue"]):
-            odd.append(f"{r['field']} (dòng {int(r['source_row'])})")
-    if odd:
-        ctx.warnings.append(
-            "Số liệu trong dòng không cộng khớp (cột (3) = (4)+(5)+(6), (7) = (8)+(9)+(10), "
-            "(11) = (12)+(13)) ở: " + ", ".join(odd[:10]) + ("…" if len(odd) > 10 else "") + "."
-        )

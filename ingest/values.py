@@ -116,9 +116,11 @@ def parse_text(text: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------------------
 # Dates
 # ---------------------------------------------------------------------------------------
+# AM/PM, and the Vietnamese locale's SA (sáng) / CH (chiều): "02/11/2026 8:07:00 CH" is 20:07.
+_AMPM = r"(?P<ap>[AaPp]\.?[Mm]\.?|[Ss][Aa]|[Cc][Hh])"
 _DMY = (
     r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
-    r"(?:[ T,]+(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ap>[AaPp][Mm])?)?$"
+    r"(?:[ T,]+(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*" + _AMPM + r"?)?$"
 )
 _YMD = (
     r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
@@ -126,8 +128,12 @@ _YMD = (
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
 )
 _TIME_FIRST = (
-    r"^(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2}))?[ ,]+(?:ngày\s+)?"
+    r"^(?P<H>\d{1,2})[:hg](?P<M>\d{2})(?::(?P<S>\d{2}))?\s*" + _AMPM + r"?[ ,]+(?:ngày\s+)?"
     r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})$"
+)
+# The national portal's compact form: yyyyMMddHHmmss (also yyyyMMddHHmm, yyyyMMdd).
+_COMPACT = (
+    r"^(?P<y>(?:19|20|21)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?$"
 )
 _SERIAL = r"^(?P<n>\d{5}(?:\.\d+)?)$"
 _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "s")
@@ -185,7 +191,7 @@ def _parse_date_arrow(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         return values, parsed
     nonblank = pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False)
     todo = np.flatnonzero(nonblank)
-    for pattern in (_DMY, _YMD, _TIME_FIRST):
+    for pattern in (_DMY, _YMD, _TIME_FIRST, _COMPACT):
         if len(todo) == 0:
             break
         sub = arr.take(pa.array(todo)) if len(todo) < n else arr
@@ -195,10 +201,13 @@ def _parse_date_arrow(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
             continue
         y, m, d = _ints(st, "y"), _ints(st, "m"), _ints(st, "d")
         hh, mi, ss = _ints(st, "H"), _ints(st, "M"), _ints(st, "S")
-        if pattern == _DMY:
-            ap = pc.utf8_lower(pc.fill_null(pc.struct_field(st, "ap"), "")).to_numpy(zero_copy_only=False)
-            hh = np.where((ap == "pm") & (hh >= 0) & (hh < 12), hh + 12, hh)
-            hh = np.where((ap == "am") & (hh == 12), 0, hh)
+        if pattern in (_DMY, _TIME_FIRST):
+            ap = pc.replace_substring(pc.utf8_lower(pc.fill_null(pc.struct_field(st, "ap"), "")), ".", "")
+            ap = ap.to_numpy(zero_copy_only=False)
+            after_noon = (ap == "pm") | (ap == "ch")
+            morning = (ap == "am") | (ap == "sa")
+            hh = np.where(after_noon & (hh >= 0) & (hh < 12), hh + 12, hh)
+            hh = np.where(morning & (hh == 12), 0, hh)
         y = np.where((y >= 0) & (y < 100), y + 2000, y)  # 01/03/26
         ts, ok = _assemble(y, m, d, hh, mi, ss)
         if pattern == _YMD:  # ISO time with an offset: to local time (UTC+7)
@@ -250,12 +259,26 @@ def _native_date(v):
         f = float(v)
         if SERIAL_MIN <= f < SERIAL_MAX:
             return _serial_to_dt(np.array([f]))[0]
+        if f.is_integer() and len(str(int(f))) in (8, 12, 14):  # yyyyMMdd[HHmm[ss]] as a number
+            return _compact_date(str(int(f)))
         return "bad"
     return None
 
 
+def _compact_date(digits: str):
+    m = re.fullmatch(_COMPACT, digits)
+    if not m:
+        return "bad"
+    parts = [int(m.group(k) or 0) for k in ("y", "m", "d", "H", "M", "S")]
+    try:
+        return np.datetime64(dt.datetime(*parts), "s")
+    except ValueError:
+        return "bad"
+
+
 def parse_dates(raw: pd.Series, text: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Dates: Excel date cells, Excel serials, dd/mm/yyyy[ HH:mm[:ss]], yyyy-mm-dd. Day first."""
+    """Dates: Excel date cells, Excel serials, dd/mm/yyyy[ HH:mm[:ss][ SA|CH]], HH:mm dd/mm/yyyy,
+    yyyy-mm-dd, yyyyMMddHHmmss. Day first."""
     values, parsed = _parse_date_text(text)
     if not _is_str_series(raw) and raw.dtype == object:
         native = raw.map(lambda v: None if isinstance(v, str) else _native_date(v))
@@ -305,31 +328,107 @@ STATUS_NAMES = {
     1: ["Mới đăng ký", "Mới đăng kí", "Đăng ký mới", "Chờ tiếp nhận"],
     2: ["Được tiếp nhận", "Đã tiếp nhận", "Tiếp nhận"],
     3: ["Không được tiếp nhận", "Từ chối tiếp nhận", "Từ chối", "Không tiếp nhận"],
-    4: ["Đang xử lý", "Đang giải quyết", "Đang thụ lý"],
+    4: ["Đang xử lý", "Đang giải quyết", "Đang thụ lý", "Chờ phê duyệt", "Chuyển xử lý"],
     5: ["Yêu cầu bổ sung giấy tờ", "Chờ bổ sung", "Yêu cầu bổ sung", "Bổ sung hồ sơ",
         "Chờ bổ sung hồ sơ", "Yêu cầu bổ sung hồ sơ"],
     6: ["Yêu cầu thực hiện nghĩa vụ tài chính", "Chờ thực hiện nghĩa vụ tài chính",
-        "Thực hiện nghĩa vụ tài chính"],
-    7: ["Công dân yêu cầu rút hồ sơ", "Rút hồ sơ", "Đã rút hồ sơ", "Yêu cầu rút hồ sơ"],
+        "Thực hiện nghĩa vụ tài chính", "Chờ thanh toán"],
+    7: ["Công dân yêu cầu rút hồ sơ", "Rút hồ sơ", "Đã rút hồ sơ", "Yêu cầu rút hồ sơ", "Đã rút"],
     8: ["Dừng xử lý", "Đã dừng xử lý", "Dừng giải quyết"],
     9: ["Đã xử lý xong", "Hoàn thành", "Có kết quả", "Đã hoàn thành", "Đã có kết quả",
-        "Xử lý xong", "Đã giải quyết"],
+        "Xử lý xong", "Đã giải quyết", "Chờ trả kết quả"],
     10: ["Đã trả kết quả", "Trả kết quả", "Đã trả"],
 }
 _STATUS_BY_FOLD = {fold(n): code for code, names in STATUS_NAMES.items() for n in names}
 
+# Timeliness systems append to a status ("Đang xử lý - Quá hạn", "Hoàn thành - Đúng hạn",
+# "Đã trả kết quả (trễ hạn)"): the status is the part before it; the dates decide timeliness.
+_TIMELINESS = [
+    "chưa đến hạn", "sắp đến hạn", "sắp hết hạn", "chưa quá hạn", "quá hạn", "trễ hạn",
+    "đúng hạn", "trước hạn", "sớm hạn", "trong hạn", "còn hạn", "đến hạn", "hết hạn",
+]
 
-def _status(text: str):
+
+def _accent_free(text: str) -> str:
+    text = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+_TIMELINESS_RE = re.compile(
+    r"^(?P<base>.*?\S)\s*(?:[-–—:;,/|]\s*|[(\[]\s*)?(?:hồ sơ\s+|ho so\s+)?(?:giải quyết\s+|giai quyet\s+)?(?:"
+    + "|".join(re.escape(w) for w in sorted(set(_TIMELINESS + [_accent_free(w) for w in _TIMELINESS]), key=len, reverse=True))
+    + r")\s*[)\]]?\s*\.?$",
+    re.IGNORECASE,
+)
+
+
+def split_timeliness(text: str) -> tuple[str, bool]:
+    """'Đang xử lý - Quá hạn' -> ('Đang xử lý', True); text without a suffix -> (text, False)."""
+    m = _TIMELINESS_RE.match(clean(text))
+    if m and fold(m.group("base")):
+        return m.group("base").rstrip(" -–—:;,/|(["), True
+    return clean(text), False
+
+
+def _code_of(text: str, names: dict[str, int], overrides: dict[str, int], top: int):
+    key = fold(text)
+    if key in overrides:
+        return overrides[key]
     code = _leading_code(text)
     if code is not None:
-        return code if 1 <= code <= 10 else _BAD
-    hit = _STATUS_BY_FOLD.get(fold(text))
+        return code if 1 <= code <= top else _BAD
+    hit = names.get(key)
     return hit if hit is not None else _BAD
 
 
-def parse_status(text: pd.Series):
-    """Status codes 1–10 or their names -> Int64."""
-    return _coded(text, _status, "Int64")
+def _status(text: str, overrides: dict[str, int] = {}):  # noqa: B006 - read only
+    code = _code_of(text, _STATUS_BY_FOLD, overrides, 10)
+    if code is _BAD:
+        base, suffixed = split_timeliness(text)
+        if suffixed:
+            code = _code_of(base, _STATUS_BY_FOLD, overrides, 10)
+    return code
+
+
+def _folded_overrides(overrides: dict | None, top: int, what: str) -> dict[str, int]:
+    """{word as staff mapped it: code} -> {folded word: code}; a code out of range is an
+    IngestError."""
+    out = {}
+    for word, code in (overrides or {}).items():
+        try:
+            number = int(code)
+        except (TypeError, ValueError):
+            number = 0
+        if not 1 <= number <= top:
+            from ingest.model import IngestError
+
+            raise IngestError(
+                f"Không thể ghép giá trị “{word}” vào {what} “{code}”: cần một mã từ 1 đến {top}. "
+                "Hãy chọn lại trên trang Tải dữ liệu."
+            )
+        if fold(str(word)):
+            out[fold(str(word))] = number
+    return out
+
+
+def parse_status(text: pd.Series, overrides: dict | None = None):
+    """Status codes 1–10 or their names (a timeliness suffix dropped) -> Int64. ``overrides``:
+    words staff mapped by hand {word: code}."""
+    over = _folded_overrides(overrides, 10, "trạng thái")
+    return _coded(text, lambda v: _status(v, over), "Int64")
+
+
+def unknown_words(text: pd.Series, bad: np.ndarray, strip_timeliness: bool = False) -> dict[str, int]:
+    """{word as the file wrote it: number of rows} of the cells that could not be read
+    (a status word without its timeliness suffix), most frequent first."""
+    if not bad.any():
+        return {}
+    counts = text[bad].value_counts(sort=False)
+    out: dict[str, int] = {}
+    for word, n in counts.items():
+        base = split_timeliness(word)[0] if strip_timeliness else word
+        out[base] = out.get(base, 0) + int(n)
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 _CHANNELS = {
@@ -342,16 +441,10 @@ _CHANNELS = {
 _CHANNEL_BY_FOLD = {fold(n): code for code, names in _CHANNELS.items() for n in names}
 
 
-def _channel(text: str):
-    code = _leading_code(text)
-    if code is not None:
-        return code if 1 <= code <= 3 else _BAD
-    return _CHANNEL_BY_FOLD.get(fold(text), _BAD)
-
-
-def parse_channel(text: pd.Series):
-    """1/2/3 or their names -> Int64."""
-    return _coded(text, _channel, "Int64")
+def parse_channel(text: pd.Series, overrides: dict | None = None):
+    """1/2/3 or their names -> Int64 (``overrides``: words staff mapped by hand)."""
+    over = _folded_overrides(overrides, 3, "kênh thực hiện")
+    return _coded(text, lambda v: _code_of(v, _CHANNEL_BY_FOLD, over, 3), "Int64")
 
 
 _TRUE = {"co", "x", "1", "true", "yes", "y", "v", "dung", "roi", "ok", "dat", "codung"}
@@ -400,11 +493,14 @@ _ONLINE_WORDS = {fold(n) for n in _CHANNELS[2]}
 _OFFLINE_WORDS = {fold(n) for n in _CHANNELS[1] + _CHANNELS[3]}
 
 
-def parse_online_flag(text: pd.Series):
+def parse_online_flag(text: pd.Series, overrides: dict | None = None):
     """A yes/no 'Trực tuyến' column -> channel 2 when yes, 1 otherwise."""
+    over = _folded_overrides(overrides, 3, "kênh thực hiện")
 
     def fn(v: str):
         f = fold(v)
+        if f in over:
+            return over[f]
         if f in _ONLINE_WORDS:
             return 2
         if f in _OFFLINE_WORDS:
@@ -604,3 +700,38 @@ def parse_period(lines: list[str]) -> tuple[dt.date, dt.date] | None:
             y = int(m.group(1))
             return dt.date(y, 1, 1), dt.date(y, 12, 31)
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# Unit names ("UBND xã Lộc Tân", "Xã Lộc Tân", "Lộc Tân" are one unit)
+# ---------------------------------------------------------------------------------------
+_UNIT_PREFIXES = [
+    "uy ban nhan dan", "ubnd", "bo phan mot cua", "bo phan tiep nhan va tra ket qua",
+    "trung tam phuc vu hanh chinh cong", "bo phan phuc vu hanh chinh cong", "tt phvhcc",
+]
+_UNIT_TYPES = ["thi tran", "dac khu", "xa", "phuong"]
+
+
+def unit_key(name: str) -> tuple[str, str]:
+    """(type, core) of a unit's name: 'UBND xã Lộc Tân' -> ('xa', 'loctan')."""
+    words = " ".join(re.sub(r"[^0-9a-z]+", " ", _accent_free(clean(name)).casefold()).split())
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _UNIT_PREFIXES:
+            if words.startswith(prefix + " "):
+                words = words[len(prefix) + 1:]
+                changed = True
+    kind = ""
+    for t in _UNIT_TYPES:
+        if words.startswith(t + " "):
+            kind, words = t, words[len(t) + 1:]
+            break
+    return kind, words.replace(" ", "")
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Do two spellings name the same unit? ('Xã Lộc Tân' and 'UBND xã Lộc Tân' do;
+    'Xã Lộc Tân' and 'Phường Lộc Tân' do not)."""
+    (ta, ca), (tb, cb) = unit_key(a), unit_key(b)
+    return bool(ca) and ca == cb and (ta == tb or not ta or not tb)

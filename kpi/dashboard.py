@@ -8,7 +8,7 @@ cached wrappers of ``ui/data.py``.
     period_choices("quarter", span, today)               # newest first
     rows = [kpi_display(v, prev.kpi(v.key)) for v in snap.kpis]
     data_warnings(snap, ratings_in_period(engine, unit, snap.period))
-    shortfall_xlsx(engine, unit, "2026-03", "on_time_rate", by="field", group="Đất đai")
+    shortfall_xlsx(engine, unit, "2026-03", key, by="field", group="Đất đai")
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from kpi import periods as P
 from kpi import queries as Q
 from kpi import schema as S
 from kpi.db import connect
-from kpi.report.common import fmt_target, fmt_value, status_word
 
 # --------------------------------------------------------------------------- data and periods
 
@@ -117,8 +116,6 @@ def period_choices(kind: str, span: tuple[dt.date, dt.date] | None,
 MET, NOT_MET, NO_DATA, NO_TARGET = "met", "not_met", "no_data", "no_target"
 STATUS_ICONS = {MET: "✅", NOT_MET: "⚠️", NO_DATA: "⚪", NO_TARGET: "⚪"}
 STATUS_COLORS = {MET: "green", NOT_MET: "red", NO_DATA: "gray", NO_TARGET: "gray"}
-SOURCE_NOUNS = {"dossiers": "hồ sơ", "summary": "hồ sơ", "ratings": "đánh giá",
-                "procedures": "thủ tục", "feedback": "phản ánh, kiến nghị"}
 
 
 @dataclass(frozen=True)
@@ -149,6 +146,9 @@ class KpiDisplay:
     numerator_label: str
     denominator_label: str
     noun: str  # what is counted: hồ sơ, thủ tục, đánh giá, phản ánh, kiến nghị
+    shortfall_title: str  # "Hồ sơ chưa đạt", "Đánh giá chưa hài lòng"…
+    state: bool  # a state of the catalogue as of the period end: no year-to-date headroom
+    summary_check: bool  # answerable from a Biểu số 06: its cross-check is worth showing
     note: str
     unknown: int
     unverifiable: int
@@ -186,17 +186,20 @@ def kpi_display(v: Q.KpiValue, prev: Q.KpiValue | None = None) -> KpiDisplay:
         status = NO_DATA
     pv = prev.value if prev is not None else None
     change = v.value - pv if v.value is not None and pv is not None else None
+    kpi = D.KPI_BY_KEY[v.key]
+    ratio = kpi.variants[v.definition]
     return KpiDisplay(
         key=v.key, label=v.label, short_label=v.short_label, section=v.section,
         headline=v.key in D.HEADLINE_KEYS, value=v.value, target=v.target,
         numerator=v.numerator, denominator=v.denominator, previous=pv, change=change,
-        status=status, value_text=fmt_value(v.value, v.target), target_text=fmt_target(v.target),
-        ratio_text=f"{fmt.integer(v.numerator)}/{fmt.integer(v.denominator)}",
-        status_text=status_word(v.met, v.value, v.target), status_icon=STATUS_ICONS[status],
-        status_color=STATUS_COLORS[status],
-        change_text=fmt.pp(0.0 if change is not None and abs(change) < 0.0005 else change),
+        status=status, value_text=fmt.kpi_value(v.value, v.target),
+        target_text=fmt.target(v.target), ratio_text=fmt.ratio(v.numerator, v.denominator),
+        status_text=fmt.verdict(v.met, v.value, v.target), status_icon=STATUS_ICONS[status],
+        status_color=STATUS_COLORS[status], change_text=fmt.pp(change),
         previous_text=fmt.pct(pv), formula=v.formula, numerator_label=v.numerator_label,
-        denominator_label=v.denominator_label, noun=SOURCE_NOUNS.get(v.source, "hồ sơ"),
+        denominator_label=v.denominator_label, noun=D.SOURCES[v.source].noun,
+        shortfall_title=ratio.shortfall_heading, state=ratio.state,
+        summary_check=ratio.summary is not None,
         note=v.note, unknown=v.unknown, unverifiable=v.unverifiable,
     )
 
@@ -283,7 +286,7 @@ def series_from_points(key: str, points, target: float | None) -> Series:
     """A Series from the report's trend ([(month, value)…], see kpi.report.common)."""
     months = [_day(m) for m, _ in points]
     values = [None if v is None or v != v else float(v) for _, v in points]
-    return Series(key=key, months=months, labels=[f"T{m.month}/{m.year}" for m in months],
+    return Series(key=key, months=months, labels=[fmt.month_label(m) for m in months],
                   values=values, texts=[fmt.pct(v) for v in values], target=target,
                   numerators=[], denominators=[])
 
@@ -292,7 +295,7 @@ def breakdown_table(frame, noun: str = "hồ sơ") -> dict[str, list]:
     """Columns (Vietnamese headers) of a ``kpi.queries.breakdown`` frame for the screen."""
     return {
         "Nhóm": list(frame["label"]),
-        "Tỷ lệ": [fmt.pct(None if v is None or v != v else v) for v in frame["value"]],
+        "Tỷ lệ": [fmt.pct(v) for v in frame["value"]],
         f"Đạt ({noun})": [fmt.integer(x) for x in frame["numerator"]],
         f"Tổng ({noun})": [fmt.integer(x) for x in frame["denominator"]],
         f"Chưa đạt ({noun})": [fmt.integer(x) for x in frame["shortfall"]],
@@ -305,8 +308,8 @@ def breakdown_table(frame, noun: str = "hồ sơ") -> dict[str, list]:
 
 @dataclass(frozen=True)
 class DataWarning:
-    kind: str  # no_dossiers | summary | no_ratings | no_catalogue | no_feedback | unverifiable
-    #            | unknown_status | unknown_columns | not_ended
+    kind: str  # no_dossiers | summary | no_<source> (no_ratings, no_procedures, no_feedback)
+    #            | unverifiable | unknown_status | unknown_columns
     text: str  # Vietnamese, plain words
 
 
@@ -331,42 +334,65 @@ def ratings_in_period(engine, unit, period, *, today: dt.date | None = None) -> 
         return int(conn.execute(q).scalar() or 0)
 
 
+def _ratio(v: Q.KpiValue) -> D.Ratio:
+    """The declaration of the variant a value was computed with."""
+    return D.KPI_BY_KEY[v.key].variants[v.definition]
+
+
+def _short(v: Q.KpiValue) -> str:
+    """A KPI's short label inside a sentence, with its variant when the user picks one."""
+    kpi = D.KPI_BY_KEY[v.key]
+    name = fmt.in_sentence(kpi.short_label or kpi.label)
+    return f"{name} {_ratio(v).short}" if kpi.choice else name
+
+
+def needs_ratings_count(snap: Q.Snapshot) -> bool:
+    """A chosen variant is refined by ratings without being computed from them (766
+    satisfaction): ``data_warnings`` then needs ``ratings_in_period``."""
+    return any("ratings" in _ratio(v).refined_by for v in snap.kpis)
+
+
+def _source_warnings(snap: Q.Snapshot, counted: dict) -> list[DataWarning]:
+    """Per source other than dossiers, in the order of kpi.definitions.SOURCES: the KPIs it
+    answers that have no rows at all, and the chosen variants it would have refined."""
+    out = []
+    for source in D.SOURCES.values():
+        if not source.missing:
+            continue
+        empty = [v for v in snap.kpis if _ratio(v).source == source.name]
+        if empty and all(v.denominator == 0 and v.unknown == 0 for v in empty):
+            shorts = [_short(v) for v in empty]
+            what = (f"chỉ tiêu {shorts[0]}" if len(empty) == 1
+                    else f"{len(empty)} chỉ tiêu ({', '.join(shorts)})")
+            out.append(DataWarning(f"no_{source.name}", f"{source.missing}: chưa tính được "
+                                   f"{what}."))
+        if counted.get(source.name) == 0:
+            for v in snap.kpis:
+                r = _ratio(v)
+                if source.name in r.refined_by:
+                    rest = [D.SOURCES[x].noun for x in r.refined_by if x != source.name]
+                    out.append(DataWarning(
+                        f"no_{source.name}", f"{source.missing}: {fmt.in_sentence(v.label)} "
+                        f"({r.short}) chỉ tính từ {fmt.enumeration([r.noun, *rest])}."))
+    return out
+
+
 def data_warnings(snap: Q.Snapshot, ratings: int | None = None) -> list[DataWarning]:
     """Plain warnings about data missing for the period, in the order a reader needs them.
 
-    ``ratings``: the ratings dated in the period (``ratings_in_period``); None = not known."""
+    ``ratings``: the ratings dated in the period (``ratings_in_period``), needed when
+    ``needs_ratings_count``; None = not known."""
     out: list[DataWarning] = []
     c = snap.counts
     if snap.source == "none":
         out.append(DataWarning("no_dossiers", "Kỳ này chưa có dữ liệu hồ sơ: các chỉ số tính từ "
                                "hồ sơ chưa có số liệu. Hãy tải danh sách hồ sơ của kỳ."))
     elif snap.source == "summary":
-        out.append(DataWarning("summary", "Kỳ này chưa có danh sách hồ sơ chi tiết: tỷ lệ giải "
-                               "quyết đúng hạn và tỷ lệ hồ sơ trực tuyến lấy từ báo cáo tổng hợp "
-                               "(Biểu số 06/VPCP/KSTT); các chỉ số khác chưa có số liệu."))
-    sat = snap.kpi("satisfaction_rate")
-    if ratings is None and sat.definition == "ratings":
-        ratings = sat.denominator + sat.unknown
-    if ratings == 0:
-        if sat.definition == "ratings":
-            text = ("Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: chưa tính được mức độ hài "
-                    "lòng theo phiếu đánh giá.")
-        else:
-            text = ("Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng (theo "
-                    "Bộ chỉ số 766) chỉ tính từ hồ sơ và phản ánh, kiến nghị.")
-        out.append(DataWarning("no_ratings", text))
-    catalogue = [snap.kpi(k) for k in ("online_payment_procedure_rate",
-                                       "full_online_procedure_rate",
-                                       "boundary_free_procedure_rate")]
-    if all(v.denominator == 0 and v.unknown == 0 for v in catalogue):
-        out.append(DataWarning("no_catalogue", "Chưa có danh mục thủ tục hành chính: chưa tính "
-                               "được 3 chỉ tiêu về TTHC (thanh toán trực tuyến, dịch vụ công "
-                               "toàn trình, không phụ thuộc địa giới hành chính)."))
-    fb = snap.kpi("feedback_on_time_rate")
-    if fb.denominator == 0 and fb.unknown == 0:
-        out.append(DataWarning("no_feedback", "Kỳ này không có phản ánh, kiến nghị (PAKN) nào "
-                               "phải xử lý, hoặc chưa tải dữ liệu PAKN: chưa tính được tỷ lệ PAKN "
-                               "xử lý đúng hạn."))
+        answered = [fmt.in_sentence(v.label) for v in snap.kpis if v.source == "summary"]
+        out.append(DataWarning("summary", "Kỳ này chưa có danh sách hồ sơ chi tiết: "
+                               f"{fmt.enumeration(answered)} lấy từ báo cáo tổng hợp (Biểu số "
+                               "06/VPCP/KSTT); các chỉ số khác chưa có số liệu."))
+    out += _source_warnings(snap, {"ratings": ratings})
     if c.get("unverifiable"):
         out.append(DataWarning("unverifiable", f"{fmt.integer(c['unverifiable'])} hồ sơ chưa giải "
                                "quyết xong mà không có ngày hẹn trả (hoặc đã xong mà không có ngày "
@@ -376,14 +402,15 @@ def data_warnings(snap: Q.Snapshot, ratings: int | None = None) -> list[DataWarn
         out.append(DataWarning("unknown_status", f"{fmt.integer(c['unknown_status'])} hồ sơ không "
                                "rõ trạng thái (tệp đã tải thiếu cột trạng thái)."))
     for v in snap.kpis:
+        noun = D.SOURCES[v.source].noun
         if v.unknown and v.value is not None:
             out.append(DataWarning("unknown_columns", f"{v.label}: {fmt.integer(v.unknown)} "
-                                   f"{SOURCE_NOUNS.get(v.source, 'hồ sơ')} không rõ (tệp đã tải "
-                                   "thiếu cột dữ liệu cần thiết), không tính vào tử số và mẫu số."))
+                                   f"{noun} không rõ (tệp đã tải thiếu cột dữ liệu cần thiết), "
+                                   "không tính vào tử số và mẫu số."))
         elif v.unknown:
             out.append(DataWarning("unknown_columns", f"{v.label}: tất cả {fmt.integer(v.unknown)}"
-                                   f" {SOURCE_NOUNS.get(v.source, 'hồ sơ')} thiếu cột dữ liệu cần "
-                                   "thiết trong tệp đã tải, chưa tính được chỉ số."))
+                                   f" {noun} thiếu cột dữ liệu cần thiết trong tệp đã tải, chưa "
+                                   "tính được chỉ số."))
     return out
 
 
@@ -405,17 +432,17 @@ def _cell_text(value) -> str:
     return "'" + s if s[:1] in ("=", "+", "-", "@") else s
 
 
-def shortfall_xlsx(engine, unit, period, key: str, on_time: str = "766",
-                   satisfaction: str = "766", *, by: str | None = None, group=None,
+def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = None, *,
+                   by: str | None = None, group=None,
                    group_label: str | None = None, today: dt.date | None = None) -> bytes:
     """Every row behind a KPI's shortfall (all pages of ``kpi.queries.shortfall``) as an .xlsx:
     sheet "Danh sách" (dates as dates dd/mm/yyyy, numbers as numbers, a filter on the header)
     and sheet "Thông tin" (unit, period, KPI, filter, count)."""
     import xlsxwriter
 
-    first = Q.shortfall(engine, unit, period, key, on_time, satisfaction, page=1, page_size=1,
+    first = Q.shortfall(engine, unit, period, key, choice, page=1, page_size=1,
                         by=by, group=group, today=today)
-    page = Q.shortfall(engine, unit, period, key, on_time, satisfaction, page=1,
+    page = Q.shortfall(engine, unit, period, key, choice, page=1,
                        page_size=max(1, first.total), by=by, group=group, today=today)
     frame = page.frame
     p = P.parse_period(period)
@@ -455,7 +482,7 @@ def shortfall_xlsx(engine, unit, period, key: str, on_time: str = "766",
     snap_unit = unit if unit is not None else Q.ALL_UNITS_LABEL
     lines = [
         ("Đơn vị", snap_unit),
-        ("Kỳ báo cáo", f"{p.label} ({fmt.date(p.start)} – {fmt.date(p.end)})"),
+        ("Kỳ báo cáo", f"{p.label} ({fmt.date_range(p.start, p.end)})"),
         ("Chỉ tiêu", kpi.label),
         ("Lọc theo", (f"{Q.BREAKDOWNS[by]}: {group_label or (Q.UNKNOWN_GROUP if group is None else group)}"
                       if by else "Không lọc")),

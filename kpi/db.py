@@ -65,12 +65,6 @@ def duckdb_file(url: str) -> Path | None:
     return path if path.is_absolute() else config.ROOT / path
 
 
-def missing_duckdb_file(url: str) -> Path | None:
-    """The DuckDB file a URL names when it does not exist (we never create one to read it)."""
-    path = duckdb_file(url)
-    return path if path is not None and not path.exists() else None
-
-
 def is_duckdb(engine_or_url) -> bool:
     url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
     return url.startswith("duckdb")
@@ -166,7 +160,6 @@ def init_db(engine: sa.Engine, on_wait: Callable[[float], None] | None = None) -
 
     An empty database gets every table and is stamped at the newest migration; a database
     of an earlier release is upgraded by its migrations (kpi/migrations/versions/)."""
-    import kpi.plan_tables  # noqa: F401  (registers the tracker tables)
     from kpi import migrate
 
     head = migrate.head_revision()

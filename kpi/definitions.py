@@ -1,8 +1,14 @@
-"""Every KPI of shared/spec/kpi-definitions.md, declared as data.
+"""Every KPI of shared/spec/kpi-definitions.md, declared as data — the one home of a KPI's facts.
 
-A KPI is a key, a Vietnamese label, a plan section and one or more *variants* (the user-chosen
-definitions: three for the on-time rate, two for satisfaction, one for the rest). A variant is
-a ratio over one source table:
+A ``Kpi`` is its key, full and short label, plan section (the targets file and the plan links
+read it here), and one or more *variants* (the user-chosen definitions: three for the on-time
+rate, two for satisfaction, one for the rest). A KPI with several variants names its ``choice``
+("on_time"): the key of the snapshot JSON's "definitions", of the command-line flag
+(--on-time-definition) and of the sidebar radio; ``Choice`` is the user's pick for all of them
+as one hashable value. A new choice is a declaration, nothing else.
+
+A variant (``Ratio``) is a ratio over one source table (``SOURCES``: what a row is called, whether
+it is a state of the catalogue, which breakdowns it allows):
 
 - ``denominator``: a filter over the source's columns (raw schema columns and the derived
   columns the compiler provides, listed in ``DERIVED`` below). SQL three-valued logic is
@@ -14,14 +20,20 @@ a ratio over one source table:
   column needed only for rows where ``unless`` is false (e-result is not needed for
   procedures that issue no result document);
 - ``summary``: for the KPIs a summary report (Biểu số 06) can answer, the summary columns
-  summed into numerator and denominator.
+  summed into numerator and denominator;
+- the words around it: ``formula``, numerator and denominator labels, the variant's ``label``
+  and ``explanation`` (when the user picks it), ``shortfall_title``; and ``unverifiable`` (the
+  variant leaves out dossiers whose on-time class cannot be known, and says how many),
+  ``refined_by`` (sources that refine it when loaded).
 
 ``kpi.compiler`` turns every declaration into SQLAlchemy Core: one compiler for all KPIs, so a
-new plan's KPI is a declaration here plus a test.
+new plan's KPI is a declaration here, a target line in data/targets/<year>.toml, and a test
+(tests/test_new_kpi.py shows one).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,8 +157,34 @@ DERIVED = {
 
 
 @dataclass(frozen=True)
+class Source:
+    """What a source's rows are, for every KPI over it."""
+
+    name: str  # dossiers | summary | ratings | procedures | feedback
+    noun: str  # what a row is, in a sentence: "hồ sơ", "thủ tục", "đánh giá"…
+    state: bool = False  # a state as of the period end (the catalogue), not a flow: no headroom
+    breakdowns: tuple = ()  # the breakdowns (kpi.queries.BREAKDOWNS) its KPIs can be split by
+    missing: str = ""  # the warning's opening when a period has none of its rows
+
+
+SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source("dossiers", "hồ sơ", breakdowns=("field", "procedure", "channel", "handling_unit")),
+    Source("summary", "hồ sơ"),  # a value answered from Biểu số 06 (see Ratio.summary)
+    Source("ratings", "đánh giá", missing="Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng"),
+    Source("procedures", "thủ tục", state=True, breakdowns=("field", "procedure"),
+           missing="Chưa có danh mục thủ tục hành chính"),
+    Source("feedback", "phản ánh, kiến nghị",
+           missing="Kỳ này không có phản ánh, kiến nghị (PAKN) nào phải xử lý, hoặc chưa tải dữ "
+           "liệu PAKN"),
+)}
+
+
+@dataclass(frozen=True)
 class Ratio:
-    source: str  # dossiers | ratings | procedures | feedback
+    """One way of computing a KPI (a *variant*). For a KPI with more than one, ``label`` is
+    how the user picks it ("Theo Bộ chỉ số 766") and ``explanation`` says what it counts."""
+
+    source: str  # dossiers | ratings | procedures | feedback (SOURCES)
     denominator: Any
     numerator: Any
     requires: tuple = ()
@@ -154,17 +192,41 @@ class Ratio:
     numerator_label: str = ""
     denominator_label: str = ""
     summary: tuple | None = None  # (numerator summary columns, denominator summary columns)
+    label: str = ""  # on-screen name of the variant, capitalised: "Theo phiếu đánh giá"
+    explanation: str = ""  # help text beside the choice and in the reports
+    unverifiable: bool = False  # leaves out the dossiers whose on-time class is unknowable
+    refined_by: tuple = ()  # other sources that refine it when loaded (never required)
+    shortfall_title: str = ""  # heading of the rows behind the shortfall (default: "… chưa đạt")
+
+    @property
+    def short(self) -> str:
+        """The variant inside a sentence: "theo Bộ chỉ số 766"."""
+        return self.label[:1].lower() + self.label[1:]
+
+    @property
+    def noun(self) -> str:
+        return SOURCES[self.source].noun
+
+    @property
+    def state(self) -> bool:
+        """A state of the catalogue as of the period end (no year-to-date headroom)."""
+        return SOURCES[self.source].state
+
+    @property
+    def shortfall_heading(self) -> str:
+        return self.shortfall_title or f"{self.noun[:1].upper()}{self.noun[1:]} chưa đạt"
 
 
 @dataclass(frozen=True)
 class Kpi:
     key: str
     label: str
-    section: str
+    section: str  # the plan's section ("II.3.1"): the plan links and the reports read it here
     variants: dict
     default: str = "default"
     headline: bool = False
     short_label: str = ""
+    choice: str = ""  # with several variants: the name of the user's choice ("on_time")
 
     def variant(self, definition: str | None = None) -> Ratio:
         name = definition or self.default
@@ -172,24 +234,16 @@ class Kpi:
             name = self.default
         return self.variants[name]
 
+    @property
+    def choice_label(self) -> str:
+        """"Cách tính tỷ lệ hồ sơ giải quyết đúng hạn"."""
+        return "Cách tính " + self.label[:1].lower() + self.label[1:]
+
 
 _ON_TIME_POP = isin("on_time_class", CLASSES)
 _STATUS = (Need("status"),)
 
 _766_DEN = "(Trước hạn + Đúng hạn + Quá hạn + Đang giải quyết trong hạn + Đang giải quyết quá hạn)"
-
-ON_TIME_DEFINITIONS = {
-    "766": "Theo Bộ chỉ số 766: (trước hạn + đúng hạn + đang giải quyết trong hạn) / tổng số "
-    "hồ sơ đã và đang giải quyết",
-    "resolved": "Trên số hồ sơ đã giải quyết: (trước hạn + đúng hạn) / số hồ sơ đã giải quyết",
-    "due": "Trên số hồ sơ đến hạn: (trước hạn + đúng hạn) / (đã giải quyết + đang giải quyết "
-    "quá hạn)",
-}
-SATISFACTION_DEFINITIONS = {
-    "766": "Theo Bộ chỉ số 766: hồ sơ không quá hạn, không bị đánh giá không hài lòng, không bị "
-    "phản ánh, kiến nghị / tổng số hồ sơ đã và đang giải quyết",
-    "ratings": "Theo phiếu đánh giá: số đánh giá hài lòng / tổng số đánh giá trong kỳ",
-}
 
 KPIS: list[Kpi] = [
     Kpi(
@@ -199,6 +253,7 @@ KPIS: list[Kpi] = [
         headline=True,
         short_label="Đúng hạn",
         default="766",
+        choice="on_time",
         variants={
             "766": Ratio(
                 "dossiers",
@@ -212,6 +267,10 @@ KPIS: list[Kpi] = [
                     ("early", "on_time", "pending_in_time"),
                     ("early", "on_time", "late", "pending_in_time", "pending_overdue"),
                 ),
+                label="Theo Bộ chỉ số 766",
+                explanation="(trước hạn + đúng hạn + đang giải quyết trong hạn) / tổng số hồ sơ "
+                "đã và đang giải quyết — cách tỉnh chấm điểm theo Quyết định 766/QĐ-TTg.",
+                unverifiable=True,
             ),
             "resolved": Ratio(
                 "dossiers",
@@ -222,6 +281,10 @@ KPIS: list[Kpi] = [
                 numerator_label="Hồ sơ giải quyết trước hạn và đúng hạn",
                 denominator_label="Hồ sơ đã giải quyết trong kỳ (kể cả dừng xử lý)",
                 summary=(("early", "on_time"), ("early", "on_time", "late")),
+                label="Trên số hồ sơ đã giải quyết",
+                explanation="(trước hạn + đúng hạn) / số hồ sơ đã giải quyết — cách báo chí "
+                "thường dùng.",
+                unverifiable=True,
             ),
             "due": Ratio(
                 "dossiers",
@@ -233,6 +296,10 @@ KPIS: list[Kpi] = [
                 numerator_label="Hồ sơ giải quyết trước hạn và đúng hạn",
                 denominator_label="Hồ sơ đã giải quyết và hồ sơ đang giải quyết quá hạn",
                 summary=(("early", "on_time"), ("early", "on_time", "late", "pending_overdue")),
+                label="Trên số hồ sơ đến hạn",
+                explanation="(trước hạn + đúng hạn) / (hồ sơ đã giải quyết + hồ sơ đang giải "
+                "quyết quá hạn).",
+                unverifiable=True,
             ),
         },
     ),
@@ -243,6 +310,7 @@ KPIS: list[Kpi] = [
         headline=True,
         short_label="Hài lòng",
         default="766",
+        choice="satisfaction",
         variants={
             "766": Ratio(
                 "dossiers",
@@ -257,6 +325,11 @@ KPIS: list[Kpi] = [
                 numerator_label="Hồ sơ không quá hạn, không bị đánh giá không hài lòng, không "
                 "bị phản ánh, kiến nghị",
                 denominator_label="Hồ sơ đã và đang giải quyết trong kỳ",
+                label="Theo Bộ chỉ số 766",
+                explanation="Hồ sơ không quá hạn, không bị đánh giá không hài lòng, không bị phản "
+                "ánh, kiến nghị / tổng số hồ sơ đã và đang giải quyết. Chỉ cần dữ liệu hồ sơ.",
+                unverifiable=True,
+                refined_by=("ratings", "feedback"),
             ),
             "ratings": Ratio(
                 "ratings",
@@ -266,6 +339,10 @@ KPIS: list[Kpi] = [
                 formula="Số đánh giá hài lòng (Rất hài lòng, Hài lòng) / tổng số đánh giá trong kỳ",
                 numerator_label="Đánh giá hài lòng",
                 denominator_label="Tổng số đánh giá trong kỳ",
+                label="Theo phiếu đánh giá",
+                explanation="Số đánh giá hài lòng, rất hài lòng / tổng số đánh giá trong kỳ. Cần "
+                "tải dữ liệu đánh giá mức độ hài lòng.",
+                shortfall_title="Đánh giá chưa hài lòng",
             ),
         },
     ),
@@ -429,6 +506,7 @@ KPIS: list[Kpi] = [
                 "/ PAKN phải xử lý trong kỳ (hạn mặc định: 15 ngày làm việc)",
                 numerator_label="PAKN xử lý đúng hạn hoặc chưa đến hạn",
                 denominator_label="PAKN phải xử lý trong kỳ",
+                shortfall_title="Phản ánh, kiến nghị chưa xử lý đúng hạn",
             )
         },
     ),
@@ -438,35 +516,112 @@ KPI_BY_KEY: dict[str, Kpi] = {k.key: k for k in KPIS}
 KPI_KEYS: list[str] = [k.key for k in KPIS]
 HEADLINE_KEYS: list[str] = [k.key for k in KPIS if k.headline]
 
-ON_TIME_CHOICES = tuple(KPI_BY_KEY["on_time_rate"].variants)
-SATISFACTION_CHOICES = tuple(KPI_BY_KEY["satisfaction_rate"].variants)
 
-# Which variant the user's definitions pick, per KPI key.
-DEFINITION_OF = {"on_time_rate": "on_time", "satisfaction_rate": "satisfaction"}
+def check_declarations(kpis: list[Kpi]) -> None:
+    """Raise ValueError when a declaration misses a fact the screens and reports read."""
+    keys, choices = set(), set()
+    for k in kpis:
+        if k.key in keys:
+            raise ValueError(f"KPI {k.key} declared twice")
+        keys.add(k.key)
+        if k.default not in k.variants:
+            raise ValueError(f"KPI {k.key}: default variant {k.default!r} is not declared")
+        for name, v in k.variants.items():
+            if v.source not in SOURCES or v.source == "summary":
+                raise ValueError(f"KPI {k.key}/{name}: unknown source {v.source!r}")
+            if not (v.formula and v.numerator_label and v.denominator_label):
+                raise ValueError(f"KPI {k.key}/{name}: formula and count labels are required")
+        if len(k.variants) > 1:
+            if not k.choice or k.choice in choices:
+                raise ValueError(f"KPI {k.key}: several variants need a unique choice name")
+            choices.add(k.choice)
+            for name, v in k.variants.items():
+                if not (v.label and v.explanation):
+                    raise ValueError(f"KPI {k.key}/{name}: a variant to choose needs a label "
+                                     "and an explanation")
 
 
-def chosen_variant(key: str, on_time: str = "766", satisfaction: str = "766") -> str:
-    """The variant name a KPI uses under the chosen definitions."""
-    kind = DEFINITION_OF.get(key)
-    if kind == "on_time":
-        return on_time
-    if kind == "satisfaction":
-        return satisfaction
-    return "default"
+check_declarations(KPIS)
 
 
-def check_definitions(on_time: str, satisfaction: str) -> None:
-    """Raise ValueError (Vietnamese) for an unknown definition name."""
-    if on_time not in ON_TIME_CHOICES:
-        raise ValueError(
-            f"Cách tính tỷ lệ đúng hạn không hợp lệ: '{on_time}'. Chọn một trong: "
-            + ", ".join(ON_TIME_CHOICES)
-        )
-    if satisfaction not in SATISFACTION_CHOICES:
-        raise ValueError(
-            f"Cách tính mức độ hài lòng không hợp lệ: '{satisfaction}'. Chọn một trong: "
-            + ", ".join(SATISFACTION_CHOICES)
-        )
+
+def choice_kpis() -> list[Kpi]:
+    """The KPIs the user picks a variant of (more than one variant), in declaration order."""
+    return [k for k in KPIS if len(k.variants) > 1]
+
+
+def choice_kpi(name: str) -> Kpi:
+    """The KPI whose choice is called ``name`` ("on_time")."""
+    for k in choice_kpis():
+        if k.choice == name:
+            return k
+    raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Choice(Mapping):
+    """The variant the user picked for every KPI of ``choice_kpis()``: one immutable, hashable
+    mapping {KPI key: variant name}; a KPI left out takes its default. The names of the
+    choices ("on_time", "satisfaction") are those of the snapshot JSON's "definitions" and of
+    the command-line flags (--on-time-definition).
+
+        Choice()                               every default
+        Choice.of(on_time="resolved")          by choice name
+        Choice({"on_time_rate": "resolved"})   by KPI key
+        choice.variant("digitization_rate")    "default": any KPI's variant under the choice
+        choice.to_json()                       {"on_time": "resolved", "satisfaction": "766"}
+
+    An unknown KPI or variant raises ValueError with a Vietnamese message.
+    """
+
+    pairs: Any = ()  # given: a mapping or pairs by KPI key; kept: every choice, in order
+
+    def __post_init__(self):
+        given = dict(self.pairs)
+        kpis = choice_kpis()
+        for key in set(given) - {k.key for k in kpis}:
+            raise ValueError(f"Chỉ số “{key}” không có cách tính để chọn.")
+        pairs = []
+        for k in kpis:
+            name = str(given.get(k.key, k.default))
+            if name not in k.variants:
+                raise ValueError(f"{k.choice_label} không hợp lệ: '{name}'. Chọn một trong: "
+                                 + ", ".join(k.variants))
+            pairs.append((k.key, name))
+        object.__setattr__(self, "pairs", tuple(pairs))
+
+    @classmethod
+    def of(cls, **names: str) -> Choice:
+        """By choice name: ``Choice.of(on_time="due", satisfaction="ratings")``."""
+        return cls.from_json(names)
+
+    @classmethod
+    def from_json(cls, names: Mapping) -> Choice:
+        """From the snapshot JSON's "definitions" ({"on_time": "766", …})."""
+        by_key = {}
+        for name, variant in names.items():
+            try:
+                by_key[choice_kpi(name).key] = variant
+            except KeyError:
+                raise ValueError(f"Không có lựa chọn cách tính “{name}”.") from None
+        return cls(by_key)
+
+    def to_json(self) -> dict:
+        """{"on_time": "766", "satisfaction": "766"}: the snapshot JSON's "definitions"."""
+        return {KPI_BY_KEY[key].choice: name for key, name in self.pairs}
+
+    def variant(self, key: str) -> str:
+        """The variant KPI ``key`` uses under this choice (its default when not chosen)."""
+        return dict(self.pairs).get(key) or KPI_BY_KEY[key].default
+
+    def __getitem__(self, key: str) -> str:
+        return dict(self.pairs)[key]
+
+    def __iter__(self):
+        return (key for key, _ in self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
 
 
 @dataclass(frozen=True)
@@ -483,12 +638,12 @@ class SummaryColumns:
 SUMMARY_COLUMNS = SummaryColumns()
 SUMMARY_TOTAL_LABELS = ("tổng cộng", "tổng số", "tổng", "cộng")
 
-# Labels of counts (same words as the reports use).
+# Labels of the snapshot's counts (cli.md "counts"), as the screens and the reports show them.
 COUNT_LABELS = {
-    "received": "Hồ sơ tiếp nhận",
-    "resolved": "Hồ sơ đã giải quyết",
+    "received": "Hồ sơ tiếp nhận (kể cả hồ sơ rút)",
+    "resolved": "Hồ sơ đã giải quyết (trước hạn, đúng hạn, quá hạn)",
     "pending": "Hồ sơ đang giải quyết",
-    "pending_overdue": "Hồ sơ đang giải quyết quá hạn",
-    "withdrawn": "Hồ sơ rút",
-    "unverifiable": "Hồ sơ không xác định được hạn",
+    "pending_overdue": "Trong đó: đang giải quyết quá hạn",
+    "withdrawn": "Hồ sơ công dân rút",
+    "unverifiable": "Hồ sơ không xác định được hạn (không tính)",
 }

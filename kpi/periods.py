@@ -19,17 +19,13 @@ import re
 from dataclasses import dataclass
 
 from kpi import config
+from kpi import format as fmt
 
 KINDS = ("month", "quarter", "year", "ytd", "custom")
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 class PeriodError(ValueError):
     """A period text that cannot be read. ``str(exc)`` is a Vietnamese message."""
-
-
-def _fmt(d: dt.date) -> str:
-    return d.strftime("%d/%m/%Y")
 
 
 @dataclass(frozen=True, order=True)
@@ -41,8 +37,8 @@ class Period:
     def __post_init__(self):
         if self.end < self.start:
             raise PeriodError(
-                f"Kỳ báo cáo không hợp lệ: ngày kết thúc {_fmt(self.end)} trước ngày bắt đầu "
-                f"{_fmt(self.start)}."
+                f"Kỳ báo cáo không hợp lệ: ngày kết thúc {fmt.date(self.end)} trước ngày bắt "
+                f"đầu {fmt.date(self.start)}."
             )
         if self.kind not in KINDS:
             raise ValueError(f"unknown period kind {self.kind!r}")
@@ -51,26 +47,12 @@ class Period:
     @property
     def label(self) -> str:
         """Vietnamese label: "Tháng 3/2026", "Quý I/2026", "Năm 2026", "01/01/2026 – 31/03/2026"."""
-        if self.kind == "month":
-            return f"Tháng {self.start.month}/{self.start.year}"
-        if self.kind == "quarter":
-            return f"Quý {ROMAN[(self.start.month - 1) // 3 + 1]}/{self.start.year}"
-        if self.kind == "year":
-            return f"Năm {self.start.year}"
-        if self.kind == "ytd":
-            return f"Lũy kế năm {self.start.year} (đến {_fmt(self.end)})"
-        return f"{_fmt(self.start)} – {_fmt(self.end)}"
+        return fmt.period_label(self.start, self.end, self.kind)
 
     @property
     def short_label(self) -> str:
         """Compact label for chart axes: "T3/2026", "Q1/2026", "2026", or the range."""
-        if self.kind == "month":
-            return f"T{self.start.month}/{self.start.year}"
-        if self.kind == "quarter":
-            return f"Q{(self.start.month - 1) // 3 + 1}/{self.start.year}"
-        if self.kind == "year":
-            return str(self.start.year)
-        return self.label
+        return fmt.period_short_label(self.start, self.end, self.kind)
 
     @property
     def code(self) -> str:

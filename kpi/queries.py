@@ -6,8 +6,8 @@ Common arguments
   An unknown name raises ``UnknownUnit`` (Vietnamese message).
 - ``period``: a ``kpi.periods.Period`` or a period text (``"2026-03"``, ``"2026-Q1"``,
   ``"2026"``, ``"2026-01-01..2026-03-31"``); a bad text raises ``PeriodError``.
-- ``on_time``: ``"766"`` (default), ``"resolved"`` or ``"due"``;
-  ``satisfaction``: ``"766"`` (default) or ``"ratings"``.
+- ``choice``: a ``kpi.definitions.Choice`` — the variant picked for each KPI that has several
+  (``Choice.of(on_time="resolved")``); None = every KPI's default.
 - ``today``: the day "today" (default ``kpi.config.today()``, which honours CCHC_TODAY); a
   period not ended yet is judged as of min(end, today).
 
@@ -36,6 +36,7 @@ from kpi import calendar as cal
 from kpi import compiler as C
 from kpi import config
 from kpi import definitions as D
+from kpi import format as fmt
 from kpi import schema as S
 from kpi import targets as T
 from kpi.db import connect
@@ -61,13 +62,13 @@ class KpiValue:
     label: str  # Vietnamese label
     short_label: str
     section: str  # plan section, e.g. "II.3.1"
-    definition: str  # variant used: "766", "resolved", "due", "ratings" or "default"
+    definition: str  # the variant used (its name in the KPI's declaration)
     source: str  # dossiers | summary | ratings | procedures | feedback
     value: float | None  # numerator / denominator, unrounded; None when denominator is 0
     numerator: int
     denominator: int
     unknown: int  # rows in neither count: their file lacked a needed column
-    unverifiable: int  # on-time / satisfaction 766: no due date and not finished (else 0)
+    unverifiable: int  # dossiers left out as unknowable (variants declared so), else 0
     target: float | None
     met: bool | None  # value >= target; None without value or target
     target_text: str | None  # the plan's sentence
@@ -94,12 +95,17 @@ class Snapshot:
     period: Period
     as_of_day: dt.date  # the day the period is judged as of: min(end, today)
     as_of: dt.datetime | None  # newest upload used (aware, +07:00), None without batches
-    definitions: dict  # {"on_time": "766", "satisfaction": "766"}
+    choice: D.Choice  # the variants picked (``definitions`` is its JSON)
     kpis: list[KpiValue]
     counts: dict  # received, resolved, pending, pending_overdue, withdrawn, unverifiable,
     #               carried_over, early, on_time, late, pending_in_time, unknown_status
     source: str  # "dossiers", "summary" (on-time and online submission from Biểu 06) or "none"
     summary_difference: dict | None = None  # dossiers − summary where both exist
+
+    @property
+    def definitions(self) -> dict:
+        """{"on_time": "766", "satisfaction": "766"}: the JSON's "definitions"."""
+        return self.choice.to_json()
 
     def kpi(self, key: str) -> KpiValue:
         for k in self.kpis:
@@ -113,7 +119,7 @@ class Snapshot:
             "unit": self.unit,
             "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
             "as_of": self.as_of.isoformat(timespec="seconds") if self.as_of else None,
-            "definitions": dict(self.definitions),
+            "definitions": self.definitions,
             "kpis": [k.to_json() for k in self.kpis],
             "counts": {k: self.counts.get(k) for k in CLI_COUNT_KEYS},
         }
@@ -129,6 +135,10 @@ ALL_UNITS_LABEL = "Tất cả đơn vị"
 
 def _period(period) -> Period:
     return parse_period(period)
+
+
+def _choice(choice) -> D.Choice:
+    return D.Choice() if choice is None else choice
 
 
 def _today(today):
@@ -469,14 +479,6 @@ def _difference(counts: dict, vals: dict) -> dict:
 # ------------------------------------------------------------------------------------ values
 
 
-_SOURCE_NOUN = {"dossiers": "hồ sơ", "summary": "hồ sơ", "ratings": "đánh giá",
-                "procedures": "thủ tục", "feedback": "phản ánh, kiến nghị"}
-
-
-def _fmt_int(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
 def _kpi_value(kpi: D.Kpi, vname: str, res: dict, year: int) -> KpiValue:
     ratio = kpi.variants[vname]
     num, den, unk = res["ratios"][(kpi.key, vname)]
@@ -486,21 +488,21 @@ def _kpi_value(kpi: D.Kpi, vname: str, res: dict, year: int) -> KpiValue:
     target = tgt.value if tgt else None
     met = (value >= target) if (value is not None and target is not None) else None
     unverifiable = 0
-    if ratio.source == "dossiers" and kpi.key in ("on_time_rate", "satisfaction_rate"):
+    if ratio.unverifiable:
         unverifiable = res["counts"].get("unverifiable") or 0
-    noun = _SOURCE_NOUN[source]
+    noun = D.SOURCES[source].noun
     notes = []
     if value is None:
         if unk:
-            notes.append(f"Tất cả {_fmt_int(unk)} {noun} thiếu cột dữ liệu cần thiết trong tệp "
+            notes.append(f"Tất cả {fmt.integer(unk)} {noun} thiếu cột dữ liệu cần thiết trong tệp "
                          "đã tải: chưa tính được chỉ số.")
         else:
             notes.append("Chưa có dữ liệu trong kỳ (không có dữ liệu).")
     elif unk:
-        notes.append(f"{_fmt_int(unk)} {noun} không rõ (tệp đã tải thiếu cột dữ liệu cần "
+        notes.append(f"{fmt.integer(unk)} {noun} không rõ (tệp đã tải thiếu cột dữ liệu cần "
                      "thiết), không tính vào tử số và mẫu số.")
     if unverifiable:
-        notes.append(f"{_fmt_int(unverifiable)} hồ sơ không xác định được đúng hạn hay quá hạn "
+        notes.append(f"{fmt.integer(unverifiable)} hồ sơ không xác định được đúng hạn hay quá hạn "
                      "(không có ngày hẹn trả hoặc không có ngày kết thúc), không tính.")
     if source == "summary":
         notes.append("Số liệu lấy từ báo cáo tổng hợp (Biểu số 06/VPCP/KSTT).")
@@ -516,10 +518,8 @@ def _kpi_value(kpi: D.Kpi, vname: str, res: dict, year: int) -> KpiValue:
     )
 
 
-def _values(res: dict, year: int, on_time: str, satisfaction: str) -> list[KpiValue]:
-    return [
-        _kpi_value(k, D.chosen_variant(k.key, on_time, satisfaction), res, year) for k in D.KPIS
-    ]
+def _values(res: dict, year: int, choice: D.Choice) -> list[KpiValue]:
+    return [_kpi_value(k, choice.variant(k.key), res, year) for k in D.KPIS]
 
 
 def _as_of(conn, unit_ids, kinds) -> dt.datetime | None:
@@ -543,10 +543,10 @@ _KINDS_USED = ("dossiers", "ratings", "procedures", "feedback", "summary")
 # ------------------------------------------------------------------------------ public API
 
 
-def snapshot(engine, unit, period, on_time: str = "766", satisfaction: str = "766", *,
+def snapshot(engine, unit, period, choice: D.Choice | None = None, *,
              today: dt.date | None = None) -> Snapshot:
     """Every KPI of the period, in the order of kpi-definitions.md, with counts and as_of."""
-    D.check_definitions(on_time, satisfaction)
+    choice = _choice(choice)
     p = _period(period)
     eday = p.effective_end(_today(today))
     with connect(engine) as conn:
@@ -557,22 +557,22 @@ def snapshot(engine, unit, period, on_time: str = "766", satisfaction: str = "76
         stamp = _as_of(conn, unit_ids, kinds)
     return Snapshot(
         unit=name, period=p, as_of_day=eday, as_of=stamp,
-        definitions={"on_time": on_time, "satisfaction": satisfaction},
-        kpis=_values(res, p.end.year, on_time, satisfaction), counts=res["counts"],
+        choice=choice, kpis=_values(res, p.end.year, choice), counts=res["counts"],
         source=res["source"], summary_difference=res.get("summary_difference"),
     )
 
 
-def previous_snapshot(engine, unit, period, on_time: str = "766", satisfaction: str = "766",
-                      *, today: dt.date | None = None) -> Snapshot:
+def previous_snapshot(engine, unit, period, choice: D.Choice | None = None, *,
+                      today: dt.date | None = None) -> Snapshot:
     """``snapshot`` of the previous period of the same length type (``Period.previous()``)."""
-    return snapshot(engine, unit, _period(period).previous(), on_time, satisfaction, today=today)
+    return snapshot(engine, unit, _period(period).previous(), choice, today=today)
 
 
-def counts(engine, unit, period, on_time: str = "766", *, today: dt.date | None = None) -> dict:
+def counts(engine, unit, period, choice: D.Choice | None = None, *,
+           today: dt.date | None = None) -> dict:
     """{received, resolved, pending, pending_overdue, withdrawn, unverifiable, carried_over,
     early, on_time, late, pending_in_time, unknown_status} for the period."""
-    return snapshot(engine, unit, period, on_time, today=today).counts
+    return snapshot(engine, unit, period, choice, today=today).counts
 
 
 def as_of(engine, unit=None) -> dt.datetime | None:
@@ -583,15 +583,14 @@ def as_of(engine, unit=None) -> dt.datetime | None:
         return _as_of(conn, unit_ids, _KINDS_USED)
 
 
-def trend(engine, unit, period, on_time: str = "766", satisfaction: str = "766", *,
-          months: int = 12, keys: list[str] | None = None,
-          today: dt.date | None = None) -> pd.DataFrame:
+def trend(engine, unit, period, choice: D.Choice | None = None, *, months: int = 12,
+          keys: list[str] | None = None, today: dt.date | None = None) -> pd.DataFrame:
     """Monthly values for the ``months`` calendar months ending with the month of the period's
     end (oldest first). Long format, one row per month and KPI:
     ``month`` (date, 1st of month), ``label`` ("T3/2026"), ``key``, ``value`` (float or None),
     ``numerator``, ``denominator``, ``unknown``, ``target``, ``met``, ``source``.
     Months after today are left out."""
-    D.check_definitions(on_time, satisfaction)
+    choice = _choice(choice)
     p = _period(period)
     t = _today(today)
     ms = [m for m in last_months(p, months) if m.start <= t]
@@ -607,7 +606,7 @@ def trend(engine, unit, period, on_time: str = "766", satisfaction: str = "766",
     rows = []
     wanted = set(keys) if keys else None
     for m, res in zip(ms, results):
-        for v in _values(res, m.end.year, on_time, satisfaction):
+        for v in _values(res, m.end.year, choice):
             if wanted and v.key not in wanted:
                 continue
             rows.append([m.start, m.short_label, v.key, v.value, v.numerator, v.denominator,
@@ -626,11 +625,11 @@ _BY_COLUMN = {"field": "field", "procedure": "procedure_code", "channel": "chann
 UNKNOWN_GROUP = "(Không rõ)"
 
 
-def _ratio_for(key: str, on_time: str, satisfaction: str) -> tuple[D.Kpi, str, D.Ratio]:
+def _ratio_for(key: str, choice: D.Choice | None) -> tuple[D.Kpi, str, D.Ratio]:
     if key not in D.KPI_BY_KEY:
         raise ValueError(f"Không có chỉ số “{key}”.")
     kpi = D.KPI_BY_KEY[key]
-    vname = D.chosen_variant(key, on_time, satisfaction)
+    vname = _choice(choice).variant(key)
     return kpi, vname, kpi.variants[vname]
 
 
@@ -644,21 +643,20 @@ def _facts_for(conn, ratio: D.Ratio, unit_ids, b):
     return C.feedback_facts(b, unit_ids, _default_due_map(conn, unit_ids))
 
 
-def breakdown(engine, unit, period, key: str, by: str = "field", on_time: str = "766",
-              satisfaction: str = "766", *, today: dt.date | None = None) -> pd.DataFrame:
+def breakdown(engine, unit, period, key: str, by: str = "field",
+              choice: D.Choice | None = None, *, today: dt.date | None = None) -> pd.DataFrame:
     """One KPI split by ``by`` (field, procedure, channel, handling_unit — see BREAKDOWNS).
 
     Columns: ``group`` (code: field name, procedure code, channel number, office), ``label``
     (Vietnamese, e.g. "Trực tuyến", "Mã - Tên thủ tục"), ``numerator``, ``denominator``,
     ``unknown``, ``value`` (None when the denominator is 0), ``shortfall`` (denominator −
-    numerator). Sorted by shortfall, largest first. Dossier KPIs accept every ``by``; catalogue
-    KPIs accept field and procedure; ratings and PAKN KPIs raise ValueError."""
+    numerator). Sorted by shortfall, largest first. A KPI splits by the breakdowns its source
+    declares (``kpi.definitions.SOURCES``: dossiers every one, the catalogue field and
+    procedure, ratings and PAKN none); others raise ValueError."""
     if by not in BREAKDOWNS:
         raise ValueError(f"Không chia được theo “{by}”. Chọn: " + ", ".join(BREAKDOWNS))
-    D.check_definitions(on_time, satisfaction)
-    kpi, vname, ratio = _ratio_for(key, on_time, satisfaction)
-    if ratio.source in ("ratings", "feedback") or (
-            ratio.source == "procedures" and by not in ("field", "procedure")):
+    kpi, vname, ratio = _ratio_for(key, choice)
+    if by not in D.SOURCES[ratio.source].breakdowns:
         raise ValueError(f"Chỉ số “{kpi.label}” không chia được theo "
                          f"{BREAKDOWNS[by].lower()}.")
     p = _period(period)
@@ -747,8 +745,8 @@ _LISTING = {"dossiers": (DOSSIER_COLUMNS, ("due_at", "received_at", "dossier_cod
             "feedback": (FEEDBACK_COLUMNS, ("due_day", "feedback_code"))}
 
 
-def shortfall(engine, unit, period, key: str, on_time: str = "766", satisfaction: str = "766",
-              *, page: int = 1, page_size: int = 50, by: str | None = None, group=None,
+def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
+              page: int = 1, page_size: int = 50, by: str | None = None, group=None,
               today: dt.date | None = None) -> ShortfallPage:
     """The rows counted in a KPI's denominator but not its numerator — late and pending-overdue
     dossiers for the on-time rate, dossiers not digitized, not submitted online, fee not paid
@@ -758,8 +756,7 @@ def shortfall(engine, unit, period, key: str, on_time: str = "766", satisfaction
     group=None with by set means the "(Không rõ)" group). Ordered by due date (oldest first),
     paged (``page`` is 1-based). Columns have Vietnamese headers; status, channel and class
     are Vietnamese words; dates are ``datetime.date``."""
-    D.check_definitions(on_time, satisfaction)
-    kpi, vname, ratio = _ratio_for(key, on_time, satisfaction)
+    kpi, vname, ratio = _ratio_for(key, choice)
     p = _period(period)
     eday = p.effective_end(_today(today))
     page = max(1, int(page))
@@ -813,8 +810,8 @@ class Headroom:
     extra: dict = field(default_factory=dict)
 
 
-def headroom(engine, unit, period, key: str = "on_time_rate", on_time: str = "766",
-             satisfaction: str = "766", *, today: dt.date | None = None) -> Headroom:
+def headroom(engine, unit, period, key: str, choice: D.Choice | None = None, *,
+             today: dt.date | None = None) -> Headroom:
     """Year-to-date headroom against the target of the year of the period's end.
 
     Year to date = 1 January .. min(period end, today). The year's denominator is projected at
@@ -823,8 +820,7 @@ def headroom(engine, unit, period, key: str = "on_time_rate", on_time: str = "76
     (late, overdue…) with the year ending ≥ target t; None when even a perfect rest of the year
     cannot reach it. ``hits_needed`` = ⌈(t·d − n) / (1 − t)⌉ when the year-to-date value is
     below target: how many more hits in a row bring it back (None when t = 100%)."""
-    D.check_definitions(on_time, satisfaction)
-    kpi, vname, _ = _ratio_for(key, on_time, satisfaction)
+    kpi, vname, _ = _ratio_for(key, choice)
     p = _period(period)
     t_day = _today(today)
     eday = min(p.end, t_day)
@@ -837,7 +833,7 @@ def headroom(engine, unit, period, key: str = "on_time_rate", on_time: str = "76
         return Headroom(**base, numerator=0, denominator=0, value=None, projected_denominator=None,
                         remaining=None, misses_allowed=None, hits_needed=None, status="no_data",
                         message="Năm chưa bắt đầu: chưa có số liệu.")
-    snap = snapshot(engine, unit, ytd, on_time, satisfaction, today=t_day)
+    snap = snapshot(engine, unit, ytd, choice, today=t_day)
     v = snap.kpi(key)
     n, d = v.numerator, v.denominator
     common = dict(numerator=n, denominator=d, value=v.value)
@@ -860,23 +856,23 @@ def headroom(engine, unit, period, key: str = "on_time_rate", on_time: str = "76
     if Fraction(n, d) < t and t < 1:
         hits = math.ceil((t * d - n) / (1 - t))
     projected = round(big_d)
-    pct = f"{float(t) * 100:.0f}%".replace(".", ",")
+    pct = fmt.pct_compact(tgt.value)
     if Fraction(n, d) >= t:
         status = "on_track"
-        message = (f"Theo nhịp từ đầu năm (dự kiến {_fmt_int(projected)} {_noun(v)} cả năm), "
-                   f"còn có thể chịu thêm tối đa {_fmt_int(misses)} {_noun(v)} không đạt mà "
+        message = (f"Theo nhịp từ đầu năm (dự kiến {fmt.integer(projected)} {_noun(v)} cả năm), "
+                   f"còn có thể chịu thêm tối đa {fmt.integer(misses)} {_noun(v)} không đạt mà "
                    f"cả năm vẫn đạt chỉ tiêu {pct}.")
     elif misses is not None:
         status = "behind"
-        message = (f"Đang dưới chỉ tiêu {pct}: cần thêm {_fmt_int(hits) if hits is not None else '—'}"
+        message = (f"Đang dưới chỉ tiêu {pct}: cần thêm {fmt.integer(hits) if hits is not None else '—'}"
                    f" {_noun(v)} đạt liên tiếp để trở lại chỉ tiêu; theo nhịp từ đầu năm, cả năm "
-                   f"chỉ được thêm tối đa {_fmt_int(misses)} {_noun(v)} không đạt.")
+                   f"chỉ được thêm tối đa {fmt.integer(misses)} {_noun(v)} không đạt.")
     else:
         status = "unreachable"
         message = (f"Đang dưới chỉ tiêu {pct}; theo nhịp từ đầu năm, kể cả khi mọi "
                    f"{_noun(v)} còn lại đều đạt, cả năm vẫn chưa đạt chỉ tiêu.")
         if hits is not None:
-            message += f" Cần thêm {_fmt_int(hits)} {_noun(v)} đạt liên tiếp để trở lại chỉ tiêu."
+            message += f" Cần thêm {fmt.integer(hits)} {_noun(v)} đạt liên tiếp để trở lại chỉ tiêu."
     return Headroom(**base, **common, projected_denominator=projected,
                     remaining=projected - d, misses_allowed=misses, hits_needed=hits,
                     status=status, message=message,
@@ -884,7 +880,7 @@ def headroom(engine, unit, period, key: str = "on_time_rate", on_time: str = "76
 
 
 def _noun(v: KpiValue) -> str:
-    return _SOURCE_NOUN[v.source]
+    return D.SOURCES[v.source].noun
 
 
 def summary_check(engine, unit, period, *, today: dt.date | None = None) -> pd.DataFrame | None:
@@ -903,8 +899,6 @@ def summary_check(engine, unit, period, *, today: dt.date | None = None) -> pd.D
         res = _measure(conn, unit_ids, [(p.start, eday)])[0]
     s = _summary_counts(vals)
     labels = {"received": "Tiếp nhận mới trong kỳ", "resolved": "Đã giải quyết",
-              "early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn",
-              "pending_in_time": "Đang giải quyết trong hạn",
-              "pending_overdue": "Đang giải quyết quá hạn"}
+              **{c: D.CLASS_LABELS[c] for c in D.CLASSES}}
     rows = [[k, lab, res["counts"][k], s[k], res["counts"][k] - s[k]] for k, lab in labels.items()]
     return pd.DataFrame(rows, columns=["column", "label", "dossiers", "summary", "difference"])

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from kpi import definitions as D
 from kpi import queries as Q
 
 
-def build(engine, unit, period, on_time: str = "766", satisfaction: str = "766", *,
+def build(engine, unit, period, choice: D.Choice | None = None, *,
           today: dt.date | None = None) -> Q.Snapshot:
     """``kpi.queries.snapshot`` (kept here so callers of the snapshot have one import)."""
-    return Q.snapshot(engine, unit, period, on_time, satisfaction, today=today)
+    return Q.snapshot(engine, unit, period, choice, today=today)
 
 
 def to_json(snap: Q.Snapshot) -> dict:

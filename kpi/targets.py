@@ -1,8 +1,9 @@
 """Plan targets ("chỉ tiêu"), one data file per plan year: ``data/targets/<year>.toml``.
 
-Each target carries its value (a fraction), the plan section and the plan's own sentence.
-A period is judged against the plan of the year in which it ends; with no file for that
-year, target and ``met`` are null.
+Each target carries its value (a fraction) and the plan's own sentence; its plan section is the
+KPI declaration's (``kpi.definitions``). A file that still states a ``section`` must state the
+declaration's. A period is judged against the plan of the year in which it ends; with no file
+for that year, target and ``met`` are null.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kpi import config
+from kpi import definitions as D
 
 TARGETS_DIR: Path = config.DATA_DIR / "targets"
 
@@ -21,10 +23,15 @@ TARGETS_DIR: Path = config.DATA_DIR / "targets"
 class Target:
     key: str
     value: float  # fraction in [0, 1]; met = unrounded KPI value >= value
-    section: str  # e.g. "II.3.1"
     text: str  # the plan's sentence
     year: int
     plan: str = ""
+
+    @property
+    def section(self) -> str:
+        """The plan section, e.g. "II.3.1": the KPI declaration's."""
+        kpi = D.KPI_BY_KEY.get(self.key)
+        return kpi.section if kpi else ""
 
 
 @lru_cache(maxsize=32)
@@ -38,7 +45,12 @@ def _load(path: str) -> dict[str, Target]:
         value = float(t["value"])
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{path}: chỉ tiêu {key} phải là tỷ lệ từ 0 đến 1, đang là {value}")
-        out[key] = Target(key, value, str(t.get("section", "")), str(t.get("text", "")), year, plan)
+        target = Target(key, value, str(t.get("text", "")), year, plan)
+        if "section" in t and str(t["section"]) != target.section:
+            raise ValueError(f"{path}: chỉ tiêu {key} ghi mục {t['section']}, nhưng khai báo chỉ "
+                             f"số (kpi/definitions.py) ghi mục {target.section or '(không có)'}; "
+                             "hãy bỏ dòng section trong tệp chỉ tiêu.")
+        out[key] = target
     return out
 
 

@@ -18,9 +18,6 @@ UNKNOWN = "__unknown__"  # the "(Không rõ)" group
 PAGE_SIZE = 100
 BREAKDOWN_TABS = {"field": "Theo lĩnh vực", "procedure": "Theo thủ tục",
                   "channel": "Theo kênh tiếp nhận", "handling_unit": "Theo đơn vị xử lý"}
-SHORTFALL_TITLES = {"dossiers": "Hồ sơ chưa đạt", "summary": "Hồ sơ chưa đạt",
-                    "procedures": "Thủ tục chưa đạt", "ratings": "Đánh giá chưa hài lòng",
-                    "feedback": "Phản ánh, kiến nghị chưa xử lý đúng hạn"}
 
 sel = common.selection()
 st.title("Chi tiết chỉ tiêu")
@@ -60,12 +57,12 @@ with st.container(border=True):
     if d.note:
         st.caption(d.note)
 
-if v.source not in ("procedures",):
+if not d.state:  # a catalogue KPI is a state at the period end: no year-to-date headroom
     with common.friendly_errors():
         room = data.headroom(sel, key)
     st.info(f"**Cả năm {room.year}:** {room.message}", icon="📈")
 
-if key in ("on_time_rate", "online_submission_rate"):
+if d.summary_check:
     with common.friendly_errors():
         check = data.summary_check(sel)
     if check is not None:
@@ -110,7 +107,7 @@ for by, title in zip(BREAKDOWN_TABS, st.tabs(list(BREAKDOWN_TABS.values()))):
                      key=f"table_{by}")
 
 # --- the rows behind the shortfall ---------------------------------------------------------
-st.subheader(SHORTFALL_TITLES.get(v.source, "Chưa đạt"))
+st.subheader(d.shortfall_title)
 by = group = group_label = None
 bad = [g for g in DB.groups(frames["field"]) if g.shortfall > 0] if "field" in frames else []
 if bad:

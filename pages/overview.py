@@ -48,7 +48,7 @@ def tile(d: DB.KpiDisplay) -> None:
         )
         st.markdown(f"{common.status_markdown(d)} · chỉ tiêu {d.target_text}")
         charts.show(charts.tile_chart(d, DB.trend_series(trend, d.key)), f"tile_{d.key}")
-        st.caption(f"{fmt.integer(d.numerator)}/{fmt.integer(d.denominator)} {d.noun} · "
+        st.caption(f"{d.ratio_text} {d.noun} · "
                    "12 tháng gần nhất (đường đứt: chỉ tiêu)")
         with st.expander("Công thức"):
             st.markdown(f"{d.formula}\n\n- {d.numerator_label}: **{fmt.integer(d.numerator)}**"

@@ -1,60 +1,27 @@
 """Kế hoạch — every activity of the year's CCHC plan, who leads it and how far it is.
 
-A thin page: the plan, the statuses, the counts, the chart and the Excel file all come from
-``kpi.plan``. Works on its own (``streamlit run pages/plan.py``) and inside the app frame
-(``st.navigation``), which puts the chosen unit in ``st.session_state["unit"]``.
+A thin page: the plan, the statuses and the counts come from ``kpi.plan.tracker``, the Excel
+file from ``kpi.plan.exchange``, the KPI values beside the goals from the KPI snapshot
+(``ui.data``), the tables and the chart from ``ui.plan``. Works on its own
+(``streamlit run pages/plan.py``) and inside the app frame (``st.navigation``), which puts the
+chosen unit in ``st.session_state["unit"]``.
 """
 
 from __future__ import annotations
 
-import contextlib
-
 import streamlit as st
 
-from kpi import config, plan
-from kpi import db as kdb
+from kpi import config
 from kpi import format as fmt
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@contextlib.contextmanager
-def friendly_errors():
-    """Database and validation problems as Vietnamese messages, never a traceback."""
-    try:
-        yield
-    except kdb.DatabaseBusy:
-        st.warning(
-            "Một lần tải dữ liệu đang chạy, cơ sở dữ liệu tạm thời bận. "
-            "Vui lòng tải lại trang sau ít phút.",
-            icon="⏳",
-        )
-        st.stop()
-    except kdb.DatabaseUnavailable as exc:
-        st.error(str(exc), icon="❌")
-        st.stop()
-    except plan.PlanError as exc:
-        st.error("\n\n".join(exc.messages), icon="❌")
-        st.stop()
-
-
-@st.cache_resource(show_spinner=False)
-def database(url: str):
-    """The engine of ``url`` (kpi.db.get_engine), brought to the current schema once."""
-    engine = kdb.get_engine(url)
-    kdb.init_db(engine)
-    return engine
-
-
-def live_kpis(engine, unit: str, year: int) -> dict[str, dict]:
-    """The plan year's KPI values (year to date) from the KPI engine; {} when it cannot give
-    them (engine missing, unit without data…), so the goals show "Chưa có dữ liệu"."""
-    try:
-        from kpi import snapshot  # the KPI engine (issue 3)
-
-        return plan.kpi_values(snapshot.build(engine, unit, str(year)))
-    except Exception:
-        return {}
+from kpi import periods as P
+from kpi import queries as Q
+from kpi.dashboard import XLSX_MEDIA_TYPE
+from kpi.plan import exchange
+from kpi.plan import tracker
+from ui import data
+from ui import plan as plan_ui
+from ui.common import current_unit, engine, friendly_errors
+from ui.uploader import vietnamese_uploader
 
 
 def flash(kind: str, text: str, icon: str) -> None:
@@ -62,72 +29,76 @@ def flash(kind: str, text: str, icon: str) -> None:
     st.session_state["plan_flash"] = (kind, text, icon)
 
 
-def activity_table(rows) -> None:
-    st.dataframe(plan.style_activities(plan.activities_display(rows)), hide_index=True, width="stretch")
-
-
 # --- frame -------------------------------------------------------------------------------------
 
 st.title("Kế hoạch")
-unit = st.session_state.get("unit") or config.unit_name()
+unit = current_unit()
 if not unit:
     st.warning("Chưa chọn đơn vị (xã, phường). Chọn đơn vị ở thanh bên hoặc đặt biến CCHC_UNIT.")
     st.stop()
-years = plan.available_years()
+years = tracker.available_years()
 if not years:
     st.error("Chưa có kế hoạch CCHC nào trong dữ liệu (thư mục data/plans).")
     st.stop()
-default = plan.default_year()
+default = tracker.default_year()
 year = st.selectbox("Năm kế hoạch", years, index=years.index(default), key="plan_year")
 
 with friendly_errors():
-    engine = database(config.db_url())
-    df = plan.tracker(engine, unit, year)
-kpis = live_kpis(engine, unit, year)
+    db = engine()
+    df = tracker.tracker(db, unit, year)
+    try:  # the plan year so far, as every page computes it
+        snap = data.snapshot(data.Selection(url=config.db_url(), unit=unit, period=P.year(year),
+                                            today=config.today()))
+    except Q.UnknownUnit:  # no data loaded for the unit yet: the goals say "Chưa có dữ liệu"
+        snap = None
+kpis = tracker.kpi_values(snap)
 
 st.caption(
     f"Kế hoạch CCHC năm {year} · Đơn vị: {unit} · Số liệu tính đến ngày {fmt.date(config.today())}"
 )
+if snap is None:
+    st.caption(f"📊 Chưa có dữ liệu hồ sơ của {unit}: các chỉ số bên cạnh mục tiêu hiện «Chưa có "
+               "dữ liệu». Tải dữ liệu ở trang «Tải dữ liệu».")
 if "plan_flash" in st.session_state:
     kind, text, icon = st.session_state.pop("plan_flash")
     getattr(st, kind)(text, icon=icon)
 
 # --- totals and late activities ------------------------------------------------------------------
 
-totals = plan.overall(df)
+totals = tracker.overall(df)
 cols = st.columns(6)
 cols[0].metric("Số hoạt động", fmt.integer(totals["total"]))
 cols[1].metric("✅ Hoàn thành", fmt.integer(totals["done"]))
 cols[2].metric("🔵 Đang thực hiện", fmt.integer(totals["in_progress"]))
 cols[3].metric("⚪ Chưa thực hiện", fmt.integer(totals["not_started"]))
 cols[4].metric("🔴 Chậm tiến độ", fmt.integer(totals["delayed"]))
-cols[5].metric(f"{plan.OVERDUE_ICON} {plan.OVERDUE_LABEL}", fmt.integer(totals["overdue"]))
+cols[5].metric(plan_ui.OVERDUE_TEXT, fmt.integer(totals["overdue"]))
 st.progress(
     totals["progress"] or 0.0,
     text=f"Tiến độ chung: {fmt.pct(totals['progress'])} hoạt động đã hoàn thành "
     f"({fmt.integer(totals['done'])}/{fmt.integer(totals['total'])})",
 )
 
-late = plan.overdue_lines(df)
+late = plan_ui.overdue_lines(df)
 if late:
     st.warning(
         f"**{len(late)} hoạt động quá hạn** (đã hết thời gian thực hiện mà chưa hoàn thành):\n\n"
         + "\n".join(f"- {line}" for line in late),
-        icon=plan.OVERDUE_ICON,
+        icon=tracker.OVERDUE_ICON,
     )
 
 # --- filters -------------------------------------------------------------------------------------
 
 f1, f2, f3 = st.columns([3, 3, 2])
 leads = f1.multiselect(
-    "Đơn vị chủ trì", plan.lead_unit_names(df), key="plan_filter_lead", placeholder="Tất cả đơn vị"
+    "Đơn vị chủ trì", tracker.lead_unit_names(df), key="plan_filter_lead", placeholder="Tất cả đơn vị"
 )
 statuses = f2.multiselect(
-    "Trạng thái", list(plan.STATUS_LABELS.values()), key="plan_filter_status",
+    "Trạng thái", list(tracker.STATUS_LABELS.values()), key="plan_filter_status",
     placeholder="Tất cả trạng thái",
 )  # fmt: skip
 overdue_only = f3.checkbox("Chỉ hoạt động quá hạn", key="plan_filter_overdue")
-view = plan.filter_tracker(df, leads, statuses, overdue_only)
+view = tracker.filter_tracker(df, leads, statuses, overdue_only)
 if len(view) < len(df):
     st.caption(f"Đang hiện {len(view)}/{len(df)} hoạt động theo bộ lọc.")
 if view.empty:
@@ -141,35 +112,37 @@ tab_section, tab_lead, tab_edit, tab_excel, tab_history = st.tabs(
 
 with tab_section:
     if not view.empty:
-        summary = plan.summarize(view, "section")
-        st.plotly_chart(plan.progress_chart(summary, "Tiến độ theo phần"), key="plan_chart_section")
-        st.dataframe(plan.summary_display(summary, "Phần"), hide_index=True)
-    for section in plan.grouped_by_section(view):
+        summary = tracker.summarize(view, "section")
+        st.plotly_chart(plan_ui.progress_chart(summary, "Tiến độ theo phần"), key="plan_chart_section")
+        st.dataframe(plan_ui.summary_display(summary, "Phần"), hide_index=True)
+    for section in tracker.grouped_by_section(view):
         with st.expander(
             f"{section['name']} — hoàn thành {section['done']}/{section['total']}", expanded=False
         ):
             parent = ""
             for goal in section["goals"]:
-                if goal["parent"] and goal["parent"] != parent:
-                    st.markdown(f"**{goal['number'].rsplit('.', 1)[0]}. {goal['parent']}**")
-                parent = goal["parent"]
+                if goal["parent_id"] and goal["parent_id"] != parent:
+                    st.markdown(f"**{goal['parent_number']}. {goal['parent']}**")
+                    for line in plan_ui.goal_kpi_lines(goal["parent_id"], kpis):
+                        st.markdown(line)
+                parent = goal["parent_id"]
                 st.markdown(f"**Mục tiêu {goal['number']}.** {goal['text']}")
-                for line in plan.goal_kpi_lines(goal["id"], kpis):
+                for line in plan_ui.goal_kpi_lines(goal["id"], kpis):
                     st.markdown(line)
-                activity_table(goal["rows"])
+                plan_ui.activity_table(goal["rows"])
 
 # --- by lead unit --------------------------------------------------------------------------------
 
 with tab_lead:
     if not view.empty:
-        summary = plan.summarize(view, "lead")
-        st.plotly_chart(plan.progress_chart(summary, "Tiến độ theo đơn vị chủ trì"), key="plan_chart_lead")
-        st.dataframe(plan.summary_display(summary, "Đơn vị chủ trì"), hide_index=True)
+        summary = tracker.summarize(view, "lead")
+        st.plotly_chart(plan_ui.progress_chart(summary, "Tiến độ theo đơn vị chủ trì"), key="plan_chart_lead")
+        st.dataframe(plan_ui.summary_display(summary, "Đơn vị chủ trì"), hide_index=True)
         st.caption("Hoạt động do hai đơn vị cùng chủ trì được tính cho cả hai đơn vị.")
-    for lead, rows in plan.grouped_by_lead(view):
-        done = int((rows["status"] == plan.DONE).sum())
+    for lead, rows in tracker.grouped_by_lead(view):
+        done = int((rows["status"] == tracker.DONE).sum())
         with st.expander(f"{lead} — hoàn thành {done}/{len(rows)}", expanded=False):
-            activity_table(rows)
+            plan_ui.activity_table(rows)
 
 # --- editing -------------------------------------------------------------------------------------
 
@@ -180,17 +153,17 @@ with tab_edit:
         "ghi vào lịch sử. Lưu trước khi đổi bộ lọc."
     )
     who = st.text_input("Người cập nhật", key="plan_updated_by", placeholder="Họ và tên")
-    base = plan.editor_frame(view)
+    base = plan_ui.editor_frame(view)
     edited = st.data_editor(
         base,
-        key=plan.editor_key(view, st.session_state.get("plan_editor_version", 0)),
+        key=plan_ui.editor_key(view, st.session_state.get("plan_editor_version", 0)),
         hide_index=True,
         width="stretch",
         num_rows="fixed",
         disabled=["Mã hoạt động", "Hoạt động", "Chủ trì", "Thời gian", "Cảnh báo"],
         column_config={
             "Trạng thái": st.column_config.SelectboxColumn(
-                "Trạng thái", options=list(plan.STATUS_LABELS.values()), required=True
+                "Trạng thái", options=list(tracker.STATUS_LABELS.values()), required=True
             ),
             "Hoạt động": st.column_config.TextColumn("Hoạt động", width="large"),
             "Ghi chú tiến độ": st.column_config.TextColumn("Ghi chú tiến độ", max_chars=2000),
@@ -200,15 +173,15 @@ with tab_edit:
         },
     )
     if st.button("💾 Lưu thay đổi", key="plan_save", type="primary"):
-        changes = plan.editor_changes(base, edited)
+        changes = plan_ui.editor_changes(base, edited)
         if not changes:
             st.info("Chưa có thay đổi nào để lưu.")
         else:
             changed = None
             with friendly_errors():
                 try:
-                    changed = plan.update_statuses(engine, unit, year, changes, who, source="form")
-                except plan.PlanError as exc:
+                    changed = tracker.update_statuses(db, unit, year, changes, who, source="form")
+                except tracker.PlanError as exc:
                     st.error(
                         "Chưa lưu được:\n\n" + "\n".join(f"- {m}" for m in exc.messages), icon="❌"
                     )
@@ -226,24 +199,25 @@ with tab_excel:
         "tải lên lại: chỉ những hoạt động có thay đổi được cập nhật. Tệp có lỗi bị từ chối toàn bộ."
     )
     with friendly_errors():
-        data = plan.export_excel(engine, unit, year)
+        workbook = exchange.export_excel(db, unit, year)
     st.download_button(
         "📥 Tải bảng theo dõi (Excel)",
-        data=data,
-        file_name=plan.excel_file_name(unit, year),
-        mime=XLSX_MIME,
+        data=workbook,
+        file_name=exchange.excel_file_name(unit, year),
+        mime=XLSX_MEDIA_TYPE,
         key="plan_download",
     )
     upload_by = st.text_input("Người cập nhật", key="plan_upload_by", placeholder="Họ và tên")
+    vietnamese_uploader(("XLSX",))
     upload = st.file_uploader("Bảng theo dõi đã cập nhật (.xlsx)", type=["xlsx"], key="plan_upload")
     if st.button("📤 Cập nhật từ tệp", key="plan_import", disabled=upload is None):
         result = None
         with friendly_errors():
             try:
-                result = plan.import_excel(
-                    engine, unit, year, upload.getvalue(), upload_by, file_name=upload.name
+                result = exchange.import_excel(
+                    db, unit, year, upload.getvalue(), upload_by, file_name=upload.name
                 )
-            except plan.PlanImportError as exc:
+            except exchange.PlanImportError as exc:
                 st.error(
                     f"Tệp {upload.name} bị từ chối, không có thay đổi nào được ghi:\n\n"
                     + "\n".join(f"- {m}" for m in exc.messages),
@@ -262,8 +236,8 @@ with tab_history:
         key="plan_history_activity",
     )
     with friendly_errors():
-        hist = plan.history(engine, unit, year, None if choice == "(Tất cả)" else choice)
+        hist = tracker.history(db, unit, year, None if choice == "(Tất cả)" else choice)
     if hist.empty:
         st.info("Chưa có cập nhật nào.")
     else:
-        st.dataframe(plan.history_display(hist), hide_index=True, width="stretch")
+        st.dataframe(plan_ui.history_display(hist), hide_index=True, width="stretch")

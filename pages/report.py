@@ -12,9 +12,9 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi import dashboard as DB
+from kpi import definitions as D
 from kpi import format as fmt
 from kpi.report import FORMATS, MEDIA_TYPES, build, file_name
-from kpi.report.common import HEADLINE_KEYS
 from ui import charts, common, data
 
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word (DOCX)", "xlsx": "Excel (XLSX)"}
@@ -122,7 +122,7 @@ with st.container(key="report_paper"):
     with st.container(key="report_trend"):
         targets = {r.key: r.target for r in report.rows}
         labels = {r.key: r.short_label for r in report.rows}
-        keys = [k for k in HEADLINE_KEYS if report.trend.get(k)]
+        keys = [k for k in D.HEADLINE_KEYS if report.trend.get(k)]
         months = max((len(report.trend[k]) for k in keys), default=0)
         st.markdown(f"#### III. Xu hướng {months} tháng của {len(keys)} chỉ tiêu chính")
         if keys:

@@ -16,20 +16,9 @@ from ingest.reader import COLUMN_LABELS, KIND_LABELS, parse_file
 from kpi import format as fmt
 from kpi.schema import KINDS, value_columns
 from ui.common import current_unit, engine, friendly_errors
+from ui.uploader import vietnamese_uploader
 
 IGNORE = "(bỏ qua cột này)"
-
-# Streamlit's drop zone speaks English ("Upload", "200MB per file"); say it in Vietnamese.
-# Static CSS only: no user text ever goes into it.
-UPLOADER_VI_CSS = """<style>
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
-  content: "Chọn tệp"; font-size: 0.875rem; }
-[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
-[data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "Kéo thả tệp vào đây · tối đa 200 MB mỗi tệp · XLSX, XLS, CSV"; font-size: 0.875rem; }
-</style>"""
-
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _parse(data: bytes, name: str, kind: str, overrides: tuple[tuple[str, str], ...]):
@@ -131,7 +120,7 @@ st.caption(
     "đánh giá hài lòng, danh mục TTHC, phản ánh kiến nghị, Biểu số 06 (.xlsx, .xls, .csv)."
 )
 
-st.html(UPLOADER_VI_CSS)
+vietnamese_uploader(("XLSX", "XLS", "CSV"))
 uploader_name = st.text_input("Người tải", key="uploaded_by", placeholder="Họ tên cán bộ tải dữ liệu")
 files = st.file_uploader(
     "Chọn hoặc kéo thả tệp", type=["xlsx", "xls", "csv", "txt"], accept_multiple_files=True, key="upload_files"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from kpi import __main__ as cli
+from kpi.commands import snapshot as cli
 from kpi import definitions as D
 from kpi import schema as S
 from kpi.db import connect, get_engine

@@ -98,7 +98,7 @@ def test_targets_2026_quote_the_plan():
     plan_file = SHARED_PLAN if SHARED_PLAN.exists() else PLAN
     plan = unicodedata.normalize("NFC", plan_file.read_text(encoding="utf-8"))
     targets = T.targets_for_year(2026)
-    assert set(targets) == set(D.KPI_KEYS)
+    assert set(targets) <= set(D.KPI_KEYS)  # a later plan's new KPI has no 2026 target
     expected = {"on_time_rate": 0.98, "satisfaction_rate": 0.95, "digitization_rate": 0.80,
                 "online_submission_rate": 0.60, "online_payment_rate": 0.80,
                 "e_result_rate": 1.0, "data_reuse_rate": 0.80,
@@ -108,5 +108,59 @@ def test_targets_2026_quote_the_plan():
     for key, t in targets.items():
         assert t.section == D.KPI_BY_KEY[key].section
         assert t.text in plan, key
-    assert T.target_for("on_time_rate", 2027) is None
+    assert T.target_for("on_time_rate", 2099) is None  # no plan file for that year
     assert T.targets_for_year(2025) == {}
+
+
+def test_a_targets_file_may_not_restate_another_section(tmp_path, monkeypatch):
+    monkeypatch.setattr(T, "TARGETS_DIR", tmp_path)
+    (tmp_path / "2030.toml").write_text(
+        'year = 2030\n[targets.on_time_rate]\nvalue = 0.99\nsection = "II.3.1"\ntext = "a"\n'
+        '[targets.satisfaction_rate]\nvalue = 0.96\ntext = "b"\n', encoding="utf-8")
+    targets = T.targets_for_year(2030)  # an old file stating the declaration's section: fine
+    assert {k: (t.value, t.section) for k, t in targets.items()} == {
+        "on_time_rate": (0.99, "II.3.1"), "satisfaction_rate": (0.96, "II.3.2")}
+    (tmp_path / "2031.toml").write_text(
+        'year = 2031\n[targets.on_time_rate]\nvalue = 0.99\nsection = "II.3.4"\n',
+        encoding="utf-8")
+    with pytest.raises(ValueError, match="chỉ tiêu on_time_rate ghi mục II.3.4, nhưng khai báo "
+                                         "chỉ số \\(kpi/definitions.py\\) ghi mục II.3.1"):
+        T.targets_for_year(2031)
+
+
+def test_the_choice_of_definitions_is_one_hashable_value():
+    default = D.Choice()
+    assert dict(default) == {"on_time_rate": "766", "satisfaction_rate": "766"}
+    assert default.to_json() == {"on_time": "766", "satisfaction": "766"}
+    picked = D.Choice.of(on_time="due", satisfaction="ratings")
+    assert picked == D.Choice({"on_time_rate": "due", "satisfaction_rate": "ratings"})
+    assert picked == D.Choice.from_json(picked.to_json())
+    assert hash(picked) == hash(D.Choice.of(satisfaction="ratings", on_time="due"))
+    assert len({default, picked, D.Choice.of(on_time="766")}) == 2
+    assert picked.variant("on_time_rate") == "due"
+    assert picked.variant("digitization_rate") == "default"  # one variant: nothing to choose
+    assert [k.choice for k in D.choice_kpis()] == ["on_time", "satisfaction"]
+    with pytest.raises(ValueError, match="Cách tính tỷ lệ hồ sơ giải quyết đúng hạn không hợp "
+                                         "lệ: 'x'. Chọn một trong: 766, resolved, due"):
+        D.Choice.of(on_time="x")
+    with pytest.raises(ValueError, match="Không có lựa chọn cách tính “speed”"):
+        D.Choice.of(speed="766")
+    with pytest.raises(ValueError, match="Chỉ số “digitization_rate” không có cách tính"):
+        D.Choice({"digitization_rate": "default"})
+
+
+def test_declarations_carry_every_fact_the_screens_read():
+    D.check_declarations(D.KPIS)
+    broken = D.Kpi("x_rate", "X", "II.3.1", choice="", variants={
+        "a": D.Ratio("dossiers", D.true("accepted"), D.true("accepted"), formula="f",
+                     numerator_label="n", denominator_label="d", label="A", explanation="e"),
+        "b": D.Ratio("dossiers", D.true("accepted"), D.true("accepted"), formula="f",
+                     numerator_label="n", denominator_label="d", label="B", explanation="e"),
+    }, default="a")
+    with pytest.raises(ValueError, match="several variants need a unique choice name"):
+        D.check_declarations([*D.KPIS, broken])
+    for k in D.KPIS:
+        for v in k.variants.values():
+            assert D.SOURCES[v.source].noun and v.shortfall_heading
+    assert D.KPI_BY_KEY["full_online_procedure_rate"].variant().state is True
+    assert D.KPI_BY_KEY["online_payment_rate"].variant().state is False

@@ -8,9 +8,11 @@ import pytest
 
 from kpi import queries as Q
 from kpi import schema as S
+from kpi.definitions import Choice
 from tests.test_kpi_support import insert, make_unit, ts
 
 D = dt.date
+ON_TIME_766, RESOLVED, DUE = (Choice.of(on_time=v) for v in ("766", "resolved", "due"))
 
 
 def _row(start, end, field, **kw):
@@ -55,7 +57,7 @@ def lam_dong(engine):
 
 
 def test_lam_dong_q1_2020_published_rate(lam_dong):
-    s = Q.snapshot(lam_dong, LAM_DONG, "2020-Q1", on_time="resolved", today=D(2026, 1, 1))
+    s = Q.snapshot(lam_dong, LAM_DONG, "2020-Q1", RESOLVED, today=D(2026, 1, 1))
     k = s.kpi("on_time_rate")
     assert (k.numerator, k.denominator) == (260612, 261896)
     assert abs(k.value * 100 - 99.51) <= 0.01
@@ -64,7 +66,7 @@ def test_lam_dong_q1_2020_published_rate(lam_dong):
 
 
 def test_tiling_flows_add_first_and_last(lam_dong):
-    s = Q.snapshot(lam_dong, LAM_DONG, "2020-Q1", on_time="766", today=D(2026, 1, 1))
+    s = Q.snapshot(lam_dong, LAM_DONG, "2020-Q1", ON_TIME_766, today=D(2026, 1, 1))
     # pending (12), (13) from March only; the "Tổng cộng" row of January is not added.
     assert (s.kpi("on_time_rate").numerator, s.kpi("on_time_rate").denominator) == (
         260612 + 300, 261896 + 300 + 7)
@@ -73,7 +75,7 @@ def test_tiling_flows_add_first_and_last(lam_dong):
     c = s.counts
     assert (c["received"], c["resolved"], c["pending"], c["pending_overdue"],
             c["carried_over"]) == (3000, 261896, 307, 7, 1000)
-    due = Q.snapshot(lam_dong, LAM_DONG, "2020-Q1", on_time="due", today=D(2026, 1, 1))
+    due = Q.snapshot(lam_dong, LAM_DONG, "2020-Q1", DUE, today=D(2026, 1, 1))
     assert (due.kpi("on_time_rate").numerator, due.kpi("on_time_rate").denominator) == (
         260612, 261896 + 7)
     # Other KPIs have no dossiers: null, not 0.
@@ -81,7 +83,7 @@ def test_tiling_flows_add_first_and_last(lam_dong):
 
 
 def test_exact_month_and_no_tiling(lam_dong):
-    feb = Q.snapshot(lam_dong, LAM_DONG, "2020-02", on_time="resolved", today=D(2026, 1, 1))
+    feb = Q.snapshot(lam_dong, LAM_DONG, "2020-02", RESOLVED, today=D(2026, 1, 1))
     assert (feb.kpi("on_time_rate").numerator, feb.kpi("on_time_rate").denominator) == (
         85000, 85300)
     # Starts mid-month: no summary tiles it.
@@ -107,7 +109,7 @@ def test_gap_and_overlap(engine):
         _row(D(2025, 2, 1), D(2025, 2, 28), "Hộ tịch", early=15, late=1),
         _row(D(2025, 3, 1), D(2025, 3, 31), "Hộ tịch", early=30, late=3),
     ])
-    s = Q.snapshot(engine, "Xã Chồng Lấn", "2025-Q1", on_time="resolved", today=D(2026, 1, 1))
+    s = Q.snapshot(engine, "Xã Chồng Lấn", "2025-Q1", RESOLVED, today=D(2026, 1, 1))
     # Jan–Feb + Mar (fewest pieces), never Jan + Jan–Feb (overlap).
     assert (s.kpi("on_time_rate").numerator, s.kpi("on_time_rate").denominator) == (55, 60)
 
@@ -123,7 +125,7 @@ def test_vinh_phuc_september_2021_published_rate(engine):
         _row(D(2021, 9, 1), D(2021, 9, 30), "Tư pháp", early=1000, on_time=57, late=2,
              pending_in_time=10),
     ])
-    s = Q.snapshot(engine, VINH_PHUC, "2021-09", on_time="due", today=D(2026, 1, 1))
+    s = Q.snapshot(engine, VINH_PHUC, "2021-09", DUE, today=D(2026, 1, 1))
     k = s.kpi("on_time_rate")
     assert (k.numerator, k.denominator) == (4157, 4169)
     assert abs(k.value * 100 - 99.71) <= 0.01
@@ -142,7 +144,7 @@ def test_dossiers_win_and_summary_is_a_cross_check(engine):
         _row(D(2026, 3, 1), D(2026, 3, 31), "Hộ tịch", early=5, late=1, received_online=3,
              received_direct=3),
     ])
-    s = Q.snapshot(engine, unit, "2026-03", on_time="resolved", today=D(2026, 4, 10))
+    s = Q.snapshot(engine, unit, "2026-03", RESOLVED, today=D(2026, 4, 10))
     assert s.source == "dossiers"
     assert (s.kpi("on_time_rate").numerator, s.kpi("on_time_rate").denominator) == (1, 2)
     assert s.kpi("online_submission_rate").source == "dossiers"

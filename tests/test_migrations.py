@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import kpi.plan_tables  # noqa: F401
 from kpi import db as kdb
 from kpi import migrate
 from kpi.schema import metadata

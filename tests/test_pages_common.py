@@ -121,7 +121,7 @@ def test_sidebar_defaults_to_the_latest_month_with_data(fixture_url):
     assert "📅 Dữ liệu đến ngày **02/04/2026**" in texts(at.sidebar.caption)
     assert at.caption[0].value == (
         "**Xã Lộc Tân** · Tháng 3/2026 (01/03/2026 – 31/03/2026) · Dữ liệu đến ngày "
-        "**02/04/2026** · Tỷ lệ đúng hạn theo Bộ chỉ số 766 · Mức độ hài lòng theo Bộ chỉ số 766"
+        "**02/04/2026** · Đúng hạn theo Bộ chỉ số 766 · Hài lòng theo Bộ chỉ số 766"
     )
 
 
@@ -159,7 +159,7 @@ def test_choice_is_kept_across_pages(fixture_url):
     assert at.selectbox(key="period_month").value == "2026-02"
     assert at.radio(key="on_time_def").value == "resolved"
     assert "Tháng 2/2026" in at.caption[0].value
-    assert "Tỷ lệ đúng hạn trên hồ sơ đã giải quyết" in at.caption[0].value
+    assert "Đúng hạn trên số hồ sơ đã giải quyết" in at.caption[0].value
     assert at.metric[0].value == "96,0%"
 
 

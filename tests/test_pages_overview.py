@@ -42,12 +42,12 @@ def test_tiles_show_value_verdict_change_and_counts(fixture_url):  # noqa: F811
 def test_warnings_for_missing_data(fixture_url):  # noqa: F811
     at = app()
     assert texts(at.warning) == [
-        "Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng (theo Bộ chỉ số 766) "
-        "chỉ tính từ hồ sơ và phản ánh, kiến nghị.",
-        "Chưa có danh mục thủ tục hành chính: chưa tính được 3 chỉ tiêu về TTHC (thanh toán trực "
-        "tuyến, dịch vụ công toàn trình, không phụ thuộc địa giới hành chính).",
+        "Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng của người dân, doanh "
+        "nghiệp (theo Bộ chỉ số 766) chỉ tính từ hồ sơ và phản ánh, kiến nghị.",
+        "Chưa có danh mục thủ tục hành chính: chưa tính được 3 chỉ tiêu (TTHC thanh toán trực "
+        "tuyến, DVC toàn trình, không phụ thuộc địa giới).",
         "Kỳ này không có phản ánh, kiến nghị (PAKN) nào phải xử lý, hoặc chưa tải dữ liệu PAKN: "
-        "chưa tính được tỷ lệ PAKN xử lý đúng hạn.",
+        "chưa tính được chỉ tiêu PAKN đúng hạn.",
         "1 hồ sơ chưa giải quyết xong mà không có ngày hẹn trả (hoặc đã xong mà không có ngày kết "
         "thúc): không xác định được đúng hạn hay quá hạn, không tính vào tỷ lệ.",
     ]
@@ -101,7 +101,7 @@ def test_ratings_definition_without_ratings_shows_no_data(fixture_url):  # noqa:
     assert [m.value for m in at.metric][1] == "—"
     assert ":gray[⚪ **Chưa có dữ liệu**] · chỉ tiêu ≥ 95%" in texts(at.markdown)
     assert texts(at.warning)[0] == ("Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: chưa tính "
-                                    "được mức độ hài lòng theo phiếu đánh giá.")
+                                    "được chỉ tiêu hài lòng theo phiếu đánh giá.")
 
 
 def test_overview_on_postgresql_too(db_url, monkeypatch):

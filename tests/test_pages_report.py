@@ -23,7 +23,8 @@ def test_paper_layout_holds_every_target(fixture_url):  # noqa: F811
             in md)
     assert ("Đơn vị: **Xã Lộc Tân** · Kỳ báo cáo: từ ngày 01/03/2026 đến ngày 31/03/2026 · "
             "Dữ liệu đến ngày **02/04/2026**") in md
-    assert texts(at.caption)[1].startswith("Tỷ lệ giải quyết đúng hạn tính theo Chỉ số 766")
+    assert texts(at.caption)[1].startswith("Tỷ lệ hồ sơ giải quyết đúng hạn tính theo Bộ chỉ số "
+                                           "766: (trước hạn + đúng hạn")
     assert "**Đạt 4/11 chỉ tiêu; chưa đạt 3; chưa có dữ liệu hoặc chưa có chỉ tiêu 4.**" in md
     table = at.table[0].value
     assert list(table.columns) == ["TT", "Chỉ tiêu", "Mục KH", "Chỉ tiêu KH", "Kết quả",
@@ -52,13 +53,14 @@ def test_paper_layout_holds_every_target(fixture_url):  # noqa: F811
         "- Phản ánh, kiến nghị (PAKN) được xử lý đúng hạn: chưa có dữ liệu trong kỳ (mẫu số "
         "bằng 0), không đánh giá.",
         "- 1 hồ sơ chưa giải quyết xong và không có ngày hẹn trả: không xác định được đúng hạn "
-        "hay quá hạn, không tính vào tỷ lệ giải quyết đúng hạn.",
-        "- Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng (theo Bộ chỉ số 766) "
-        "chỉ tính từ hồ sơ và phản ánh, kiến nghị.",
-        "- Chưa có danh mục thủ tục hành chính: chưa tính được 3 chỉ tiêu về TTHC (thanh toán "
-        "trực tuyến, dịch vụ công toàn trình, không phụ thuộc địa giới hành chính).",
+        "hay quá hạn, không tính vào tỷ lệ hồ sơ giải quyết đúng hạn và mức độ hài lòng của "
+        "người dân, doanh nghiệp.",
+        "- Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng của người dân, doanh "
+        "nghiệp (theo Bộ chỉ số 766) chỉ tính từ hồ sơ và phản ánh, kiến nghị.",
+        "- Chưa có danh mục thủ tục hành chính: chưa tính được 3 chỉ tiêu (TTHC thanh toán trực "
+        "tuyến, DVC toàn trình, không phụ thuộc địa giới).",
         "- Kỳ này không có phản ánh, kiến nghị (PAKN) nào phải xử lý, hoặc chưa tải dữ liệu "
-        "PAKN: chưa tính được tỷ lệ PAKN xử lý đúng hạn.",
+        "PAKN: chưa tính được chỉ tiêu PAKN đúng hạn.",
     ]
 
 

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from kpi import config, plan
+from kpi import config
 from kpi import db as kdb
+from kpi.plan import exchange, tracker
 from kpi.schema import batches, dossiers
 
 # AppTest resolves a relative path against the calling file: name the page from the root.
@@ -114,7 +115,7 @@ def test_page_shows_every_activity_grouped_with_late_ones_flagged(page_db):
 
 
 def test_filters_by_lead_unit_and_status(page_db):
-    plan.set_status(page_db, UNIT, 2026, "V.2-01", "Hoàn thành", "An")
+    tracker.set_status(page_db, UNIT, 2026, "V.2-01", "Hoàn thành", "An")
     at = _app()
     at.multiselect(key="plan_filter_lead").set_value(["Phòng Kinh tế"]).run()
     assert "Đang hiện 7/70 hoạt động theo bộ lọc." in [c.value for c in at.caption]
@@ -147,7 +148,7 @@ def test_editing_in_the_table_saves_with_history(page_db):
     at.run()
     at.button(key="plan_save").click().run()  # no name: refused, nothing saved
     assert any("Vui lòng nhập tên người cập nhật." in e.value for e in at.error)
-    assert plan.history(page_db, UNIT, 2026).empty
+    assert tracker.history(page_db, UNIT, 2026).empty
 
     at.text_input(key="plan_updated_by").input("Trần Thị Bình")
     at.button(key="plan_save").click().run()
@@ -157,12 +158,12 @@ def test_editing_in_the_table_saves_with_history(page_db):
     assert _metrics(at)["⚠️ Quá hạn"] == "0"
     assert at.get("progress")[0].proto.text == "Tiến độ chung: 1,4% hoạt động đã hoàn thành (1/70)"
     assert not at.warning  # the late warning is gone
-    df = plan.tracker(page_db, UNIT, 2026).set_index("activity_id")
+    df = tracker.tracker(page_db, UNIT, 2026).set_index("activity_id")
     assert df.loc["VI(7).1-01", ["status", "evidence", "updated_by"]].tolist() == [
         "done", "Kế hoạch số 15/KH-UBND", "Trần Thị Bình",
     ]  # fmt: skip
     assert df.loc["I.1-01", ["status", "note"]].tolist() == ["not_started", "Đã trình dự thảo"]
-    hist = plan.history(page_db, UNIT, 2026)
+    hist = tracker.history(page_db, UNIT, 2026)
     assert sorted(hist["activity_id"]) == ["I.1-01", "VI(7).1-01"]
     # The editor starts afresh after a save, and the history tab shows the changes.
     assert at.data_editor[0].key != editor.key
@@ -170,7 +171,7 @@ def test_editing_in_the_table_saves_with_history(page_db):
 
 
 def _edited_export(engine, edits: dict[int, dict[str, object]]) -> bytes:
-    wb = load_workbook(io.BytesIO(plan.export_excel(engine, UNIT, 2026)))
+    wb = load_workbook(io.BytesIO(exchange.export_excel(engine, UNIT, 2026)))
     ws = wb.worksheets[0]
     headers = [c.value for c in ws[1]]
     for row, values in edits.items():
@@ -192,12 +193,12 @@ def test_excel_upload_updates_only_edited_rows(page_db):
     assert at.success[0].value == (
         "theo-doi.xlsx: Đã đọc 70 dòng: cập nhật 1 hoạt động (I.1-02), 69 dòng không đổi."
     )
-    df = plan.tracker(page_db, UNIT, 2026).set_index("activity_id")
+    df = tracker.tracker(page_db, UNIT, 2026).set_index("activity_id")
     assert df.loc["I.1-02", ["status", "note", "updated_by"]].tolist() == [
         "in_progress", "Đang soạn", "Lê Văn Cường",
     ]  # fmt: skip
     assert (df["status"] != "not_started").sum() == 1
-    assert plan.history(page_db, UNIT, 2026)["file_name"].tolist() == ["theo-doi.xlsx"]
+    assert tracker.history(page_db, UNIT, 2026)["file_name"].tolist() == ["theo-doi.xlsx"]
 
 
 def test_bad_excel_upload_is_refused_with_row_numbers(page_db):
@@ -216,12 +217,12 @@ def test_bad_excel_upload_is_refused_with_row_numbers(page_db):
         "Hoàn thành, Chậm tiến độ.\n"
         "- Dòng 5: mã hoạt động «X.1-01» không có trong kế hoạch năm 2026.",
     )]
-    assert plan.history(page_db, UNIT, 2026).empty
+    assert tracker.history(page_db, UNIT, 2026).empty
     assert _metrics(at)["✅ Hoàn thành"] == "0"
 
 
 def test_unit_from_the_sidebar(page_db):
-    plan.set_status(page_db, "Xã Khác", 2026, "I.1-01", "Hoàn thành", "An")
+    tracker.set_status(page_db, "Xã Khác", 2026, "I.1-01", "Hoàn thành", "An")
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["unit"] = "Xã Khác"  # what the app frame's sidebar sets
     at.run()
@@ -263,7 +264,7 @@ def test_live_kpis_beside_their_goal(page_db):
 
 def test_page_runs_inside_an_app_frame_with_navigation(page_db, tmp_path):
     """Like app.py: a frame with a sidebar that sets the unit, and st.navigation."""
-    plan.set_status(page_db, "Xã Khác", 2026, "II.3.6-01", "Đang thực hiện", "An")
+    tracker.set_status(page_db, "Xã Khác", 2026, "II.3.6-01", "Đang thực hiện", "An")
     frame = tmp_path / "frame.py"
     frame.write_text(
         "import streamlit as st\n"
@@ -291,6 +292,59 @@ def test_page_initialises_an_empty_database(tmp_path, monkeypatch):
     try:
         at = _app()
         assert _metrics(at)["Số hoạt động"] == "70"
-        assert plan.history(kdb.get_engine(url), UNIT, 2026).empty  # the tracker tables exist
+        assert tracker.history(kdb.get_engine(url), UNIT, 2026).empty  # the tracker tables exist
     finally:
         kdb.get_engine.cache_clear()
+
+
+def test_history_and_tables_show_blank_cells_not_none(page_db):
+    tracker.set_status(page_db, UNIT, 2026, "I.1-01", "Đang thực hiện", "An")  # no note, no evidence
+    at = _app()
+    hist = _table(at, "Thời điểm")
+    assert hist[["Mã hoạt động", "Ghi chú tiến độ", "Minh chứng", "Người cập nhật"]].values.tolist() == [
+        ["I.1-01", "", "", "An"]
+    ]
+    goal = _table(at, "Mã hoạt động", "I.1-01")
+    assert goal[["Ghi chú tiến độ", "Minh chứng", "Người cập nhật"]].values.tolist() == [
+        ["", "", "An"], ["", "", ""],
+    ]  # fmt: skip
+    for d in at.dataframe:
+        assert not d.value.isna().any().any()
+
+
+def test_upload_drop_zone_speaks_vietnamese(page_db):
+    at = _app()
+    [css] = [h.proto.body for h in at.get("html") if "stFileUploaderDropzone" in h.proto.body]
+    assert 'content: "Chọn tệp"' in css
+    assert 'content: "Kéo thả tệp vào đây · tối đa 200 MB mỗi tệp · XLSX"' in css
+
+
+def test_a_damaged_plan_file_shows_what_to_do(page_db, tmp_path, monkeypatch):
+    from kpi.plan import parser
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    lines = parser.plan_csv_path(2026).read_text(encoding="utf-8").splitlines()
+    (plans / "2026.csv").write_text(lines[0].replace(",lead_units", "") + "\n", encoding="utf-8")
+    monkeypatch.setattr(parser, "PLANS_DIR", plans)
+    at = _app()
+    assert [(e.icon, e.value) for e in at.error] == [(
+        "❌",
+        "Tệp kế hoạch 2026.csv thiếu cột: lead_units. Hãy tạo lại tệp từ phụ lục kế hoạch: "
+        "python -m kpi.plan",
+    )]  # fmt: skip
+    assert not at.metric  # the page stopped there
+
+
+def test_a_database_error_of_the_kpi_engine_is_shown_not_hidden(page_db, monkeypatch):
+    from kpi import queries
+
+    def broken(*_a, **_k):
+        raise sa.exc.OperationalError("SELECT …", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(queries, "snapshot", broken)
+    at = _app()
+    [error] = at.error
+    assert error.value.startswith("Không đọc được cơ sở dữ liệu. Hãy tải lại trang sau ít phút")
+    assert "disk I/O error" in error.value
+    assert not [m for m in _markdown(at) if "Chưa có dữ liệu" in m]

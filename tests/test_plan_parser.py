@@ -32,14 +32,14 @@ from collections import Counter
 
 import pytest
 
-from kpi import plan
+from kpi.plan import parser
 
-SOURCE = plan.appendix_path(2026)
+SOURCE = parser.appendix_path(2026)
 
 
 @pytest.fixture(scope="module")
 def parsed():
-    return plan.parse_appendix_file(SOURCE)
+    return parser.parse_appendix_file(SOURCE)
 
 
 @pytest.fixture(scope="module")
@@ -227,11 +227,11 @@ def test_timings_as_written_and_deadlines(rows):
     ],
 )
 def test_parse_timing(timing, expected):
-    assert plan.parse_timing(timing, 2026) == expected
+    assert parser.parse_timing(timing, 2026) == expected
 
 
 def test_committed_csv_is_the_parsers_output(parsed):
-    with open(plan.plan_csv_path(2026), encoding="utf-8", newline="") as fh:
+    with open(parser.plan_csv_path(2026), encoding="utf-8", newline="") as fh:
         committed = list(csv.DictReader(fh))
     assert committed == parsed.rows()
 
@@ -239,11 +239,11 @@ def test_committed_csv_is_the_parsers_output(parsed):
 def test_layout_errors_are_reported_in_vietnamese():
     header = "STT\t1- Mục tiêu\t2- Nhiệm vụ\t3- Hoạt động\t4- Kết quả\t5-Chủ trì\t6-Phối hợp\t7-Thời gian\t8- Kinh phí"
     text = "PHỤ LỤC NĂM 2026\n" + header + "\n<b>1</b>\tMục tiêu\tNhiệm vụ\tHoạt động\n"
-    with pytest.raises(plan.PlanParseError, match="Dòng 3: dữ liệu nằm trước phần"):
-        plan.parse_appendix(text)
+    with pytest.raises(parser.PlanParseError, match="Dòng 3: dữ liệu nằm trước phần"):
+        parser.parse_appendix(text)
     text = "PHỤ LỤC NĂM 2026\n" + header + "\n<b>I</b>\t<b>A</b>\n\tMục tiêu không số\tNV\tHĐ\n"
-    with pytest.raises(plan.PlanParseError, match="không có số thứ tự"):
-        plan.parse_appendix(text)
+    with pytest.raises(parser.PlanParseError, match="không có số thứ tự"):
+        parser.parse_appendix(text)
 
 
 def test_an_activity_named_like_a_unit_is_not_shifted():
@@ -252,5 +252,19 @@ def test_an_activity_named_like_a_unit_is_not_shifted():
         "PHỤ LỤC NĂM 2026\n" + header + "\n<b>I</b>\t<b>A</b>\t\t\t\t\t\t\t\n"
         "1\tMục tiêu\tNhiệm vụ\tPhòng Kinh tế\tBáo cáo\tPhòng Văn hóa - Xã hội\tCác cơ quan, đơn vị\tQuý 2/2026\t\n"
     )
-    [a] = plan.parse_appendix(text).activities
+    [a] = parser.parse_appendix(text).activities
     assert (a.activity, a.lead_unit, a.timing) == ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội", "Quý 2/2026")
+
+
+def test_command_line_writes_the_committed_csv(tmp_path, capsys):
+    from kpi.plan.__main__ import main
+
+    out = tmp_path / "2026.csv"
+    assert main(["--year", "2026", "--out", str(out)]) == 0
+    assert out.read_bytes() == parser.plan_csv_path(2026).read_bytes()
+    assert capsys.readouterr().out == f"{out}: 70 hoạt động, 7 phần, năm 2026\n"
+    assert main([str(tmp_path / "khong-co.txt")]) == 1
+    assert capsys.readouterr().out == (
+        f"lỗi: không đọc được tệp phụ lục {tmp_path / 'khong-co.txt'} (tệp không có hoặc không "
+        "mở được). Kiểm tra đường dẫn hoặc năm kế hoạch (--year).\n"
+    )

@@ -5,6 +5,8 @@ Database tests run on DuckDB and, with CCHC_TEST_PG_URL, on PostgreSQL (``engine
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
 import io
 
@@ -13,8 +15,9 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from kpi import db as kdb
-from kpi import plan
-from kpi.plan_tables import plan_status, plan_status_history
+from kpi.plan import exchange, tracker
+from kpi.schema import plan_status, plan_status_history
+from ui import plan as plan_ui
 
 UNIT = "Xã Lộc Tân"
 YEAR = 2026
@@ -37,17 +40,38 @@ def _state(engine):
 
 
 def test_goal_kpis_links_the_measurable_goals():
-    links = plan.goal_kpis(YEAR)
+    links = tracker.goal_kpis(YEAR)
     assert len(links) == 21  # every goal that has activities, in plan order
     assert list(links)[:4] == ["I.1", "I.2", "I.3", "II.1"]
+    # The KPIs declared with the goal's number as their section, in declaration order.
     assert {g: k for g, k in links.items() if k} == {
         "II.3.1": ["on_time_rate"],
         "II.3.2": ["satisfaction_rate", "feedback_on_time_rate"],
         "II.3.3": ["digitization_rate", "e_result_rate", "data_reuse_rate"],
-        "II.3.4": ["online_payment_procedure_rate", "online_payment_rate"],
-        "II.3.5": ["full_online_procedure_rate", "online_submission_rate"],
+        "II.3.4": ["online_payment_rate", "online_payment_procedure_rate"],
+        "II.3.5": ["online_submission_rate", "full_online_procedure_rate"],
         "II.3.6": ["boundary_free_procedure_rate"],
     }
+
+
+def test_a_new_declared_kpi_links_to_the_goal_of_its_section(monkeypatch):
+    """Declaring a KPI with section "I.2" is all it takes for goal I.2 to show it."""
+    import dataclasses
+
+    from kpi import definitions
+
+    new = dataclasses.replace(definitions.KPI_BY_KEY["on_time_rate"], key="legal_review_rate",
+                              label="Tỷ lệ văn bản được thẩm định đúng hạn", section="I.2")
+    monkeypatch.setattr(definitions, "KPIS", [*definitions.KPIS, new])
+    monkeypatch.setitem(definitions.KPI_BY_KEY, new.key, new)
+    links = tracker.goal_kpis(YEAR)
+    assert links["I.2"] == ["legal_review_rate"]
+    assert links["I.1"] == [] and links["II.3.1"] == ["on_time_rate"]
+    values = tracker.kpi_values({"kpis": [{"key": "legal_review_rate", "value": 0.5, "numerator": 1,
+                                           "denominator": 2, "target": 0.9, "met": False}]})
+    assert plan_ui.goal_kpi_lines("I.2", values) == [
+        "📊 Tỷ lệ văn bản được thẩm định đúng hạn: **50,0%** (1/2; chỉ tiêu 90,0%) — ❌ Chưa đạt"
+    ]
 
 
 def test_goal_links_agree_with_the_targets_file():
@@ -56,7 +80,7 @@ def test_goal_links_agree_with_the_targets_file():
     by_section: dict[str, set[str]] = {}
     for key, target in targets_for_year(YEAR).items():
         by_section.setdefault(target.section, set()).add(key)
-    assert by_section == {goal: set(keys) for goal, keys in plan.GOAL_KPI_LINKS.items()}
+    assert by_section == {goal: set(keys) for goal, keys in tracker.section_kpis().items()}
 
 
 def test_kpi_values_beside_a_goal():
@@ -68,16 +92,16 @@ def test_kpi_values_beside_a_goal():
             {"key": "feedback_on_time_rate", "value": None, "target": 1.0, "met": None},
         ]
     }  # fmt: skip
-    values = plan.kpi_values(snapshot)
-    assert plan.goal_kpi_lines("II.3.1", values) == [
+    values = tracker.kpi_values(snapshot)
+    assert plan_ui.goal_kpi_lines("II.3.1", values) == [
         "📊 Tỷ lệ hồ sơ giải quyết đúng hạn: **98,8%** (1.203/1.218; chỉ tiêu 98,0%) — ✅ Đạt"
     ]
-    assert plan.goal_kpi_lines("II.3.2", values) == [
+    assert plan_ui.goal_kpi_lines("II.3.2", values) == [
         "📊 Mức độ hài lòng của người dân, doanh nghiệp: **90,0%** (chỉ tiêu 95,0%) — ❌ Chưa đạt",
         "📊 Phản ánh, kiến nghị (PAKN) được xử lý đúng hạn: — Chưa có dữ liệu",
     ]
-    assert plan.goal_kpi_lines("I.1", values) == []
-    assert plan.kpi_values(None) == {} and plan.kpi_values(object()) == {}
+    assert plan_ui.goal_kpi_lines("I.1", values) == []
+    assert tracker.kpi_values(None) == {} and tracker.kpi_values(object()) == {}
 
 
 @pytest.mark.parametrize(
@@ -97,40 +121,40 @@ def test_kpi_values_beside_a_goal():
     ],
 )
 def test_parse_status(word, code):
-    assert plan.parse_status(word) == code
+    assert tracker.parse_status(word) == code
 
 
 # --- statuses and history ---------------------------------------------------------------------
 
 
 def test_untouched_plan_is_all_not_started_and_late_flags_follow_the_timing(engine):
-    df = plan.tracker(engine, UNIT, YEAR, today=dt.date(2026, 3, 31))
+    df = tracker.tracker(engine, UNIT, YEAR, today=dt.date(2026, 3, 31))
     assert len(df) == 70
     assert set(df["status"]) == {"not_started"}
     assert df["overdue"].sum() == 0  # "Quý IV /2025 và Quý I/2026" is due on 31/03/2026
-    df = plan.tracker(engine, UNIT, YEAR, today=dt.date(2026, 4, 1))
+    df = tracker.tracker(engine, UNIT, YEAR, today=dt.date(2026, 4, 1))
     assert list(df.loc[df["overdue"], "activity_id"]) == ["VI(7).1-01"]
     assert list(df.loc[df["overdue"], "flag"]) == ["⚠️ Quá hạn"]
-    df = plan.tracker(engine, UNIT, YEAR, today=dt.date(2027, 1, 1))
+    df = tracker.tracker(engine, UNIT, YEAR, today=dt.date(2027, 1, 1))
     # "Hàng năm" ends with the plan year; "Thường xuyên" and "Theo …" never become late.
     assert list(df.loc[df["overdue"], "activity_id"]) == ["II.3.2-01", "VI(7).1-01"]
 
 
 def test_status_updates_keep_full_history(engine, monkeypatch):
     monkeypatch.setenv("CCHC_TODAY", "2026-02-10")
-    changed = plan.update_statuses(
+    changed = tracker.update_statuses(
         engine, UNIT, YEAR,
         {"VI(7).1-01": {"status": "Đang thực hiện", "note": "Đã dự thảo kế hoạch"}},
         "Nguyễn Văn An",
     )  # fmt: skip
     assert changed == ["VI(7).1-01"]
     monkeypatch.setenv("CCHC_TODAY", "2026-03-20")
-    assert plan.set_status(
+    assert tracker.set_status(
         engine, UNIT, YEAR, "VI(7).1-01", "hoàn thành", "Trần Thị Bình",
         evidence="Kế hoạch số 15/KH-UBND ngày 18/3/2026",
     )  # fmt: skip
 
-    df = plan.tracker(engine, UNIT, YEAR, today=dt.date(2026, 4, 15))
+    df = tracker.tracker(engine, UNIT, YEAR, today=dt.date(2026, 4, 15))
     row = df.set_index("activity_id").loc["VI(7).1-01"]
     assert (row["status"], row["status_label"]) == ("done", "Hoàn thành")
     assert row["note"] == "Đã dự thảo kế hoạch"  # a field left out keeps its value
@@ -139,7 +163,7 @@ def test_status_updates_keep_full_history(engine, monkeypatch):
     assert row["updated_at"] == dt.datetime(2026, 3, 20, 12, 0)
     assert not row["overdue"]  # done in time: no flag although the quarter has passed
 
-    hist = plan.history(engine, UNIT, YEAR)
+    hist = tracker.history(engine, UNIT, YEAR)
     assert hist[["activity_id", "previous_status", "status", "updated_by", "source"]].values.tolist() == [
         ["VI(7).1-01", "in_progress", "done", "Trần Thị Bình", "form"],
         ["VI(7).1-01", "not_started", "in_progress", "Nguyễn Văn An", "form"],
@@ -147,7 +171,7 @@ def test_status_updates_keep_full_history(engine, monkeypatch):
     assert hist["previous_evidence"].tolist() == [None, None]
     assert hist["evidence"].tolist() == ["Kế hoạch số 15/KH-UBND ngày 18/3/2026", None]
     assert hist["updated_at"].tolist() == [dt.datetime(2026, 3, 20, 12), dt.datetime(2026, 2, 10, 12)]
-    shown = plan.history_display(hist)
+    shown = plan_ui.history_display(hist)
     assert shown.iloc[0].to_dict() == {
         "Thời điểm": "20/03/2026 12:00",
         "Mã hoạt động": "VI(7).1-01",
@@ -161,23 +185,23 @@ def test_status_updates_keep_full_history(engine, monkeypatch):
 
 
 def test_same_values_write_nothing(engine):
-    plan.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An", note="Bắt đầu")
+    tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An", note="Bắt đầu")
     before = _state(engine)
-    assert plan.update_statuses(
+    assert tracker.update_statuses(
         engine, UNIT, YEAR, {"I.1-01": {"status": "đang thực hiện", "note": " Bắt đầu "}}, "Bình"
     ) == []
     # Setting an untouched activity to its default writes nothing either.
-    assert plan.update_statuses(
+    assert tracker.update_statuses(
         engine, UNIT, YEAR, {"I.1-02": {"status": "Chưa thực hiện", "note": "", "evidence": None}}, "Bình"
     ) == []
     assert _state(engine) == before
 
 
 def test_invalid_updates_are_refused_as_a_whole(engine):
-    plan.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An")
+    tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An")
     before = _state(engine)
-    with pytest.raises(plan.PlanError) as exc:
-        plan.update_statuses(
+    with pytest.raises(tracker.PlanError) as exc:
+        tracker.update_statuses(
             engine, UNIT, YEAR,
             {"I.1-02": {"status": "Hoàn thành"}, "II.9-01": {"status": "Hoàn thành"},
              "I.2-01": {"status": "xong"}},
@@ -190,25 +214,25 @@ def test_invalid_updates_are_refused_as_a_whole(engine):
         "Đang thực hiện, Hoàn thành, Chậm tiến độ.",
     ]
     assert _state(engine) == before
-    with pytest.raises(plan.PlanError, match="Chưa chọn đơn vị"):
-        plan.tracker(engine, None, YEAR)
+    with pytest.raises(tracker.PlanError, match="Chưa chọn đơn vị"):
+        tracker.tracker(engine, None, YEAR)
 
 
 def test_units_are_tracked_separately(engine):
-    plan.set_status(engine, "Xã A", YEAR, "I.1-01", "Hoàn thành", "An")
-    plan.set_status(engine, "Xã B", YEAR, "I.1-01", "Chậm tiến độ", "Bình")
-    a = plan.tracker(engine, "Xã A", YEAR).set_index("activity_id")
-    b = plan.tracker(engine, "Xã B", YEAR).set_index("activity_id")
+    tracker.set_status(engine, "Xã A", YEAR, "I.1-01", "Hoàn thành", "An")
+    tracker.set_status(engine, "Xã B", YEAR, "I.1-01", "Chậm tiến độ", "Bình")
+    a = tracker.tracker(engine, "Xã A", YEAR).set_index("activity_id")
+    b = tracker.tracker(engine, "Xã B", YEAR).set_index("activity_id")
     assert (a.loc["I.1-01", "status"], b.loc["I.1-01", "status"]) == ("done", "delayed")
-    assert len(plan.history(engine, "Xã A", YEAR)) == 1
-    assert len(plan.history(engine, "Xã C", YEAR)) == 0
+    assert len(tracker.history(engine, "Xã A", YEAR)) == 1
+    assert len(tracker.history(engine, "Xã C", YEAR)) == 0
 
 
 # --- counts and progress ----------------------------------------------------------------------
 
 
 def test_counts_and_progress_per_section_and_lead_unit(engine):
-    plan.update_statuses(
+    tracker.update_statuses(
         engine, UNIT, YEAR,
         {
             "I.1-01": {"status": "Hoàn thành"},
@@ -218,12 +242,12 @@ def test_counts_and_progress_per_section_and_lead_unit(engine):
         },
         "An",
     )  # fmt: skip
-    df = plan.tracker(engine, UNIT, YEAR, today=dt.date(2026, 4, 15))
-    assert plan.overall(df) == {
+    df = tracker.tracker(engine, UNIT, YEAR, today=dt.date(2026, 4, 15))
+    assert tracker.overall(df) == {
         "total": 70, "not_started": 66, "in_progress": 1, "done": 2, "delayed": 1,
         "overdue": 1, "progress": 2 / 70,
     }  # fmt: skip
-    by_section = plan.summarize(df, "section")
+    by_section = tracker.summarize(df, "section")
     assert by_section[["group", "total", "not_started", "in_progress", "done", "delayed", "overdue"]].values.tolist() == [
         ["I. CẢI CÁCH THỂ CHẾ", 11, 9, 1, 1, 0, 0],
         ["II. CẢI CÁCH THỦ TỤC HÀNH CHÍNH", 28, 27, 0, 1, 0, 0],
@@ -234,7 +258,7 @@ def test_counts_and_progress_per_section_and_lead_unit(engine):
         ["VI. CHỈ ĐẠO ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH", 7, 6, 0, 0, 1, 1],
     ]
     assert by_section["progress"].tolist() == [1 / 11, 1 / 28, 0, 0, 0, 0, 0]
-    by_lead = plan.summarize(df, "lead")
+    by_lead = tracker.summarize(df, "lead")
     assert by_lead[["group", "total", "done", "delayed", "overdue"]].values.tolist() == [
         ["Trung tâm Phục vụ hành chính công", 27, 0, 0, 0],
         ["Phòng Văn hóa - Xã hội", 21, 1, 1, 1],
@@ -243,30 +267,30 @@ def test_counts_and_progress_per_section_and_lead_unit(engine):
         ["Phòng Kinh tế", 7, 1, 0, 0],
         ["Cơ quan cấp trên", 1, 0, 0, 0],
     ]
-    shown = plan.summary_display(by_lead, "Đơn vị chủ trì")
+    shown = plan_ui.summary_display(by_lead, "Đơn vị chủ trì")
     assert list(shown.columns) == [
         "Đơn vị chủ trì", "Số hoạt động", "⚪ Chưa thực hiện", "🔵 Đang thực hiện", "✅ Hoàn thành",
         "🔴 Chậm tiến độ", "⚠️ Quá hạn", "Tiến độ (hoàn thành)",
     ]  # fmt: skip
     assert shown["Tiến độ (hoàn thành)"].tolist() == ["0,0%", "4,8%", "0,0%", "12,5%", "14,3%", "0,0%"]
-    fig = plan.progress_chart(by_section, "Tiến độ theo phần")
+    fig = plan_ui.progress_chart(by_section, "Tiến độ theo phần")
     assert [t.name for t in fig.data] == ["Chưa thực hiện", "Đang thực hiện", "Hoàn thành", "Chậm tiến độ"]
     assert list(fig.data[2].x) == [1, 1, 0, 0, 0, 0, 0]
 
-    only = plan.filter_tracker(df, leads=["Phòng Kinh tế"], statuses=["Hoàn thành"])
+    only = tracker.filter_tracker(df, leads=["Phòng Kinh tế"], statuses=["Hoàn thành"])
     assert only["activity_id"].tolist() == ["II.3.6-01"]
-    assert plan.filter_tracker(df, overdue_only=True)["activity_id"].tolist() == ["VI(7).1-01"]
-    assert len(plan.filter_tracker(df, leads=["Phòng Kinh tế"])) == 7
+    assert tracker.filter_tracker(df, overdue_only=True)["activity_id"].tolist() == ["VI(7).1-01"]
+    assert len(tracker.filter_tracker(df, leads=["Phòng Kinh tế"])) == 7
 
 
 def test_editor_changes_only_reports_edited_cells(engine):
-    df = plan.tracker(engine, UNIT, YEAR)
-    before = plan.editor_frame(df)
+    df = tracker.tracker(engine, UNIT, YEAR)
+    before = plan_ui.editor_frame(df)
     after = before.copy()
     after.loc[0, "Trạng thái"] = "Hoàn thành"
     after.loc[2, "Minh chứng"] = "https://loctan.gov.vn/vb/12"
     after.loc[3, "Ghi chú tiến độ"] = ""  # was empty already
-    assert plan.editor_changes(before, after) == {
+    assert plan_ui.editor_changes(before, after) == {
         "I.1-01": {"status": "Hoàn thành"},
         "I.2-01": {"evidence": "https://loctan.gov.vn/vb/12"},
     }
@@ -291,15 +315,15 @@ def _save(wb) -> bytes:
 
 
 def test_excel_export_layout(engine):
-    plan.set_status(engine, UNIT, YEAR, "II.3.1-02", "Đang thực hiện", "An", evidence="Báo cáo số 3")
-    data = plan.export_excel(engine, UNIT, YEAR, today=dt.date(2026, 4, 15))
+    tracker.set_status(engine, UNIT, YEAR, "II.3.1-02", "Đang thực hiện", "An", evidence="Báo cáo số 3")
+    data = exchange.export_excel(engine, UNIT, YEAR, today=dt.date(2026, 4, 15))
     wb, ws = _sheet(data)
     assert wb.sheetnames == ["Kế hoạch 2026", "Thông tin"]
-    assert [c.value for c in ws[1]] == [h for _, h, _ in plan.EXCEL_COLUMNS]
+    assert [c.value for c in ws[1]] == [h for _, h, _ in exchange.EXCEL_COLUMNS]
     assert [c.value for c in ws[1]][:5] == ["Mã hoạt động", "Phần", "Mục tiêu", "Nhiệm vụ", "Hoạt động"]
     assert ws.max_row == 71
     ids = [ws.cell(row=r, column=1).value for r in range(2, 72)]
-    assert ids == plan.activity_ids(YEAR)
+    assert ids == tracker.activity_ids(YEAR)
     assert ids.index("II.3.1-02") == 18  # I: 11, II.1: 4, II.2: 2, then II.3.1-01
     row = {ws.cell(row=1, column=c).value: ws.cell(row=20, column=c).value for c in range(1, ws.max_column + 1)}
     assert row["Mã hoạt động"] == "II.3.1-02"
@@ -320,13 +344,13 @@ def test_excel_export_layout(engine):
 
 
 def test_excel_round_trip_changes_only_edited_rows(engine, monkeypatch):
-    plan.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An", note="Đã giao")
-    plan.set_status(engine, UNIT, YEAR, "I.1-02", "Đang thực hiện", "An")
+    tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An", note="Đã giao")
+    tracker.set_status(engine, UNIT, YEAR, "I.1-02", "Đang thực hiện", "An")
     before_status, before_hist = _state(engine)
 
     # Unchanged file: nothing changes.
-    data = plan.export_excel(engine, UNIT, YEAR)
-    result = plan.import_excel(engine, UNIT, YEAR, data, "Bình", file_name="theo-doi.xlsx")
+    data = exchange.export_excel(engine, UNIT, YEAR)
+    result = exchange.import_excel(engine, UNIT, YEAR, data, "Bình", file_name="theo-doi.xlsx")
     assert (result.rows_read, result.changed, result.unchanged) == (70, [], 70)
     assert _state(engine) == (before_status, before_hist)
 
@@ -338,11 +362,11 @@ def test_excel_round_trip_changes_only_edited_rows(engine, monkeypatch):
     ws.cell(row=6, column=c_status, value="chua thuc hien")  # I.2-03: same status, other spelling
     ws.cell(row=7, column=_col(ws, "Hoạt động"), value="(sửa cột không được sửa)")  # ignored
     monkeypatch.setenv("CCHC_TODAY", "2026-05-02")
-    result = plan.import_excel(engine, UNIT, YEAR, _save(wb), "Bình", file_name="theo-doi.xlsx")
+    result = exchange.import_excel(engine, UNIT, YEAR, _save(wb), "Bình", file_name="theo-doi.xlsx")
     assert (result.rows_read, result.changed, result.unchanged) == (70, ["I.1-01", "I.2-02"], 68)
     assert result.message().startswith("Đã đọc 70 dòng: cập nhật 2 hoạt động (I.1-01, I.2-02)")
 
-    df = plan.tracker(engine, UNIT, YEAR).set_index("activity_id")
+    df = tracker.tracker(engine, UNIT, YEAR).set_index("activity_id")
     assert df.loc["I.1-01", ["status", "note", "evidence", "updated_by"]].tolist() == [
         "done", "Đã giao", "Quyết định số 25/QĐ-UBND", "Bình",
     ]  # fmt: skip
@@ -354,19 +378,19 @@ def test_excel_round_trip_changes_only_edited_rows(engine, monkeypatch):
     ]  # fmt: skip
     with kdb.connect(engine) as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(plan_status)).scalar() == 3
-    hist = plan.history(engine, UNIT, YEAR)
+    hist = tracker.history(engine, UNIT, YEAR)
     assert hist[["activity_id", "previous_status", "status", "source", "file_name"]].values.tolist()[:2] == [
         ["I.2-02", "not_started", "not_started", "excel", "theo-doi.xlsx"],
         ["I.1-01", "in_progress", "done", "excel", "theo-doi.xlsx"],
     ]
     assert len(hist) == 4
-    assert plan.history_display(hist)["Nguồn"].tolist()[0] == "Tệp Excel: theo-doi.xlsx"
+    assert plan_ui.history_display(hist)["Nguồn"].tolist()[0] == "Tệp Excel: theo-doi.xlsx"
 
 
 def test_bad_excel_file_changes_nothing(engine):
-    plan.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An")
+    tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An")
     before = _state(engine)
-    wb, ws = _sheet(plan.export_excel(engine, UNIT, YEAR))
+    wb, ws = _sheet(exchange.export_excel(engine, UNIT, YEAR))
     c_status = _col(ws, "Trạng thái")
     ws.cell(row=2, column=c_status, value="Hoàn thành")  # a valid edit, refused with the rest
     ws.cell(row=4, column=1, value="II.9-01")
@@ -374,8 +398,8 @@ def test_bad_excel_file_changes_nothing(engine):
     ws.cell(row=6, column=c_status).value = None
     ws.cell(row=7, column=1, value="I.1-01")
     ws.cell(row=8, column=1).value = None
-    with pytest.raises(plan.PlanImportError) as exc:
-        plan.import_excel(engine, UNIT, YEAR, _save(wb), "Bình", file_name="sai.xlsx")
+    with pytest.raises(exchange.PlanImportError) as exc:
+        exchange.import_excel(engine, UNIT, YEAR, _save(wb), "Bình", file_name="sai.xlsx")
     allowed = "Chưa thực hiện, Đang thực hiện, Hoàn thành, Chậm tiến độ"
     assert exc.value.messages == [
         "Dòng 4: mã hoạt động «II.9-01» không có trong kế hoạch năm 2026.",
@@ -388,34 +412,129 @@ def test_bad_excel_file_changes_nothing(engine):
 
 
 def test_excel_of_another_unit_or_year_or_not_excel_is_refused(engine):
-    data = plan.export_excel(engine, "Xã Khác", YEAR)
-    with pytest.raises(plan.PlanImportError) as exc:
-        plan.import_excel(engine, UNIT, YEAR, data, "Bình")
+    data = exchange.export_excel(engine, "Xã Khác", YEAR)
+    with pytest.raises(exchange.PlanImportError) as exc:
+        exchange.import_excel(engine, UNIT, YEAR, data, "Bình")
     assert exc.value.messages == [
         "Tệp là bảng theo dõi của đơn vị «Xã Khác», không phải «Xã Lộc Tân». "
         "Chọn đúng đơn vị hoặc tải tệp của đơn vị này."
     ]
-    wb, _ = _sheet(plan.export_excel(engine, UNIT, YEAR))
+    wb, _ = _sheet(exchange.export_excel(engine, UNIT, YEAR))
     wb["Thông tin"]["B2"] = 2025
-    with pytest.raises(plan.PlanImportError, match="kế hoạch năm 2025, không phải năm 2026"):
-        plan.import_excel(engine, UNIT, YEAR, _save(wb), "Bình")
-    with pytest.raises(plan.PlanImportError, match=r"Không đọc được tệp như một tệp Excel \(\.xlsx\)"):
-        plan.import_excel(engine, UNIT, YEAR, b"STT,Ma\n1,2\n", "Bình")
-    with pytest.raises(plan.PlanImportError) as exc:
-        plan.import_excel(engine, UNIT, YEAR, plan.export_excel(engine, UNIT, YEAR), "")
+    with pytest.raises(exchange.PlanImportError, match="kế hoạch năm 2025, không phải năm 2026"):
+        exchange.import_excel(engine, UNIT, YEAR, _save(wb), "Bình")
+    with pytest.raises(exchange.PlanImportError, match=r"Không đọc được tệp như một tệp Excel \(\.xlsx\)"):
+        exchange.import_excel(engine, UNIT, YEAR, b"STT,Ma\n1,2\n", "Bình")
+    with pytest.raises(exchange.PlanImportError) as exc:
+        exchange.import_excel(engine, UNIT, YEAR, exchange.export_excel(engine, UNIT, YEAR), "")
     assert exc.value.messages == ["Vui lòng nhập tên người cập nhật."]
     assert _state(engine) == ([], [])
 
 
 def test_excel_without_info_sheet_and_with_a_title_above_the_header(engine):
-    wb, ws = _sheet(plan.export_excel(engine, UNIT, YEAR))
+    wb, ws = _sheet(exchange.export_excel(engine, UNIT, YEAR))
     del wb["Thông tin"]
     ws.insert_rows(1, amount=2)
     ws["A1"] = "BẢNG THEO DÕI KẾ HOẠCH CCHC NĂM 2026"
     ws.cell(row=3 + 1, column=_col_at(ws, 3, "Trạng thái"), value="Chậm tiến độ")  # I.1-01
-    result = plan.import_excel(engine, UNIT, YEAR, _save(wb), "Bình")
+    result = exchange.import_excel(engine, UNIT, YEAR, _save(wb), "Bình")
     assert result.changed == ["I.1-01"]
 
 
 def _col_at(ws, row: int, header: str) -> int:
     return [c.value for c in ws[row]].index(header) + 1
+
+
+# --- the one write path, the plan file, the screen tables ------------------------------------
+
+
+def test_every_write_goes_through_the_one_write_path(engine, monkeypatch):
+    """update_statuses and import_excel write through kpi.db.connect(write=True), one
+    transaction per request; nothing opens its own transaction or raw connection."""
+    calls, inside = [], []
+    real_connect, real_engine_connect = kdb.connect, sa.Engine.connect
+
+    @contextlib.contextmanager
+    def spy(eng, **kw):
+        calls.append(kw.get("write", False))
+        inside.append(True)
+        try:
+            with real_connect(eng, **kw) as conn:
+                yield conn
+        finally:
+            inside.pop()
+
+    def guarded_connect(self, *a, **k):
+        assert inside, "a connection opened outside kpi.db.connect"
+        return real_engine_connect(self, *a, **k)
+
+    def refused(*_a, **_k):
+        raise AssertionError("engine.begin() bypasses kpi.db.connect(write=True)")
+
+    with monkeypatch.context() as m:  # undone before the fixtures clean up
+        m.setattr(kdb, "connect", spy)
+        m.setattr(sa.Engine, "connect", guarded_connect)
+        m.setattr(sa.Engine, "begin", refused)
+        assert tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Hoàn thành", "An")
+        assert calls == [True]
+        calls.clear()
+        wb, ws = _sheet(exchange.export_excel(engine, UNIT, YEAR))
+        assert calls == [False]  # the export only reads
+        calls.clear()
+        ws.cell(row=3, column=_col(ws, "Trạng thái"), value="Chậm tiến độ")  # I.1-02
+        ws.cell(row=4, column=_col(ws, "Trạng thái"), value="Đang thực hiện")  # I.2-01
+        result = exchange.import_excel(engine, UNIT, YEAR, _save(wb), "Bình", file_name="t.xlsx")
+        assert result.changed == ["I.1-02", "I.2-01"]
+        assert calls == [True]  # two activities, one transaction
+
+
+def test_history_display_leaves_missing_values_blank(engine):
+    tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Đang thực hiện", "An")
+    tracker.set_status(engine, UNIT, YEAR, "I.1-01", "Hoàn thành", "Bình", evidence="QĐ 25")
+    shown = plan_ui.history_display(tracker.history(engine, UNIT, YEAR))
+    assert shown[["Ghi chú tiến độ", "Minh chứng", "Nguồn"]].values.tolist() == [
+        ["", "QĐ 25", "Sửa trên trang"],
+        ["", "", "Sửa trên trang"],
+    ]
+    rows = plan_ui.activities_display(tracker.tracker(engine, UNIT, YEAR)).set_index("Mã hoạt động")
+    assert rows.loc["I.1-01", ["Ghi chú tiến độ", "Minh chứng", "Người cập nhật"]].tolist() == [
+        "", "QĐ 25", "Bình",
+    ]  # fmt: skip
+    assert rows.loc["I.1-02", ["Ghi chú tiến độ", "Minh chứng", "Người cập nhật", "Cập nhật lúc"]].tolist() == [
+        "", "", "", "",
+    ]  # fmt: skip
+    assert not rows.isna().any().any()
+
+
+def test_sub_goals_know_their_heading_goal():
+    df = tracker.load_plan(YEAR).assign(status="not_started")
+    [section] = [s for s in tracker.grouped_by_section(df) if s["ordinal"] == 2]
+    goals = {g["id"]: g for g in section["goals"]}
+    assert (goals["II.3.1"]["parent_number"], goals["II.3.1"]["parent_id"]) == ("3", "II.3")
+    assert goals["II.3.1"]["parent"] == "Thực hiện cơ chế một cửa, một cửa liên thông"
+    assert (goals["II.1"]["parent"], goals["II.1"]["parent_id"]) == ("", "")
+
+
+def test_a_damaged_plan_file_is_a_vietnamese_message(tmp_path, monkeypatch):
+    from kpi.plan import parser
+
+    source = parser.plan_csv_path(2026).read_text(encoding="utf-8").splitlines()
+    header, first = next(csv.reader([source[0]])), next(csv.reader([source[1]]))
+    monkeypatch.setattr(parser, "PLANS_DIR", tmp_path)
+    (tmp_path / "2026.csv").write_text(",".join(h for h in header if h != "deadline") + "\n",
+                                       encoding="utf-8")
+    assert tracker.available_years() == [2026]
+    with pytest.raises(tracker.PlanError) as exc:
+        tracker.load_plan(2026)
+    assert exc.value.messages == [
+        "Tệp kế hoạch 2026.csv thiếu cột: deadline. Hãy tạo lại tệp từ phụ lục kế hoạch: "
+        "python -m kpi.plan"
+    ]
+    first[header.index("deadline")] = "31/03/2026"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header, first])
+    (tmp_path / "2027.csv").write_text(buf.getvalue(), encoding="utf-8")
+    with pytest.raises(tracker.PlanError, match=r"Tệp kế hoạch 2027\.csv, dòng 2: .*hạn «31/03/2026» không hợp lệ"):
+        tracker.activity_ids(2027)
+    with pytest.raises(tracker.PlanError, match=r"Chưa có kế hoạch CCHC năm 2028 \(thiếu tệp 2028\.csv\)\."):
+        tracker.load_plan(2028)

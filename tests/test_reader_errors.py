@@ -11,7 +11,7 @@ import pytest
 
 from ingest.model import IngestError
 from ingest.reader import detect_kind, parse_file
-from tests.filemakers import workbook_engines, PNG, csv_bytes, encrypt_xlsx, write, xls, xlsx
+from tests.filemakers import workbook_engines, csv_bytes, encrypt_xlsx, write, xls, xlsx
 
 TODAY = dt.date(2026, 4, 10)
 
@@ -89,29 +89,8 @@ def test_password_protected_workbook(tmp_path):
         "tải lên lại.")
 
 
-@pytest.mark.parametrize("data,what", [
-    (PNG, "ảnh PNG"),
-    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(200), "ảnh JPEG"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "tệp PDF"),
-    (bytes(range(256)) * 4, "tệp nhị phân, không phải văn bản"),
-])
-def test_image_or_binary_renamed_xlsx(tmp_path, data, what):
-    assert error_of(write(tmp_path / "anh.xlsx", data)) == (
-        f"Tệp “anh.xlsx” không phải bảng tính hay tệp CSV (có vẻ là {what}). Hãy chọn đúng tệp Excel "
-        "(.xlsx, .xls) hoặc CSV xuất từ hệ thống một cửa điện tử.")
-
-
-def test_word_document_renamed_xlsx(tmp_path):
-    path = tmp_path / "vanban.xlsx"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("word/document.xml", "<w:document/>")
-    assert "(có vẻ là văn bản Word)" in error_of(path)
-
-
-def test_html_disguised_as_xls(tmp_path):
-    html = "<html><body><table><tr><td>Mã hồ sơ</td></tr></table></body></html>".encode()
-    assert error_of(write(tmp_path / "web.xls", html)).startswith(
-        "Tệp “web.xls” thực chất là trang web (HTML) mang đuôi Excel. Hãy mở tệp bằng Excel")
+# What a file is by its content (PDF, images, Word, ZIP, text under an Excel name, HTML
+# tables): tests/test_files_content.py.
 
 
 def test_every_row_invalid_lists_reasons(tmp_path):

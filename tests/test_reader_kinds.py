@@ -58,7 +58,8 @@ def test_ratings_text_labels_keys_and_duplicates(tmp_path):
         ("H1|2026-03-05", "H1", T("2026-03-05 15:00"), "Hài lòng", True, False, 11),
     ]
     assert [(r.row_number, r.column) for r in p.rejects] == [(10, "Mức độ hài lòng")]
-    assert p.rejects[0].raw == {"STT": "7", "Mã hồ sơ": "H7", "Ngày đánh giá": "08/03/2026", "Mức độ hài lòng": "tuyệt"}
+    # Only the columns the product reads (exports.md): no STT, no personal "Người đánh giá".
+    assert p.rejects[0].raw == {"Mã hồ sơ": "H7", "Ngày đánh giá": "08/03/2026", "Mức độ hài lòng": "tuyệt"}
     assert p.warnings == ["Có 1 lượt đánh giá (mã hồ sơ và ngày đánh giá) xuất hiện nhiều lần trong tệp; "
                           "dùng dòng xuất hiện sau cùng: H1|2026-03-05 (dòng 4, 11)."]
 

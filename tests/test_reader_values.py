@@ -70,8 +70,9 @@ def test_personal_columns_dropped_everywhere(tmp_path):
     assert list(p.frame.columns) == ["dossier_code", "received_at", "officer", "source_row"]
     assert p.frame["officer"].tolist() == ["Cán bộ Lan"]
     assert len(p.rejects) == 1
+    # Only the columns the product reads: free text ("Ghi chú") is never kept.
     assert p.rejects[0].raw == {"Mã hồ sơ": "P2", "Ngày tiếp nhận": "45/03/2026",
-                                "Người tiếp nhận": "Cán bộ Lan", "Ghi chú": "ghi chú"}
+                                "Người tiếp nhận": "Cán bộ Lan"}
     assert p.unmapped == []
 
 

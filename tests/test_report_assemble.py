@@ -11,19 +11,19 @@ from pypdf import PdfReader
 
 from kpi import db as kdb
 from kpi import queries as Q
-from kpi.definitions import HEADLINE_KEYS
+from kpi.definitions import HEADLINE_KEYS, Choice
 from kpi.report import render_bytes
 from kpi.report.assemble import report_input
 from kpi.schema import batches, ratings
 from tests.test_pages_common import UNIT, build_fixture
 
 TODAY = dt.date(2026, 4, 15)
-NO_RATINGS = ("Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng (theo Bộ chỉ số "
-              "766) chỉ tính từ hồ sơ và phản ánh, kiến nghị.")
-NO_CATALOGUE = ("Chưa có danh mục thủ tục hành chính: chưa tính được 3 chỉ tiêu về TTHC (thanh "
-                "toán trực tuyến, dịch vụ công toàn trình, không phụ thuộc địa giới hành chính).")
+NO_RATINGS = ("Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng của người dân, "
+              "doanh nghiệp (theo Bộ chỉ số 766) chỉ tính từ hồ sơ và phản ánh, kiến nghị.")
+NO_CATALOGUE = ("Chưa có danh mục thủ tục hành chính: chưa tính được 3 chỉ tiêu (TTHC thanh toán "
+                "trực tuyến, DVC toàn trình, không phụ thuộc địa giới).")
 NO_FEEDBACK = ("Kỳ này không có phản ánh, kiến nghị (PAKN) nào phải xử lý, hoặc chưa tải dữ liệu "
-               "PAKN: chưa tính được tỷ lệ PAKN xử lý đúng hạn.")
+               "PAKN: chưa tính được chỉ tiêu PAKN đúng hạn.")
 
 
 def test_snapshot_is_the_cli_json_and_extras_carry_previous_and_trend(db_url):
@@ -81,7 +81,8 @@ def test_notes_follow_the_data(db_url):
                  batch_id=bid, created_batch_id=bid, as_of=dt.date(2026, 4, 10))
             for i, label in enumerate(["Hài lòng"] * 9 + ["Không hài lòng"])
         ])
-    snapshot, extras = report_input(engine, UNIT, "2026-03", satisfaction="ratings", today=TODAY)
+    snapshot, extras = report_input(engine, UNIT, "2026-03", Choice.of(satisfaction="ratings"),
+                                    today=TODAY)
     sat = snapshot["kpis"][1]
     assert (sat["numerator"], sat["denominator"]) == (9, 10)
     assert snapshot["definitions"] == {"on_time": "766", "satisfaction": "ratings"}

@@ -5,23 +5,9 @@ import unicodedata
 
 import pytest
 
+from kpi import definitions as D
 from kpi.report import FORMATS, MEDIA_TYPES, build, file_name, render, render_bytes, sample
-from kpi.report.common import (
-    DEFAULT_LABELS,
-    DEFAULT_SECTIONS,
-    HEADLINE_KEYS,
-    fmt_date,
-    fmt_int,
-    fmt_pct,
-    fmt_pp,
-    fmt_ratio,
-    fmt_target,
-    fmt_value,
-    official_date,
-    period_label,
-    place_name,
-    unit_in_sentence,
-)
+from kpi.report.common import place_name, unit_in_sentence
 
 KEYS = [
     "on_time_rate", "satisfaction_rate", "digitization_rate", "online_submission_rate",
@@ -30,83 +16,22 @@ KEYS = [
 ]
 
 
-def test_defaults_cover_every_kpi_of_the_spec():
-    assert list(DEFAULT_LABELS) == KEYS
-    assert list(DEFAULT_SECTIONS) == KEYS
-    assert HEADLINE_KEYS == tuple(KEYS[:5])
-    assert DEFAULT_LABELS["on_time_rate"] == "Tỷ lệ hồ sơ giải quyết đúng hạn"
-    assert DEFAULT_SECTIONS["online_submission_rate"] == "II.3.5"
-    for text in DEFAULT_LABELS.values():
-        assert unicodedata.is_normalized("NFC", text)
+def test_labels_sections_and_formulas_come_from_the_declarations():
+    r = build(sample.snapshot())
+    assert [row.key for row in r.rows] == KEYS
+    assert [row.label for row in r.rows] == [D.KPI_BY_KEY[k].label for k in KEYS]
+    assert [row.section for row in r.rows] == [D.KPI_BY_KEY[k].section for k in KEYS]
+    assert [row.short_label for row in r.rows] == [D.KPI_BY_KEY[k].short_label for k in KEYS]
+    assert [row.formula for row in r.rows] == [D.KPI_BY_KEY[k].variant().formula for k in KEYS]
+    assert r.rows[0].label == "Tỷ lệ hồ sơ giải quyết đúng hạn"
+    assert r.rows[0].short_label == "Đúng hạn"
+    assert r.rows[3].section == "II.3.5"
+    assert D.HEADLINE_KEYS == KEYS[:5]
+    for row in r.rows:
+        assert unicodedata.is_normalized("NFC", row.label)
 
 
-def test_percentages_round_half_up_with_a_decimal_comma():
-    assert fmt_pct(0.9876847) == "98,8%"
-    assert fmt_pct(0.985) == "98,5%"
-    assert fmt_pct(0.98449) == "98,4%"
-    assert fmt_pct(0.9995) == "100,0%"
-    assert fmt_pct(1.0) == "100,0%"
-    assert fmt_pct(0.0) == "0,0%"
-    assert fmt_pct(None) == "—"
-    assert fmt_pct(float("nan")) == "—"
-    assert fmt_pct(0.99512, 2) == "99,51%"
-
-
-def test_integers_use_dots_for_thousands():
-    assert fmt_int(0) == "0"
-    assert fmt_int(999) == "999"
-    assert fmt_int(1234) == "1.234"
-    assert fmt_int(261896) == "261.896"
-    assert fmt_int(1234567) == "1.234.567"
-    assert fmt_int(None) == "—"
-    assert fmt_ratio(1203, 1218) == "1.203/1.218"
-    assert fmt_ratio(0, 0) == "0/0"
-
-
-def test_a_value_never_looks_met_when_it_is_not():
-    # 97,996% rounds to 98,0% but misses ≥ 98%: show 97,99% so number and verdict agree.
-    assert fmt_value(0.97996, 0.98) == "97,99%"
-    assert fmt_value(0.97949, 0.98) == "97,9%"
-    assert fmt_value(0.98, 0.98) == "98,0%"
-    assert fmt_value(0.9996, 1.0) == "99,96%"
-    assert fmt_value(0.9996, None) == "100,0%"
-    assert fmt_value(None, 0.98) == "—"
-
-
-def test_targets_and_changes():
-    assert fmt_target(0.98) == "≥ 98%"
-    assert fmt_target(0.6) == "≥ 60%"
-    assert fmt_target(0.985) == "≥ 98,5%"
-    assert fmt_target(1.0) == "100%"
-    assert fmt_target(None) == "—"
-    assert fmt_pp(0.012) == "+1,2 điểm %"
-    assert fmt_pp(-0.005) == "−0,5 điểm %"
-    assert fmt_pp(0.0) == "±0,0 điểm %"
-    assert fmt_pp(-0.0004) == "±0,0 điểm %"
-    assert fmt_pp(None) == "—"
-
-
-def test_dates_and_periods():
-    assert fmt_date("2026-03-01") == "01/03/2026"
-    assert fmt_date(dt.date(2026, 12, 31)) == "31/12/2026"
-    # as_of is converted to Vietnam time before its date is taken.
-    assert fmt_date("2026-04-01T20:00:00+00:00") == "02/04/2026"
-    assert fmt_date("2026-04-02T08:15:00+07:00") == "02/04/2026"
-    assert fmt_date(None) == "—"
-    assert period_label(dt.date(2026, 3, 1), dt.date(2026, 3, 31)) == "Tháng 3/2026"
-    assert period_label(dt.date(2026, 2, 1), dt.date(2026, 2, 28)) == "Tháng 2/2026"
-    assert period_label(dt.date(2026, 1, 1), dt.date(2026, 3, 31)) == "Quý I/2026"
-    assert period_label(dt.date(2026, 10, 1), dt.date(2026, 12, 31)) == "Quý IV/2026"
-    assert period_label(dt.date(2026, 1, 1), dt.date(2026, 6, 30)) == "6 tháng đầu năm 2026"
-    assert period_label(dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == "Năm 2026"
-    assert period_label(dt.date(2026, 2, 1), dt.date(2026, 4, 30)) == "Từ 01/02/2026 đến 30/04/2026"
-    assert period_label(dt.date(2026, 1, 5), dt.date(2026, 1, 31)) == "Từ 05/01/2026 đến 31/01/2026"
-
-
-def test_official_date_line_follows_the_decree():
-    assert official_date("Lộc Tân", dt.date(2026, 4, 3)) == "Lộc Tân, ngày 03 tháng 4 năm 2026"
-    assert official_date("Lộc Tân", dt.date(2026, 2, 15)) == "Lộc Tân, ngày 15 tháng 02 năm 2026"
-    assert official_date("Lộc Tân", dt.date(2026, 11, 9)) == "Lộc Tân, ngày 09 tháng 11 năm 2026"
+def test_report_words_for_places():
     assert place_name("Xã Lộc Tân") == "Lộc Tân"
     assert place_name("Phường Bảo Lộc") == "Bảo Lộc"
     assert unit_in_sentence("Xã Lộc Tân") == "xã Lộc Tân"
@@ -136,10 +61,20 @@ def test_a_bare_snapshot_gets_vietnamese_defaults(monkeypatch):
         "Phản ánh, kiến nghị (PAKN) được xử lý đúng hạn: chưa có dữ liệu trong kỳ (mẫu số bằng "
         "0), không đánh giá.",
         "2 hồ sơ chưa giải quyết xong và không có ngày hẹn trả: không xác định được đúng hạn hay "
-        "quá hạn, không tính vào tỷ lệ giải quyết đúng hạn.",
+        "quá hạn, không tính vào tỷ lệ hồ sơ giải quyết đúng hạn và mức độ hài lòng của người "
+        "dân, doanh nghiệp.",
     ]
-    assert r.definition_lines[0].startswith("Tỷ lệ giải quyết đúng hạn tính theo Chỉ số 766")
-    assert r.rows[0].formula.startswith("Theo Chỉ số 766")
+    assert r.definition_lines == [
+        "Tỷ lệ hồ sơ giải quyết đúng hạn tính theo Bộ chỉ số 766: (trước hạn + đúng hạn + đang "
+        "giải quyết trong hạn) / tổng số hồ sơ đã và đang giải quyết — cách tỉnh chấm điểm theo "
+        "Quyết định 766/QĐ-TTg.",
+        "Mức độ hài lòng của người dân, doanh nghiệp tính theo Bộ chỉ số 766: hồ sơ không quá "
+        "hạn, không bị đánh giá không hài lòng, không bị phản ánh, kiến nghị / tổng số hồ sơ đã "
+        "và đang giải quyết. Chỉ cần dữ liệu hồ sơ.",
+    ]
+    assert r.rows[0].formula == (
+        "(Trước hạn + Đúng hạn + Đang giải quyết trong hạn) / (Trước hạn + Đúng hạn + Quá hạn "
+        "+ Đang giải quyết trong hạn + Đang giải quyết quá hạn)")
 
 
 def test_extras_override_and_text_is_nfc():
@@ -167,8 +102,16 @@ def test_extras_override_and_text_is_nfc():
     assert row.status_symbol == "○"
     assert row.target_text == "—"
     assert row.change_text == "+1,3 điểm %"  # 98,77% − 97,5%
-    assert row.formula.startswith("Theo hồ sơ đã giải quyết")
-    assert r.rows[1].formula.startswith("Theo phiếu đánh giá")
+    assert row.formula == "(Trước hạn + Đúng hạn) / (Trước hạn + Đúng hạn + Quá hạn)"
+    assert r.rows[1].formula.startswith("Số đánh giá hài lòng (Rất hài lòng, Hài lòng)")
+    assert r.definition_lines[0].startswith("Tỷ lệ hồ sơ giải quyết đúng hạn tính trên số hồ sơ "
+                                            "đã giải quyết: (trước hạn + đúng hạn) / số hồ sơ")
+    assert r.definition_lines[1].startswith("Mức độ hài lòng của người dân, doanh nghiệp tính "
+                                            "theo phiếu đánh giá: số đánh giá hài lòng")
+    # Satisfaction by ratings keeps the unverifiable dossiers out of nothing: the note names
+    # the on-time rate only.
+    assert ("2 hồ sơ chưa giải quyết xong và không có ngày hẹn trả: không xác định được đúng hạn "
+            "hay quá hạn, không tính vào tỷ lệ hồ sơ giải quyết đúng hạn.") in r.notes
     assert r.notes.count("Thiếu tệp tháng 2.") == 1
     assert "Đúng hạn (nhãn riêng): kế hoạch của năm chưa đặt chỉ tiêu, không đánh giá." in r.notes
     assert r.signer_title == "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" and r.signer_name == "Trần Văn Ất"

@@ -6,8 +6,8 @@ import docx
 import pytest
 from docx.shared import Pt
 
+from kpi import format as fmt
 from kpi.report import render, sample
-from kpi.report.common import fmt_ratio, fmt_value
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +91,8 @@ def test_kpi_table_rows(document):
                         "—", "0/0", "○ Chưa có dữ liệu", "—"]
     assert len(rows) == 12
     for kpi, row in zip(sample.snapshot()["kpis"], rows[1:]):
-        assert row[4] == fmt_value(kpi["value"], kpi["target"])
-        assert row[5] == fmt_ratio(kpi["numerator"], kpi["denominator"])
+        assert row[4] == fmt.kpi_value(kpi["value"], kpi["target"])
+        assert row[5] == fmt.ratio(kpi["numerator"], kpi["denominator"])
     # header row repeats on every page
     assert "w:tblHeader" in table.rows[0]._tr.xml
 

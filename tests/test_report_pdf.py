@@ -6,8 +6,8 @@ import unicodedata
 import pypdf
 import pytest
 
+from kpi import format as fmt
 from kpi.report import render, sample
-from kpi.report.common import fmt_ratio, fmt_target, fmt_value
 
 A4_POINTS = (595.28, 841.89)
 
@@ -67,9 +67,10 @@ def test_header_carries_unit_period_as_of_and_definitions(full_pdf):
     assert "Kỳ báo cáo: Tháng 3/2026, từ ngày 01/03/2026 đến ngày 31/03/2026" in lines
     assert "Dữ liệu đến ngày 02/04/2026" in lines
     flat = _flat(text)
-    assert ("Tỷ lệ giải quyết đúng hạn tính theo Chỉ số 766 (Quyết định 766/QĐ-TTg): (trước hạn "
-            "+ đúng hạn + đang giải quyết trong hạn) / tổng số hồ sơ đã và đang giải quyết.") in flat
-    assert "Mức độ hài lòng tính theo Chỉ số 766:" in flat
+    assert ("Tỷ lệ hồ sơ giải quyết đúng hạn tính theo Bộ chỉ số 766: (trước hạn + đúng hạn + "
+            "đang giải quyết trong hạn) / tổng số hồ sơ đã và đang giải quyết — cách tỉnh chấm "
+            "điểm theo Quyết định 766/QĐ-TTg.") in flat
+    assert "Mức độ hài lòng của người dân, doanh nghiệp tính theo Bộ chỉ số 766:" in flat
 
 
 def test_table_rows_hold_the_snapshot_values(full_pdf):
@@ -92,8 +93,8 @@ def test_table_rows_hold_the_snapshot_values(full_pdf):
         assert row in flat, row
     # And every KPI of the snapshot, through the shared formatters.
     for kpi in sample.snapshot()["kpis"]:
-        cells = (fmt_target(kpi["target"]), fmt_value(kpi["value"], kpi["target"]),
-                 fmt_ratio(kpi["numerator"], kpi["denominator"]))
+        cells = (fmt.target(kpi["target"]), fmt.kpi_value(kpi["value"], kpi["target"]),
+                 fmt.ratio(kpi["numerator"], kpi["denominator"]))
         assert " ".join(cells) in flat, kpi["key"]
     assert "Tổng hợp: Đạt 6/11 chỉ tiêu; chưa đạt 4; chưa có dữ liệu hoặc chưa có chỉ tiêu 1." in flat
 
@@ -122,10 +123,10 @@ def test_charts_notes_counts_formulas_and_page_numbers(full_pdf):
     assert "✗ 72,8% / ≥ 80%" in flat
     assert "không có dữ liệu — / 100%" in flat
     # trend charts of the five headline KPIs
-    for title in ("Giải quyết đúng hạn Chỉ tiêu ≥ 98% · tháng cuối 98,8%",
-                  "Mức độ hài lòng Chỉ tiêu ≥ 95% · tháng cuối 97,7%",
-                  "Số hóa hồ sơ, kết quả Chỉ tiêu ≥ 80% · tháng cuối 72,8%",
-                  "Hồ sơ trực tuyến Chỉ tiêu ≥ 60% · tháng cuối 62,0%",
+    for title in ("Đúng hạn Chỉ tiêu ≥ 98% · tháng cuối 98,8%",
+                  "Hài lòng Chỉ tiêu ≥ 95% · tháng cuối 97,7%",
+                  "Số hóa Chỉ tiêu ≥ 80% · tháng cuối 72,8%",
+                  "Trực tuyến Chỉ tiêu ≥ 60% · tháng cuối 62,0%",
                   "Thanh toán trực tuyến Chỉ tiêu ≥ 80% · tháng cuối 77,9%"):
         assert title in flat, title
     # counts with Vietnamese thousands

@@ -233,3 +233,9 @@ def test_password_asked_at_a_terminal(duck_url):
     assert code == 1
     assert "Hai lần nhập mật khẩu không khớp. Không có gì thay đổi." in out
     assert isinstance(A.authenticate(engine, "lan", "mat-khau-go-tay"), A.Session)
+
+
+def test_the_parser_offers_the_roles_of_the_model():
+    from kpi.commands import users as command
+
+    assert command.ROLES == A.ROLES

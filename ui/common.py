@@ -8,11 +8,12 @@ Session-state keys (stable, read by every page):
     period_type       month | quarter | year | ytd | custom
     period_month      "2026-03"        period_quarter  "2026-Q1"     period_year  "2026"
     period_ytd        "2026-YTD"       period_range    (start date, end date)
-    on_time_def       766 | resolved | due
-    satisfaction_def  766 | ratings
+    <choice>_def      per KPI with several variants (kpi.definitions.choice_kpis): the
+                      variant picked — on_time_def (766 | resolved | due), satisfaction_def
+                      (766 | ratings)
 
 A page opened on its own (no sidebar) gets the same defaults: the configured unit, the latest
-month with data, the 766 definitions.
+month with data, each KPI's default variant.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ import streamlit as st
 from kpi import config
 from kpi import dashboard as DB
 from kpi import db as kdb
+from kpi import definitions as D
 from kpi import format as fmt
 from kpi import periods as P
 from kpi import queries as Q
+from kpi.plan.tracker import PlanError
 from ui import data
 from ui.data import Selection
 
@@ -41,28 +44,6 @@ PERIOD_TYPES = {
 }
 PERIOD_KEYS = {"month": "period_month", "quarter": "period_quarter", "year": "period_year",
                "ytd": "period_ytd", "custom": "period_range"}
-ON_TIME_LABELS = {
-    "766": "Theo Bộ chỉ số 766 (mặc định)",
-    "resolved": "Trên số hồ sơ đã giải quyết",
-    "due": "Trên số hồ sơ đến hạn",
-}
-ON_TIME_HELP = {
-    "766": "(trước hạn + đúng hạn + đang giải quyết trong hạn) / tổng số hồ sơ đã và đang "
-    "giải quyết — cách tỉnh chấm điểm theo Quyết định 766/QĐ-TTg.",
-    "resolved": "(trước hạn + đúng hạn) / số hồ sơ đã giải quyết — cách báo chí thường dùng.",
-    "due": "(trước hạn + đúng hạn) / (hồ sơ đã giải quyết + hồ sơ đang giải quyết quá hạn).",
-}
-SATISFACTION_LABELS = {
-    "766": "Theo Bộ chỉ số 766 (mặc định)",
-    "ratings": "Theo phiếu đánh giá",
-}
-SATISFACTION_HELP = {
-    "766": "Hồ sơ không quá hạn, không bị đánh giá không hài lòng, không bị phản ánh, kiến nghị "
-    "/ tổng số hồ sơ đã và đang giải quyết. Chỉ cần dữ liệu hồ sơ.",
-    "ratings": "Số đánh giá hài lòng, rất hài lòng / tổng số đánh giá trong kỳ. Cần tải dữ liệu "
-    "đánh giá mức độ hài lòng.",
-}
-
 S = st.session_state
 
 
@@ -73,8 +54,8 @@ def engine():
 
 @contextlib.contextmanager
 def friendly_errors():
-    """Database problems as a Vietnamese message (what is wrong, what to do), never a
-    traceback; the page stops there."""
+    """Database problems and refused plan requests (``PlanError``) as a Vietnamese message
+    (what is wrong, what to do), never a traceback; the page stops there."""
     try:
         yield
     except kdb.DatabaseBusy:
@@ -89,6 +70,9 @@ def friendly_errors():
         st.stop()
     except P.PeriodError as exc:
         st.warning(str(exc), icon="⚠️")
+        st.stop()
+    except PlanError as exc:
+        st.error("\n\n".join(exc.messages), icon="❌")
         st.stop()
     except sa.exc.SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
@@ -156,12 +140,40 @@ def selection() -> Selection:
     with friendly_errors():
         engine()
         span = data.span(url, unit) if unit in data.units(url) else None
-    on_time = S.get("on_time_def", "766")
-    satisfaction = S.get("satisfaction_def", "766")
     return Selection(url=url, unit=unit, period=_period_from_state(span, today),
-                     on_time=on_time if on_time in ON_TIME_LABELS else "766",
-                     satisfaction=satisfaction if satisfaction in SATISFACTION_LABELS else "766",
-                     today=today)
+                     choice=_choice_from_state(), today=today)
+
+
+# --------------------------------------------------------------------------- definitions choice
+
+def choice_state_key(kpi: D.Kpi) -> str:
+    """The session-state key of a KPI's variant choice: "on_time_def"."""
+    return f"{kpi.choice}_def"
+
+
+def _choice_from_state() -> D.Choice:
+    picked = {}
+    for kpi in D.choice_kpis():
+        name = S.get(choice_state_key(kpi))
+        if name in kpi.variants:
+            picked[kpi.key] = name
+    return D.Choice(picked)
+
+
+def _variant_label(kpi: D.Kpi, name: str) -> str:
+    label = kpi.variants[name].label
+    return f"{label} (mặc định)" if name == kpi.default else label
+
+
+def _choice_radios(sb) -> None:
+    """One radio per KPI with several variants: the variants' labels and explanations."""
+    for kpi in D.choice_kpis():
+        key = choice_state_key(kpi)
+        if S.get(key) not in kpi.variants:
+            S[key] = kpi.default
+        names = list(kpi.variants)
+        sb.radio(kpi.choice_label, names, format_func=lambda n, k=kpi: _variant_label(k, n),
+                 captions=[kpi.variants[n].explanation for n in names], key=key)
 
 
 # --------------------------------------------------------------------------- the sidebar
@@ -203,16 +215,7 @@ def sidebar() -> None:
         sb.selectbox(PERIOD_TYPES[kind], list(choices),
                      format_func=lambda c: choices[c].label, key=key)
 
-    if S.get("on_time_def") not in ON_TIME_LABELS:
-        S["on_time_def"] = "766"
-    sb.radio("Cách tính tỷ lệ giải quyết đúng hạn", list(ON_TIME_LABELS),
-             format_func=ON_TIME_LABELS.get, captions=[ON_TIME_HELP[k] for k in ON_TIME_LABELS],
-             key="on_time_def")
-    if S.get("satisfaction_def") not in SATISFACTION_LABELS:
-        S["satisfaction_def"] = "766"
-    sb.radio("Cách tính mức độ hài lòng", list(SATISFACTION_LABELS),
-             format_func=SATISFACTION_LABELS.get,
-             captions=[SATISFACTION_HELP[k] for k in SATISFACTION_LABELS], key="satisfaction_def")
+    _choice_radios(sb)
     sb.caption(f"📅 Dữ liệu đến ngày **{fmt.date(stamp)}**" if stamp else
                "📅 Chưa có dữ liệu cho đơn vị này.")
 
@@ -233,22 +236,18 @@ def require_data(sel: Selection) -> None:
         st.stop()
 
 
-ON_TIME_SHORT = {"766": "theo Bộ chỉ số 766", "resolved": "trên hồ sơ đã giải quyết",
-                 "due": "trên hồ sơ đến hạn"}
-SATISFACTION_SHORT = {"766": "theo Bộ chỉ số 766", "ratings": "theo phiếu đánh giá"}
-
-
 def definitions_text(sel: Selection) -> str:
-    return (f"Tỷ lệ đúng hạn {ON_TIME_SHORT[sel.on_time]} · Mức độ hài lòng "
-            f"{SATISFACTION_SHORT[sel.satisfaction]}")
+    """"Đúng hạn theo Bộ chỉ số 766 · Hài lòng theo Bộ chỉ số 766"."""
+    return " · ".join(f"{kpi.short_label} {kpi.variants[sel.choice.variant(kpi.key)].short}"
+                      for kpi in D.choice_kpis())
 
 
 def context_line(sel: Selection, snap: Q.Snapshot) -> None:
     """Unit · period (dates) · "Dữ liệu đến ngày …" · the definitions; the note of a period
     not ended yet."""
     p = snap.period
-    dates = f" ({fmt.date(p.start)} – {fmt.date(p.end)})" if p.kind in ("month", "quarter",
-                                                                        "year") else ""
+    dates = f" ({fmt.date_range(p.start, p.end)})" if p.kind in ("month", "quarter",
+                                                                 "year") else ""
     st.caption(f"**{snap.unit}** · {p.label}{dates} · "
                f"Dữ liệu đến ngày **{fmt.date(snap.as_of)}** · {definitions_text(sel)}")
     note = DB.period_note(snap)

@@ -14,6 +14,7 @@ import streamlit as st
 
 from kpi import dashboard as DB
 from kpi import db as kdb
+from kpi import definitions as D
 from kpi import queries as Q
 from kpi.periods import Period
 from kpi.report import assemble, render_bytes
@@ -28,13 +29,12 @@ class Selection:
     url: str
     unit: str | None
     period: Period
-    on_time: str = "766"
-    satisfaction: str = "766"
+    choice: D.Choice = D.Choice()  # the variants picked in the sidebar
     today: dt.date | None = None
 
     @property
     def args(self) -> tuple:
-        return (self.unit, self.period, self.on_time, self.satisfaction)
+        return (self.unit, self.period, self.choice)
 
 
 @st.cache_resource(show_spinner=False)
@@ -78,22 +78,21 @@ def trend(sel: Selection, keys: tuple[str, ...] | None = None):
 
 @st.cache_data(show_spinner=False, ttl=TTL, max_entries=256)
 def breakdown(sel: Selection, key: str, by: str):
-    return Q.breakdown(engine(sel.url), sel.unit, sel.period, key, by, sel.on_time,
-                       sel.satisfaction, today=sel.today)
+    return Q.breakdown(engine(sel.url), sel.unit, sel.period, key, by, sel.choice,
+                       today=sel.today)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL, max_entries=256)
 def shortfall(sel: Selection, key: str, by: str | None = None, group=None, page: int = 1,
               page_size: int = 100) -> Q.ShortfallPage:
-    return Q.shortfall(engine(sel.url), sel.unit, sel.period, key, sel.on_time,
-                       sel.satisfaction, page=page, page_size=page_size, by=by, group=group,
-                       today=sel.today)
+    return Q.shortfall(engine(sel.url), sel.unit, sel.period, key, sel.choice, page=page,
+                       page_size=page_size, by=by, group=group, today=sel.today)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL, max_entries=64)
 def headroom(sel: Selection, key: str) -> Q.Headroom:
-    return Q.headroom(engine(sel.url), sel.unit, sel.period, key, sel.on_time,
-                      sel.satisfaction, today=sel.today)
+    return Q.headroom(engine(sel.url), sel.unit, sel.period, key, sel.choice,
+                      today=sel.today)
 
 
 @st.cache_data(show_spinner=False, ttl=TTL, max_entries=64)
@@ -107,7 +106,7 @@ def warnings(sel: Selection) -> list[DB.DataWarning]:
     """Plain warnings about data missing for the period (no ratings, no catalogue…)."""
     snap = snapshot(sel)
     ratings = None
-    if sel.satisfaction != "ratings":
+    if DB.needs_ratings_count(snap):
         ratings = DB.ratings_in_period(engine(sel.url), sel.unit, sel.period, today=sel.today)
     return DB.data_warnings(snap, ratings)
 
@@ -128,6 +127,5 @@ def report_file(sel: Selection, fmt: str) -> bytes:
 def shortfall_xlsx(sel: Selection, key: str, by: str | None = None, group=None,
                    group_label: str | None = None) -> bytes:
     """All rows behind the shortfall as an Excel file (built when the user clicks)."""
-    return DB.shortfall_xlsx(engine(sel.url), sel.unit, sel.period, key, sel.on_time,
-                             sel.satisfaction, by=by, group=group, group_label=group_label,
-                             today=sel.today)
+    return DB.shortfall_xlsx(engine(sel.url), sel.unit, sel.period, key, sel.choice, by=by,
+                             group=group, group_label=group_label, today=sel.today)

@@ -10,18 +10,18 @@ from __future__ import annotations
 import sys
 
 from kpi import config
-from kpi import db as kdb
-from kpi.cli import add_db_option, fail
+from kpi.commands.common import CommandError, add_db_arg
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers):
     p = subparsers.add_parser(
         "backup", help="sao lưu cơ sở dữ liệu DuckDB",
-        description="Sao lưu cơ sở dữ liệu DuckDB vào một thư mục mới (an toàn khi trang "
-                    "tổng hợp đang chạy). Với PostgreSQL hãy dùng pg_dump.")
-    add_db_option(p)
+        description="Sao lưu cơ sở dữ liệu DuckDB vào một thư mục mới (an toàn khi bảng "
+                    "điều khiển đang chạy). Với PostgreSQL hãy dùng pg_dump.")
+    add_db_arg(p)
     p.add_argument("--out", required=True, metavar="THƯ_MỤC",
                    help="thư mục chứa bản sao lưu (mới hoặc trống)")
+    return p
 
 
 def waiting_notice():
@@ -38,22 +38,33 @@ def waiting_notice():
 
 
 def engine_for(args):
+    """The DuckDB engine of ``--db``; PostgreSQL (or another engine) is a CommandError that
+    names pg_dump / pg_restore."""
     from kpi import backup as B
+    from kpi import db as kdb
 
-    url = config.db_url(getattr(args, "db", None))
+    url = config.db_url(args.db)
     if not kdb.is_duckdb(url):
-        raise B.BackupError(B.POSTGRES_MESSAGE if url.startswith("postgresql")
-                            else f"Chỉ sao lưu / khôi phục được cơ sở dữ liệu DuckDB ({url}).")
+        raise CommandError(B.POSTGRES_MESSAGE if url.startswith("postgresql")
+                           else f"Chỉ sao lưu / khôi phục được cơ sở dữ liệu DuckDB ({url}).")
     return kdb.get_engine(url)
+
+
+def guarded(work):
+    """Run ``work()``; a refused backup/restore or a busy database is a CommandError."""
+    from kpi import backup as B
+    from kpi import db as kdb
+
+    try:
+        return work()
+    except (B.BackupError, kdb.DatabaseBusy, kdb.DatabaseUnavailable) as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def run(args) -> int:
     from kpi import backup as B
 
-    try:
-        engine = engine_for(args)
-        manifest = B.backup(engine, args.out, on_wait=waiting_notice())
-    except (B.BackupError, kdb.DatabaseBusy, kdb.DatabaseUnavailable) as exc:
-        return fail(str(exc))
+    engine = engine_for(args)
+    manifest = guarded(lambda: B.backup(engine, args.out, on_wait=waiting_notice()))
     print(f"Đã sao lưu {manifest['source']} vào {args.out}: {B.summary(manifest['counts'])}.")
     return 0

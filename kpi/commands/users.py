@@ -16,26 +16,25 @@ from __future__ import annotations
 import getpass
 import sys
 
-from kpi import accounts as A
-from kpi import db as kdb
-from kpi import format as fmt
-from kpi.cli import CliError, add_db_option, fail, open_database, where
+from kpi.commands.common import CommandError, add_db_arg, open_database
+
+ROLES = ("viewer", "staff", "admin")  # kpi.accounts.ROLES (a test keeps them equal)
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers):
     p = subparsers.add_parser(
         "users", help="quản lý tài khoản đăng nhập",
         description="Tạo, đổi mật khẩu, vô hiệu hóa, kích hoạt lại và liệt kê tài khoản "
                     "đăng nhập. Mật khẩu đọc từ đầu vào chuẩn (một dòng) hoặc hỏi khi gõ.")
-    add_db_option(p)
+    add_db_arg(p, nested=True)
     sub = p.add_subparsers(dest="users_command", metavar="VIỆC")
     sub.required = True
     a = sub.add_parser("add", help="tạo tài khoản",
                        description="Tạo tài khoản; mật khẩu (ít nhất 8 ký tự) đọc từ đầu vào "
                                    "chuẩn hoặc hỏi khi gõ.")
-    add_db_option(a)
+    add_db_arg(a, nested=True)
     a.add_argument("--username", required=True, metavar="TÊN", help="tên đăng nhập")
-    a.add_argument("--role", required=True, choices=A.ROLES,
+    a.add_argument("--role", required=True, choices=ROLES,
                    help="viewer (Lãnh đạo / xem), staff (Cán bộ), admin (Quản trị)")
     a.add_argument("--unit", action="append", metavar="TÊN",
                    help="đơn vị của tài khoản (lặp lại được); bỏ trống hoặc '*' = mọi đơn vị")
@@ -43,23 +42,24 @@ def add_parser(subparsers) -> None:
                        ("disable", "vô hiệu hóa tài khoản (các phiên đăng nhập kết thúc)"),
                        ("enable", "kích hoạt lại tài khoản")):
         s = sub.add_parser(name, help=text, description=text[:1].upper() + text[1:] + ".")
-        add_db_option(s)
+        add_db_arg(s, nested=True)
         s.add_argument("name", metavar="TÊN", help="tên đăng nhập")
     ls = sub.add_parser("list", help="liệt kê tài khoản",
                         description="Mỗi tài khoản một dòng: tên, vai trò, đơn vị, trạng thái, "
                                     "lần đăng nhập cuối.")
-    add_db_option(ls)
+    add_db_arg(ls, nested=True)
+    return p
 
 
 def read_password(confirm: bool = True) -> str:
     """One line of standard input, or asked (twice) at a terminal without echo."""
     stdin = sys.stdin
     if stdin is None:
-        raise CliError("Không đọc được mật khẩu: không có đầu vào chuẩn.")
+        raise CommandError("Không đọc được mật khẩu: không có đầu vào chuẩn.")
     if stdin.isatty():
         password = getpass.getpass("Mật khẩu: ")
         if confirm and getpass.getpass("Nhập lại mật khẩu: ") != password:
-            raise CliError("Hai lần nhập mật khẩu không khớp. Không có gì thay đổi.")
+            raise CommandError("Hai lần nhập mật khẩu không khớp. Không có gì thay đổi.")
         return password
     try:
         stdin.reconfigure(encoding="utf-8")
@@ -67,13 +67,23 @@ def read_password(confirm: bool = True) -> str:
         pass
     line = stdin.readline()
     if not line:
-        raise CliError("Chưa có mật khẩu: gõ mật khẩu khi được hỏi, hoặc đưa một dòng vào đầu "
+        raise CommandError("Chưa có mật khẩu: gõ mật khẩu khi được hỏi, hoặc đưa một dòng vào đầu "
                        "vào chuẩn (ví dụ: python -m kpi users add ... < tep-mat-khau.txt).")
     return line.rstrip("\r\n")
 
 
+def where(engine) -> str:
+    """The database as a message names it: a DuckDB file's path, else the URL (no password)."""
+    from kpi import db as kdb
+
+    path = kdb.duckdb_file(str(engine.url))
+    return str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+
+
 def _add(args) -> int:
-    engine = open_database(args, create=True)
+    from kpi import accounts as A
+
+    engine = open_database(getattr(args, "db", None), create=True)
     name = A.check_new_account(engine, args.username, args.role, args.unit)
     if args.role == "admin" and args.unit:
         print("Ghi chú: tài khoản quản trị quản lý mọi đơn vị; bỏ qua --unit.", file=sys.stderr)
@@ -87,7 +97,9 @@ def _add(args) -> int:
 
 
 def _passwd(args) -> int:
-    engine = open_database(args)
+    from kpi import accounts as A
+
+    engine = open_database(getattr(args, "db", None))
     account = A.require_account(engine, args.name)  # before asking for a password
     password = read_password()
     A.set_password(engine, account.username, password)
@@ -97,7 +109,9 @@ def _passwd(args) -> int:
 
 
 def _set_enabled(args, enabled: bool) -> int:
-    engine = open_database(args)
+    from kpi import accounts as A
+
+    engine = open_database(getattr(args, "db", None))
     account, changed = A.set_enabled(engine, args.name, enabled)
     name = account.username
     if enabled:
@@ -110,8 +124,11 @@ def _set_enabled(args, enabled: bool) -> int:
     return 0
 
 
-def account_line(account: A.Account) -> str:
-    """One line of ``users list``: name, role, units, enabled or not, last sign-in."""
+def account_line(account) -> str:
+    """One line of ``users list`` for a ``kpi.accounts.Account``: name, role, units, enabled
+    or not, last sign-in."""
+    from kpi import format as fmt
+
     last = (f"đăng nhập lần cuối {fmt.datetime(account.last_sign_in_at)}"
             if account.last_sign_in_at else "chưa đăng nhập lần nào")
     state = "đang hoạt động" if account.enabled else "đã vô hiệu hóa"
@@ -120,7 +137,9 @@ def account_line(account: A.Account) -> str:
 
 
 def _list(args) -> int:
-    engine = open_database(args)
+    from kpi import accounts as A
+
+    engine = open_database(getattr(args, "db", None))
     found = A.list_accounts(engine)
     if not found:
         print("Chưa có tài khoản nào (đăng nhập chưa bật). Tạo tài khoản quản trị: "
@@ -140,7 +159,10 @@ HANDLERS = {
 
 
 def run(args) -> int:
+    from kpi import accounts as A
+    from kpi import db as kdb
+
     try:
         return HANDLERS[args.users_command](args)
-    except (CliError, A.AccountError, kdb.DatabaseBusy, kdb.DatabaseUnavailable) as exc:
-        return fail(str(exc))
+    except (A.AccountError, kdb.DatabaseBusy, kdb.DatabaseUnavailable) as exc:
+        raise CommandError(str(exc)) from exc

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from alembic import context
 
-import kpi.plan_tables  # noqa: F401  (registers the tracker tables on the metadata)
 from kpi.schema import metadata
 
 connection = context.config.attributes["connection"]

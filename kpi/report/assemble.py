@@ -68,13 +68,12 @@ def report_extras(snap: Q.Snapshot, prev: Q.Snapshot | None, trend, *,
     return extras
 
 
-def report_input(engine, unit, period, on_time: str = "766", satisfaction: str = "766", *,
+def report_input(engine, unit, period, choice: D.Choice | None = None, *,
                  today: dt.date | None = None) -> tuple[dict, dict]:
     """(snapshot JSON as cli.md, extras for kpi.report) of one unit and period."""
-    snap = Q.snapshot(engine, unit, period, on_time, satisfaction, today=today)
-    prev = Q.snapshot(engine, unit, snap.period.previous(), on_time, satisfaction, today=today)
-    trend = Q.trend(engine, unit, snap.period, on_time, satisfaction,
-                    keys=list(D.HEADLINE_KEYS), today=today)
-    ratings = (None if satisfaction == "ratings"
-               else DB.ratings_in_period(engine, unit, snap.period, today=today))
+    snap = Q.snapshot(engine, unit, period, choice, today=today)
+    prev = Q.snapshot(engine, unit, snap.period.previous(), choice, today=today)
+    trend = Q.trend(engine, unit, snap.period, choice, keys=list(D.HEADLINE_KEYS), today=today)
+    ratings = (DB.ratings_in_period(engine, unit, snap.period, today=today)
+               if DB.needs_ratings_count(snap) else None)
     return snap.to_json(), report_extras(snap, prev, trend, ratings=ratings, today=today)

@@ -1,11 +1,12 @@
-"""What every report format shares: Vietnamese labels, number formats, and one prepared view
-of a snapshot (``Report``) that the PDF, DOCX and XLSX writers lay out.
+"""What every report format shares: one prepared view of a snapshot (``Report``) that the PDF,
+DOCX and XLSX writers lay out. Labels, sections, formulas and the definitions' wording come
+from the KPI declarations (kpi.definitions); every number and date is formatted by kpi.format.
 
 The snapshot is the JSON shape of ``python -m kpi snapshot`` (shared/spec/cli.md). Extras the
 pages or the command line may pass (all optional):
 
-    labels        {key: Vietnamese label}          overrides DEFAULT_LABELS
-    sections      {key: plan section "II.3.1"}     overrides DEFAULT_SECTIONS
+    labels        {key: Vietnamese label}          overrides the declaration's label
+    sections      {key: plan section "II.3.1"}     overrides the declaration's section
     formulas      {key: Vietnamese formula text}   overrides default_formulas()
     previous      {key: previous-period value}     -> change in percentage points
     trend         {key: [["2026-01", 0.97], ...]}  12-month trend (headline KPIs)
@@ -22,252 +23,19 @@ pages or the command line may pass (all optional):
 from __future__ import annotations
 
 import datetime as dt
-import math
-import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-from kpi import definitions as _D
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-NO_DATA = "—"
+from kpi import definitions as D
+from kpi import format as fmt
+from kpi.format import NO_DATA, nfc
 
 TITLE = "BÁO CÁO"
 SUBTITLE = "Kết quả thực hiện chỉ tiêu cải cách hành chính"
 
-# Labels, plan sections and the headline five come from the KPI declarations (one source).
-HEADLINE_KEYS = tuple(_D.HEADLINE_KEYS)
-DEFAULT_LABELS = {k.key: k.label for k in _D.KPIS}
-DEFAULT_SECTIONS = {k.key: k.section for k in _D.KPIS}
-
-# Short titles for the small trend charts.
-SHORT_LABELS = {
-    "on_time_rate": "Giải quyết đúng hạn",
-    "satisfaction_rate": "Mức độ hài lòng",
-    "digitization_rate": "Số hóa hồ sơ, kết quả",
-    "online_submission_rate": "Hồ sơ trực tuyến",
-    "online_payment_rate": "Thanh toán trực tuyến",
-    "e_result_rate": "Kết quả điện tử",
-    "data_reuse_rate": "Tái sử dụng dữ liệu",
-    "online_payment_procedure_rate": "TTHC thanh toán trực tuyến",
-    "full_online_procedure_rate": "DVC toàn trình",
-    "boundary_free_procedure_rate": "Không phụ thuộc địa giới",
-    "feedback_on_time_rate": "PAKN đúng hạn",
-}
-
-ON_TIME_DEFINITIONS = {
-    "766": "theo Chỉ số 766 (Quyết định 766/QĐ-TTg): (trước hạn + đúng hạn + đang giải quyết "
-    "trong hạn) / tổng số hồ sơ đã và đang giải quyết",
-    "resolved": "theo hồ sơ đã giải quyết: (trước hạn + đúng hạn) / số hồ sơ đã giải quyết",
-    "due": "theo hồ sơ đến hạn: (trước hạn + đúng hạn) / (số hồ sơ đã giải quyết + đang giải "
-    "quyết quá hạn)",
-}
-
-SATISFACTION_DEFINITIONS = {
-    "766": "theo Chỉ số 766: hồ sơ không trễ hạn, không bị đánh giá không hài lòng, không bị "
-    "phản ánh / tổng số hồ sơ đã và đang giải quyết",
-    "ratings": "theo phiếu đánh giá: số lượt đánh giá hài lòng, rất hài lòng / tổng số lượt "
-    "đánh giá trong kỳ",
-}
-
-_OTHER_FORMULAS = {
-    "digitization_rate": "Hồ sơ đã giải quyết (trạng thái 9, 10) có thành phần hồ sơ số hóa và "
-    "kết quả điện tử / hồ sơ đã giải quyết trong kỳ",
-    "online_submission_rate": "Hồ sơ tiếp nhận trực tuyến / tổng số hồ sơ tiếp nhận trong kỳ",
-    "online_payment_rate": "Hồ sơ có phí, lệ phí được thanh toán trực tuyến / hồ sơ có phí, "
-    "lệ phí tiếp nhận trong kỳ",
-    "e_result_rate": "Hồ sơ đã giải quyết có kết quả điện tử / hồ sơ đã giải quyết trong kỳ "
-    "(không tính TTHC không cấp giấy tờ kết quả)",
-    "data_reuse_rate": "Hồ sơ có thành phần tái sử dụng dữ liệu số hóa / hồ sơ tiếp nhận "
-    "trong kỳ",
-    "online_payment_procedure_rate": "TTHC có phí, lệ phí đã triển khai thanh toán trực tuyến "
-    "/ TTHC có phí, lệ phí (tại ngày cuối kỳ)",
-    "full_online_procedure_rate": "TTHC cung cấp dịch vụ công trực tuyến toàn trình / TTHC đủ "
-    "điều kiện toàn trình (tại ngày cuối kỳ)",
-    "boundary_free_procedure_rate": "TTHC thuộc danh mục không phụ thuộc địa giới hành chính "
-    "/ tổng số TTHC cấp xã (tại ngày cuối kỳ)",
-    "feedback_on_time_rate": "(PAKN xử lý xong đúng hạn trong kỳ + PAKN chưa xử lý xong, chưa "
-    "đến hạn) / PAKN phải xử lý trong kỳ",
-}
-
-COUNT_LABELS = {
-    "received": "Hồ sơ tiếp nhận (kể cả hồ sơ rút)",
-    "resolved": "Hồ sơ đã giải quyết (trước hạn, đúng hạn, quá hạn)",
-    "pending": "Hồ sơ đang giải quyết",
-    "pending_overdue": "Trong đó: đang giải quyết quá hạn",
-    "withdrawn": "Hồ sơ công dân rút",
-    "unverifiable": "Hồ sơ không xác định được hạn (không tính)",
-}
-
-STATUS_MET = "Đạt"
-STATUS_NOT_MET = "Chưa đạt"
-STATUS_NO_DATA = "Chưa có dữ liệu"
-STATUS_NO_TARGET = "Chưa có chỉ tiêu"
 STATUS_SYMBOLS = {True: "✓", False: "✗", None: "○"}
 
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
-
-# --------------------------------------------------------------------------- formats
-
-def nfc(text) -> str:
-    """Any value as NFC-normalised text (None -> '')."""
-    if text is None:
-        return ""
-    return unicodedata.normalize("NFC", str(text))
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _dec(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
-
-
-def _group(digits: str) -> str:
-    out = []
-    while len(digits) > 3:
-        out.insert(0, digits[-3:])
-        digits = digits[:-3]
-    out.insert(0, digits)
-    return ".".join(out)
-
-
-def _fixed(value: Decimal, decimals: int) -> str:
-    """A non-negative Decimal already quantised, in Vietnamese style: 1.234,5."""
-    text = f"{value:.{decimals}f}"
-    whole, _, frac = text.partition(".")
-    return _group(whole) + ("," + frac if frac else "")
-
-
-def fmt_int(value) -> str:
-    """1234 -> '1.234'; None -> '—'."""
-    if _missing(value):
-        return NO_DATA
-    n = int(value)
-    return ("-" if n < 0 else "") + _group(str(abs(n)))
-
-
-def fmt_pct(value, decimals: int = 1) -> str:
-    """A fraction as a Vietnamese percentage rounded half-up: 0.98512 -> '98,5%'; None -> '—'."""
-    if _missing(value):
-        return NO_DATA
-    d = (_dec(value) * 100).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return ("-" if d < 0 else "") + _fixed(abs(d), decimals) + "%"
-
-
-def fmt_value(value, target) -> str:
-    """A KPI's value for display, never contradicting its verdict.
-
-    One decimal, half-up (98,5%). When that rounding would reach the target although the
-    unrounded value misses it (0.97996 -> '98,0%' against ≥ 98%), show two decimals rounded
-    down instead ('97,99%'), so the number and "Chưa đạt" agree.
-    """
-    if _missing(value):
-        return NO_DATA
-    if target is not None and value < target:
-        shown = (_dec(value) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        if shown >= _dec(target) * 100:
-            d = (_dec(value) * 100).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
-            return _fixed(d, 2) + "%"
-    return fmt_pct(value)
-
-
-def _pct_compact(value) -> str:
-    """98 -> '98%', 0.985 -> '98,5%' (targets are round numbers)."""
-    d = (_dec(value) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    if d == d.to_integral_value():
-        return _fixed(d, 0) + "%"
-    return _fixed(d, 1) + "%"
-
-
-def fmt_target(target) -> str:
-    """0.98 -> '≥ 98%'; 1.0 -> '100%'; None -> '—'."""
-    if _missing(target):
-        return NO_DATA
-    if target >= 1:
-        return _pct_compact(target)
-    return "≥ " + _pct_compact(target)
-
-
-def fmt_pp(delta, decimals: int = 1) -> str:
-    """A change of a rate in percentage points: +1,2 điểm % · −0,5 điểm % · ±0,0 điểm %."""
-    if _missing(delta):
-        return NO_DATA
-    d = (_dec(delta) * 100).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    sign = "+" if d > 0 else ("−" if d < 0 else "±")
-    return f"{sign}{_fixed(abs(d), decimals)} điểm %"
-
-
-def fmt_ratio(numerator, denominator) -> str:
-    """'1.203/1.218'."""
-    return f"{fmt_int(numerator)}/{fmt_int(denominator)}"
-
-
-def to_date(value) -> dt.date | None:
-    """A date from a date, a datetime (converted to Vietnam time when aware) or ISO text."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = dt.datetime.fromisoformat(text)
-        except ValueError:
-            value = dt.date.fromisoformat(text[:10])
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(TZ)
-        return value.date()
-    return value
-
-
-def to_datetime(value) -> dt.datetime | None:
-    """A naive Vietnam-time datetime from ISO text or a datetime (None stays None)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.strip())
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(TZ).replace(tzinfo=None)
-        return value
-    return dt.datetime.combine(value, dt.time())
-
-
-def fmt_date(value) -> str:
-    """dd/mm/yyyy; None -> '—'."""
-    d = to_date(value)
-    return d.strftime("%d/%m/%Y") if d else NO_DATA
-
-
-def period_label(start: dt.date, end: dt.date) -> str:
-    """'Tháng 3/2026', 'Quý I/2026', 'Năm 2026', else 'Từ 01/01/2026 đến 15/02/2026'."""
-    nxt = end + dt.timedelta(days=1)
-    if start.day == 1 and nxt.day == 1:
-        months = (nxt.year - start.year) * 12 + nxt.month - start.month
-        if months == 1:
-            return f"Tháng {start.month}/{start.year}"
-        if months == 3 and start.month in (1, 4, 7, 10):
-            return f"Quý {ROMAN[(start.month - 1) // 3 + 1]}/{start.year}"
-        if months == 6 and start.month in (1, 7):
-            return f"6 tháng {'đầu' if start.month == 1 else 'cuối'} năm {start.year}"
-        if months == 12 and start.month == 1:
-            return f"Năm {start.year}"
-    return f"Từ {fmt_date(start)} đến {fmt_date(end)}"
-
-
-def lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
-
-
-def official_date(place: str, day: dt.date) -> str:
-    """'Lộc Tân, ngày 02 tháng 4 năm 2026' (Nghị định 30/2020: a day below 10 and the months
-    1 and 2 take a leading zero)."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
-
+# --------------------------------------------------------------------------- words of a report
 
 def place_name(unit: str) -> str:
     """'Xã Lộc Tân' -> 'Lộc Tân'."""
@@ -281,28 +49,47 @@ def unit_in_sentence(unit: str) -> str:
     """'Xã Lộc Tân' -> 'xã Lộc Tân' inside a sentence ('UBND xã Lộc Tân')."""
     for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
         if unit.startswith(prefix):
-            return lower_first(unit)
+            return fmt.in_sentence(unit)
     return unit
 
 
-def default_formulas(definitions: dict | None) -> dict[str, str]:
-    definitions = definitions or {}
-    on_time = ON_TIME_DEFINITIONS.get(str(definitions.get("on_time", "766")))
-    satisfaction = SATISFACTION_DEFINITIONS.get(str(definitions.get("satisfaction", "766")))
-    out = dict(_OTHER_FORMULAS)
-    if on_time:
-        out["on_time_rate"] = on_time[0].upper() + on_time[1:]
-    if satisfaction:
-        out["satisfaction_rate"] = satisfaction[0].upper() + satisfaction[1:]
+def _variants(definitions: dict) -> dict[str, tuple[str, D.Ratio | None]]:
+    """{KPI key: (variant name, its declaration or None when unknown)} under the snapshot's
+    "definitions" ({"on_time": "766", …}; a choice left out is the KPI's default)."""
+    out = {}
+    for k in D.KPIS:
+        name = str(definitions.get(k.choice, k.default)) if k.choice else k.default
+        out[k.key] = (name, k.variants.get(name))
     return out
 
 
-def status_word(met, value=None, target=None) -> str:
-    """Đạt / Chưa đạt; not judged: Chưa có dữ liệu, or Chưa có chỉ tiêu when only the target
-    is missing."""
-    if met is None:
-        return STATUS_NO_TARGET if value is not None and target is None else STATUS_NO_DATA
-    return STATUS_MET if met else STATUS_NOT_MET
+def default_formulas(definitions: dict | None) -> dict[str, str]:
+    """{KPI key: the formula of the variant the definitions pick} (the declarations')."""
+    return {key: v.formula for key, (_, v) in _variants(definitions or {}).items() if v}
+
+
+def definition_lines(definitions: dict) -> list[str]:
+    """One sentence per chosen definition: "Tỷ lệ … tính theo Bộ chỉ số 766: (…) / …"."""
+    lines = []
+    chosen = _variants(definitions)
+    for k in D.choice_kpis():
+        if k.choice not in definitions:
+            continue
+        name, v = chosen[k.key]
+        lines.append(f"{k.label} tính {v.short}: {fmt.in_sentence(v.explanation)}" if v
+                     else f"{k.label} tính {name}.")
+    return lines
+
+
+def unverifiable_note(count: int, definitions: dict, keys) -> str:
+    """The note for dossiers whose on-time class cannot be known, naming the KPIs (of
+    ``keys``) whose chosen variant leaves them out."""
+    chosen = _variants(definitions)
+    names = [fmt.in_sentence(D.KPI_BY_KEY[key].label) for key in keys
+             if key in chosen and chosen[key][1] is not None and chosen[key][1].unverifiable]
+    return (f"{fmt.integer(count)} hồ sơ chưa giải quyết xong và không có ngày hẹn trả: không "
+            "xác định được đúng hạn hay quá hạn, không tính vào "
+            f"{fmt.enumeration(names) or 'các tỷ lệ'}.")
 
 
 # --------------------------------------------------------------------------- the prepared view
@@ -359,7 +146,7 @@ class Report:
 
     @property
     def title_line(self) -> str:
-        return f"{SUBTITLE} {lower_first(self.period_label)}"
+        return f"{SUBTITLE} {fmt.in_sentence(self.period_label)}"
 
     @property
     def summary(self) -> str:
@@ -392,34 +179,34 @@ def _lines(value) -> list[str]:
 def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = None) -> Report:
     """Prepare one snapshot (and optional extras) for the writers; every text NFC."""
     extras = dict(extras or {})
-    labels = {**DEFAULT_LABELS, **(extras.get("labels") or {})}
-    sections = {**DEFAULT_SECTIONS, **(extras.get("sections") or {})}
+    labels = {**{k.key: k.label for k in D.KPIS}, **(extras.get("labels") or {})}
+    sections = {**{k.key: k.section for k in D.KPIS}, **(extras.get("sections") or {})}
     definitions = dict(snapshot.get("definitions") or {})
     formulas = {**default_formulas(definitions), **(extras.get("formulas") or {})}
     previous = extras.get("previous") or {}
 
     unit = nfc(snapshot.get("unit") or "").strip()
     period = snapshot.get("period") or {}
-    start, end = to_date(period.get("start")), to_date(period.get("end"))
+    start, end = fmt.to_date(period.get("start")), fmt.to_date(period.get("end"))
     if extras.get("period_label"):
         plabel = nfc(extras["period_label"]).strip()
     elif start and end:
-        plabel = period_label(start, end)
+        plabel = fmt.period_label(start, end)
     else:
         plabel = NO_DATA
-    prange = f"từ ngày {fmt_date(start)} đến ngày {fmt_date(end)}"
+    prange = f"từ ngày {fmt.date(start)} đến ngày {fmt.date(end)}"
 
-    as_of = to_datetime(snapshot.get("as_of"))
+    as_of = fmt.to_datetime(snapshot.get("as_of"))
 
     rows: list[Row] = []
     notes: list[str] = []
     for i, k in enumerate(snapshot.get("kpis") or [], start=1):
         key = k.get("key")
-        value = None if _missing(k.get("value")) else float(k["value"])
-        target = None if _missing(k.get("target")) else float(k["target"])
+        value = None if fmt.missing(k.get("value")) else float(k["value"])
+        target = None if fmt.missing(k.get("target")) else float(k["target"])
         met = k.get("met")
         prev = previous.get(key)
-        prev = None if _missing(prev) else float(prev)
+        prev = None if fmt.missing(prev) else float(prev)
         change = value - prev if value is not None and prev is not None else None
         label = nfc(labels.get(key, key))
         rows.append(
@@ -427,7 +214,8 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
                 index=i,
                 key=key,
                 label=label,
-                short_label=nfc(SHORT_LABELS.get(key, label)),
+                short_label=nfc(D.KPI_BY_KEY[key].short_label if key in D.KPI_BY_KEY
+                                else label),
                 section=nfc(sections.get(key, "")),
                 formula=nfc(formulas.get(key, "")),
                 value=value,
@@ -437,13 +225,13 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
                 met=met,
                 previous=prev,
                 change=change,
-                value_text=fmt_value(value, target),
-                target_text=fmt_target(target),
-                ratio_text=fmt_ratio(k.get("numerator"), k.get("denominator")),
-                status_text=status_word(met, value, target),
+                value_text=fmt.kpi_value(value, target),
+                target_text=fmt.target(target),
+                ratio_text=fmt.ratio(k.get("numerator"), k.get("denominator")),
+                status_text=fmt.verdict(met, value, target),
                 status_symbol=STATUS_SYMBOLS[met if met in (True, False) else None],
-                change_text=fmt_pp(change),
-                previous_text=fmt_pct(prev),
+                change_text=fmt.pp(change),
+                previous_text=fmt.pct(prev),
             )
         )
         if value is None:
@@ -452,14 +240,12 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
             notes.append(f"{label}: kế hoạch của năm chưa đặt chỉ tiêu, không đánh giá.")
 
     counts_in = snapshot.get("counts") or {}
-    counts = [(key, COUNT_LABELS[key], counts_in.get(key)) for key in COUNT_LABELS if key in counts_in]
-    counts += [(key, nfc(key), v) for key, v in counts_in.items() if key not in COUNT_LABELS]
+    counts = [(key, label, counts_in.get(key)) for key, label in D.COUNT_LABELS.items()
+              if key in counts_in]
+    counts += [(key, nfc(key), v) for key, v in counts_in.items() if key not in D.COUNT_LABELS]
     unverifiable = counts_in.get("unverifiable") or 0
     if unverifiable:
-        notes.append(
-            f"{fmt_int(unverifiable)} hồ sơ chưa giải quyết xong và không có ngày hẹn trả: không "
-            "xác định được đúng hạn hay quá hạn, không tính vào tỷ lệ giải quyết đúng hạn."
-        )
+        notes.append(unverifiable_note(unverifiable, definitions, [r.key for r in rows]))
     for note in _lines(extras.get("notes")):
         if note not in notes:
             notes.append(note)
@@ -468,18 +254,10 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
     for key, points in (extras.get("trend") or {}).items():
         series = []
         for month, val in points or []:
-            series.append((_month(month), None if _missing(val) else float(val)))
+            series.append((_month(month), None if fmt.missing(val) else float(val)))
         trend[key] = sorted(series)
 
-    def_lines = []
-    on_time = definitions.get("on_time")
-    if on_time is not None:
-        text = ON_TIME_DEFINITIONS.get(str(on_time), str(on_time))
-        def_lines.append(f"Tỷ lệ giải quyết đúng hạn tính {text}.")
-    satisfaction = definitions.get("satisfaction")
-    if satisfaction is not None:
-        text = SATISFACTION_DEFINITIONS.get(str(satisfaction), str(satisfaction))
-        def_lines.append(f"Mức độ hài lòng tính {text}.")
+    def_lines = definition_lines(definitions)
 
     header = _lines(extras.get("unit_header"))
     if not header:
@@ -493,7 +271,7 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
     s_title = s_title or "THỦ TRƯỞNG ĐƠN VỊ"
 
     if extras.get("report_date"):
-        rdate = to_date(extras["report_date"])
+        rdate = fmt.to_date(extras["report_date"])
     elif today is not None:
         rdate = today
     else:
@@ -508,7 +286,7 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
         period_label=plabel,
         period_range=prange,
         as_of=as_of,
-        as_of_text=fmt_date(as_of),
+        as_of_text=fmt.date(as_of),
         definitions=definitions,
         definition_lines=[nfc(x) for x in def_lines],
         rows=rows,

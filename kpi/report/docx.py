@@ -20,7 +20,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .common import Report, fmt_int, lower_first, nfc, official_date, unit_in_sentence
+from kpi import format as fmt
+from kpi.format import nfc
+
+from .common import Report, unit_in_sentence
 
 FONT = "Times New Roman"
 SYMBOL_FONT = "Segoe UI Symbol"
@@ -94,13 +97,13 @@ def _para(container, text: str = "", align=None, bold=False, italic=False, size=
     p = container.add_paragraph()
     if text:
         _run(p, text, bold=bold, italic=italic, size=size)
-    fmt = p.paragraph_format
-    fmt.space_after = Pt(space_after)
-    fmt.space_before = Pt(space_before)
+    pf = p.paragraph_format
+    pf.space_after = Pt(space_after)
+    pf.space_before = Pt(space_before)
     if align is not None:
         p.alignment = align
     if first_indent_mm is not None:
-        fmt.first_line_indent = Mm(first_indent_mm)
+        pf.first_line_indent = Mm(first_indent_mm)
     return p
 
 
@@ -121,13 +124,13 @@ def _rule(container, width_mm: float, line_mm: float, space_after: float = 0):
     """A short centred horizontal line (the rule under the issuing body and the motto)."""
     p = container.add_paragraph()
     side = max(0.0, (width_mm - line_mm) / 2)
-    fmt = p.paragraph_format
-    fmt.left_indent = Mm(side)
-    fmt.right_indent = Mm(side)
-    fmt.space_before = Pt(0)
-    fmt.space_after = Pt(space_after)
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(2)
+    pf = p.paragraph_format
+    pf.left_indent = Mm(side)
+    pf.right_indent = Mm(side)
+    pf.space_before = Pt(0)
+    pf.space_after = Pt(space_after)
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(2)
     ppr = p._p.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
@@ -304,7 +307,7 @@ def _letterhead(doc, r: Report) -> None:
     _first_para(right, MOTTO_1, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=12)
     _para(right, MOTTO_2, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=13)
     _rule(right, right_w, text_width_mm(MOTTO_2, 13, bold=True), space_after=8)
-    _para(right, official_date(r.place, r.report_date), align=WD_ALIGN_PARAGRAPH.CENTER,
+    _para(right, fmt.official_date(r.place, r.report_date), align=WD_ALIGN_PARAGRAPH.CENTER,
           italic=True, size=13)
 
 
@@ -380,7 +383,7 @@ def _counts_table(doc, r: Report):
         _shade(cell, HEAD_FILL)
     for tr, (_, label, value) in zip(table.rows[1:], r.counts):
         _cell_text(tr.cells[0], label, WD_ALIGN_PARAGRAPH.LEFT)
-        _cell_text(tr.cells[1], fmt_int(value), WD_ALIGN_PARAGRAPH.RIGHT)
+        _cell_text(tr.cells[1], fmt.integer(value), WD_ALIGN_PARAGRAPH.RIGHT)
     return table
 
 
@@ -418,7 +421,7 @@ def write(report: Report, target: str | Path | BinaryIO) -> None:
     unit = unit_in_sentence(r.unit)
     _body(doc, f"Căn cứ Kế hoạch cải cách hành chính năm {year} của UBND {unit} và số liệu trên "
                f"Hệ thống thông tin giải quyết thủ tục hành chính, báo cáo kết quả thực hiện các "
-               f"chỉ tiêu cải cách hành chính {lower_first(r.period_label)} của {unit} như sau:")
+               f"chỉ tiêu cải cách hành chính {fmt.in_sentence(r.period_label)} của {unit} như sau:")
 
     _heading(doc, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
     _heading(doc, "1. Thông tin chung")
@@ -457,6 +460,6 @@ def write(report: Report, target: str | Path | BinaryIO) -> None:
         _body(doc, "Không có: số liệu đủ cho mọi chỉ số.")
 
     _body(doc, f"Trên đây là báo cáo kết quả thực hiện chỉ tiêu cải cách hành chính "
-               f"{lower_first(r.period_label)} của {unit}./.", space_before=6)
+               f"{fmt.in_sentence(r.period_label)} của {unit}./.", space_before=6)
     _signature(doc, r)
     doc.save(target)

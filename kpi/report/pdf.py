@@ -13,7 +13,11 @@ from typing import BinaryIO
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from .common import HEADLINE_KEYS, NO_DATA, Report, fmt_int, fmt_pct, fmt_target, nfc, official_date
+from kpi import definitions as D
+from kpi import format as fmt
+from kpi.format import NO_DATA, nfc
+
+from .common import Report
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 SERIF = "LiberationSerif"
@@ -130,7 +134,7 @@ def _letterhead(pdf: FPDF, r: Report) -> None:
     pdf.set_y(pdf.get_y() + 3)
     pdf.set_x(MARGIN_L + left_w)
     pdf.set_font(SERIF, "I", 10.5)
-    pdf.cell(right_w, 5, nfc(official_date(r.place, r.report_date)), align="C",
+    pdf.cell(right_w, 5, nfc(fmt.official_date(r.place, r.report_date)), align="C",
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(y_left, pdf.get_y()) + 4)
 
@@ -341,7 +345,7 @@ def _trend_chart(pdf: FPDF, x: float, y: float, w: float, h: float, title: str,
     pdf.cell(w - 2, 4, nfc(title), align="L")
     pdf.set_font(SERIF, "", 7.5)
     pdf.set_xy(x + 1, y + 4.6)
-    pdf.cell(w - 2, 3.4, nfc(f"Chỉ tiêu {fmt_target(target)} · tháng cuối {fmt_pct(last)}"),
+    pdf.cell(w - 2, 3.4, nfc(f"Chỉ tiêu {fmt.target(target)} · tháng cuối {fmt.pct(last)}"),
              align="L")
     # Plot area.
     px, py, pw, ph = x + 11, y + 10, w - 14, h - 19
@@ -361,7 +365,7 @@ def _trend_chart(pdf: FPDF, x: float, y: float, w: float, h: float, title: str,
     for v in (lo, (lo + hi) / 2, hi):
         pdf.line(px, yy(v), px + pw, yy(v))
         pdf.set_xy(x + 0.5, yy(v) - 1.5)
-        pdf.cell(10, 3, fmt_pct(v, 0 if round(v * 100, 6).is_integer() else 1), align="R")
+        pdf.cell(10, 3, fmt.pct(v, 0 if round(v * 100, 6).is_integer() else 1), align="R")
     n = len(series)
     step = pw / max(n - 1, 1)
 
@@ -415,7 +419,7 @@ def _counts(pdf: FPDF, r: Report) -> None:
     pdf.set_font(SERIF, "", 9)
     for _, label, value in r.counts:
         pdf.cell(lw, 5.5, nfc(label), border=1)
-        pdf.cell(vw, 5.5, fmt_int(value), border=1, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(vw, 5.5, fmt.integer(value), border=1, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _formulas(pdf: FPDF, r: Report) -> None:
@@ -446,7 +450,7 @@ def _trend_heading(r: Report) -> str:
     if not keys:
         return "III. XU HƯỚNG THEO THÁNG"
     months = max(len(r.trend[k]) for k in keys)
-    tail = " CỦA 5 CHỈ TIÊU CHÍNH" if set(keys) == set(HEADLINE_KEYS) else ""
+    tail = " CỦA 5 CHỈ TIÊU CHÍNH" if set(keys) == set(D.HEADLINE_KEYS) else ""
     return f"III. XU HƯỚNG {months} THÁNG{tail}"
 
 

@@ -7,63 +7,56 @@ from __future__ import annotations
 
 import copy
 
+from kpi import definitions as D
+from kpi import targets as T
+
+YEAR = 2026
+
+# (numerator, denominator, previous period's value) of each KPI, in declaration order.
+_VALUES = [
+    (1203, 1218, 0.984), (1190, 1218, 0.969), (802, 1102, 0.72), (713, 1150, 0.6),
+    (289, 371, 0.76), (1011, 1020, 0.99), (931, 1150, 0.81), (41, 48, 41 / 48), (57, 66, 0.85),
+    (92, 127, 0.7), (0, 0, None),
+]
+
+# The eleven months before March 2026 of each headline KPI, in declaration order.
+_TREND = [
+    [0.962, 0.971, 0.968, 0.975, 0.979, 0.981, 0.977, 0.983, 0.985, 0.979, 0.984],
+    [0.941, 0.948, 0.951, 0.955, 0.953, 0.96, 0.958, 0.962, 0.966, 0.964, 0.969],
+    [0.52, 0.55, 0.58, 0.6, 0.63, 0.65, 0.66, 0.68, 0.7, 0.71, 0.72],
+    [0.41, 0.44, 0.46, 0.5, 0.51, 0.53, 0.55, 0.56, None, 0.58, 0.6],
+    [0.55, 0.58, 0.6, 0.62, 0.65, 0.66, 0.69, 0.7, 0.72, 0.74, 0.76],
+]
+
+_MONTHS = [f"2025-{m:02d}" for m in range(4, 13)] + [f"2026-{m:02d}" for m in range(1, 4)]
+
+
+def _entry(key: str, num: int, den: int) -> dict:
+    target = T.target_for(key, YEAR)
+    value = num / den if den else None
+    t = target.value if target else None
+    met = value >= t if value is not None and t is not None else None
+    return {"key": key, "value": value, "numerator": num, "denominator": den, "target": t,
+            "met": met}
+
+
 SNAPSHOT = {
     "unit": "Xã Lộc Tân",
     "period": {"start": "2026-03-01", "end": "2026-03-31"},
     "as_of": "2026-04-02T08:15:00+07:00",
-    "definitions": {"on_time": "766", "satisfaction": "766"},
-    "kpis": [
-        {"key": "on_time_rate", "value": 1203 / 1218, "numerator": 1203, "denominator": 1218,
-         "target": 0.98, "met": True},
-        {"key": "satisfaction_rate", "value": 1190 / 1218, "numerator": 1190, "denominator": 1218,
-         "target": 0.95, "met": True},
-        {"key": "digitization_rate", "value": 802 / 1102, "numerator": 802, "denominator": 1102,
-         "target": 0.8, "met": False},
-        {"key": "online_submission_rate", "value": 713 / 1150, "numerator": 713, "denominator": 1150,
-         "target": 0.6, "met": True},
-        {"key": "online_payment_rate", "value": 289 / 371, "numerator": 289, "denominator": 371,
-         "target": 0.8, "met": False},
-        {"key": "e_result_rate", "value": 1011 / 1020, "numerator": 1011, "denominator": 1020,
-         "target": 1.0, "met": False},
-        {"key": "data_reuse_rate", "value": 931 / 1150, "numerator": 931, "denominator": 1150,
-         "target": 0.8, "met": True},
-        {"key": "online_payment_procedure_rate", "value": 41 / 48, "numerator": 41, "denominator": 48,
-         "target": 0.8, "met": True},
-        {"key": "full_online_procedure_rate", "value": 57 / 66, "numerator": 57, "denominator": 66,
-         "target": 0.9, "met": False},
-        {"key": "boundary_free_procedure_rate", "value": 92 / 127, "numerator": 92, "denominator": 127,
-         "target": 0.7, "met": True},
-        {"key": "feedback_on_time_rate", "value": None, "numerator": 0, "denominator": 0,
-         "target": 1.0, "met": None},
-    ],
+    "definitions": D.Choice().to_json(),
+    "kpis": [_entry(key, num, den) for key, (num, den, _) in zip(D.KPI_KEYS, _VALUES)],
     "counts": {"received": 1150, "resolved": 1102, "pending": 116, "pending_overdue": 3,
                "withdrawn": 4, "unverifiable": 2},
 }
 
-_MONTHS = [f"2025-{m:02d}" for m in range(4, 13)] + [f"2026-{m:02d}" for m in range(1, 4)]
-
-_TREND = {
-    "on_time_rate": [0.962, 0.971, 0.968, 0.975, 0.979, 0.981, 0.977, 0.983, 0.985, 0.979, 0.984,
-                     1203 / 1218],
-    "satisfaction_rate": [0.941, 0.948, 0.951, 0.955, 0.953, 0.96, 0.958, 0.962, 0.966, 0.964,
-                          0.969, 1190 / 1218],
-    "digitization_rate": [0.52, 0.55, 0.58, 0.6, 0.63, 0.65, 0.66, 0.68, 0.7, 0.71, 0.72,
-                          802 / 1102],
-    "online_submission_rate": [0.41, 0.44, 0.46, 0.5, 0.51, 0.53, 0.55, 0.56, None, 0.58, 0.6,
-                               713 / 1150],
-    "online_payment_rate": [0.55, 0.58, 0.6, 0.62, 0.65, 0.66, 0.69, 0.7, 0.72, 0.74, 0.76,
-                            289 / 371],
-}
+_LAST = {k["key"]: k["value"] for k in SNAPSHOT["kpis"]}
 
 EXTRAS = {
     "period_label": "Tháng 3/2026",
-    "previous": {
-        "on_time_rate": 0.984, "satisfaction_rate": 0.969, "digitization_rate": 0.72,
-        "online_submission_rate": 0.6, "online_payment_rate": 0.76, "e_result_rate": 0.99,
-        "data_reuse_rate": 0.81, "online_payment_procedure_rate": 41 / 48,
-        "full_online_procedure_rate": 0.85, "boundary_free_procedure_rate": 0.7,
-    },
-    "trend": {key: [[m, v] for m, v in zip(_MONTHS, vals)] for key, vals in _TREND.items()},
+    "previous": {key: prev for key, (_, _, prev) in zip(D.KPI_KEYS, _VALUES) if prev is not None},
+    "trend": {key: [[m, v] for m, v in zip(_MONTHS, [*values, _LAST[key]])]
+              for key, values in zip(D.HEADLINE_KEYS, _TREND)},
     "notes": [
         "Tháng 12/2025 chưa có danh sách hồ sơ trực tuyến: tỷ lệ hồ sơ trực tuyến tháng đó để "
         "trống.",

@@ -15,7 +15,10 @@ from typing import BinaryIO
 
 import xlsxwriter
 
-from .common import NO_DATA, Report, nfc, official_date
+from kpi import format as fmt
+from kpi.format import NO_DATA, nfc
+
+from .common import Report
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PCT = "0.0%"
@@ -187,7 +190,7 @@ def write(report: Report, target: str | Path | BinaryIO) -> None:
     b.wb.set_properties({
         "title": nfc(f"Báo cáo kết quả thực hiện chỉ tiêu CCHC - {report.unit} - {report.period_label}"),
         "author": nfc(report.unit),
-        "comments": nfc(official_date(report.place, report.report_date)),
+        "comments": nfc(fmt.official_date(report.place, report.report_date)),
     })
     _kpi_sheet(b, report)
     _counts_sheet(b, report)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-The schema of the first release: every table of kpi.schema and kpi.plan_tables.
+The schema of the first release: every table of kpi.schema (the plan tracker's included).
 
 """
 from typing import Sequence, Union

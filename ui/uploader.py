@@ -1,0 +1,39 @@
+"""Streamlit's file drop zone in Vietnamese.
+
+The drop zone of ``st.file_uploader`` speaks English ("Upload", "200MB per file • XLSX") and
+has no option to change it; a little CSS draws our words over it. Static CSS only: the size
+comes from the server's ``maxUploadSize`` and the file types are checked to be plain
+extension names, so no user text ever goes into it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import streamlit as st
+
+_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Chọn tệp"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "Kéo thả tệp vào đây · tối đa %(mb)s MB mỗi tệp · %(types)s"; font-size: 0.875rem; }
+</style>"""
+
+
+def uploader_css(types: Sequence[str], max_mb: int | None = None) -> str:
+    """The CSS that says "Chọn tệp" and "Kéo thả tệp vào đây · tối đa 200 MB mỗi tệp · XLSX"."""
+    names = [str(t).strip().lstrip(".").upper() for t in types]
+    bad = [n for n in names if not re.fullmatch(r"[A-Z0-9]{1,10}", n)]
+    if bad or not names:
+        raise ValueError(f"file types must be plain extensions, got {list(types)!r}")
+    if max_mb is None:
+        max_mb = int(st.get_option("server.maxUploadSize"))
+    return _CSS % {"mb": int(max_mb), "types": ", ".join(names)}
+
+
+def vietnamese_uploader(types: Sequence[str]) -> None:
+    """Put the Vietnamese drop-zone words on this page (call before ``st.file_uploader``)."""
+    st.html(uploader_css(types))
