@@ -14,8 +14,10 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from kpi import __main__ as cli
 from kpi import accounts as A
 from kpi import audit, migrate
 from kpi import backup as B
@@ -118,7 +120,7 @@ def test_restore_never_overwrites_data_without_force(duck_url, tmp_path):
     target = kdb.get_engine(target_url)
     kdb.init_db(target)
     # An initialised database without a row is empty: no --force needed.
-    assert kpi("restore", str(out), "--db", target_url).returncode == 0
+    assert B.restore(target, out)["counts"]["dossiers"] == 3
     make_unit(target, "Xã Khác")
     with kdb.connect(target) as conn:
         before = B.table_counts(conn)
@@ -138,8 +140,8 @@ def test_restore_never_overwrites_data_without_force(duck_url, tmp_path):
     # A file that is no database at all is overwritten only with --force too.
     junk = tmp_path / "junk.duckdb"
     junk.write_bytes(b"not a database" * 100)
-    r = kpi("restore", str(out), "--db", f"duckdb:///{junk}")
-    assert r.returncode == 1 and "không đọc được như một cơ sở dữ liệu DuckDB" in r.stderr
+    with pytest.raises(B.BackupError, match="không đọc được như một cơ sở dữ liệu DuckDB"):
+        B.restore(kdb.get_engine(f"duckdb:///{junk}"), out)
     assert junk.read_bytes() == b"not a database" * 100
 
 
@@ -161,12 +163,15 @@ def test_backup_and_restore_refusals(duck_url, tmp_path):
     data = bytearray(copy.read_bytes())
     data[-1] ^= 0xFF
     copy.write_bytes(bytes(data))
-    r = kpi("restore", str(good), "--db", f"duckdb:///{tmp_path / 'n.duckdb'}")
-    assert r.returncode == 1 and "mã SHA-256 không khớp" in r.stderr
+    fresh = kdb.get_engine(f"duckdb:///{tmp_path / 'n.duckdb'}")
+    with pytest.raises(B.BackupError, match="mã SHA-256 không khớp"):
+        B.restore(fresh, good)
     assert not (tmp_path / "n.duckdb").exists()
-    r = kpi("restore", str(tmp_path / "none"), "--db", duck_url)
-    assert r.returncode == 1 and "Không tìm thấy thư mục sao lưu" in r.stderr
-    assert kpi("backup", "--db", duck_url).returncode == 2  # --out is required
+    with pytest.raises(B.BackupError, match="Không tìm thấy thư mục sao lưu"):
+        B.restore(engine, tmp_path / "none")
+    with pytest.raises(SystemExit) as info:  # --out is required
+        cli.main(["backup", "--db", duck_url])
+    assert info.value.code == 2
 
 
 def test_postgresql_points_to_pg_dump(tmp_path):
