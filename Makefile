@@ -24,6 +24,7 @@ demo: $(STAMP)
 	$(PY) -m ingest.demo --write data/demo
 
 bench: $(STAMP)
+	$(PY) -m bench.startup
 	$(PY) -m bench.run
 
 clean:

@@ -158,12 +158,11 @@ def populate(url: str, n: int, m: int, chunk: int = 1_000_000, layout: str = "up
 def finish(engine: sa.Engine) -> None:
     """After a bulk fill: PostgreSQL VACUUM ANALYZE (statistics, visibility map), DuckDB
     CHECKPOINT (everything in the file, nothing left in the WAL)."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    with kdb.connect(engine) as conn:
+        if engine.dialect.name == "postgresql":  # VACUUM runs outside any transaction
+            conn.execution_options(isolation_level="AUTOCOMMIT")
             conn.exec_driver_sql("VACUUM ANALYZE dossiers")
-    else:
-        with kdb.connect(engine) as conn:
+        else:
             conn.exec_driver_sql("CHECKPOINT")
 
 

@@ -71,19 +71,19 @@ def direct_first_load() -> None:
 
     upsert = L._upsert
 
-    def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of):
+    def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of, guard=False):
         has_rows = conn.execute(
             sa.select(sa.literal(1)).select_from(table).where(table.c.unit_id == unit_id).limit(1)
         ).first()
         if has_rows is not None:
-            return upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of)
-        data = L._frame_for_staging(frame, keys, columns)
+            return upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of, guard)
+        data = frame[keys + columns].copy()
         data.insert(0, "unit_id", unit_id)
         data["batch_id"] = batch_id
         data["created_batch_id"] = batch_id
         data["as_of"] = as_of
         L.bulk_insert(conn, table, data)
-        return len(data), 0, 0, 0
+        return L._Counts(len(data), 0, 0, 0, 0, [])
 
     L._upsert = _upsert
 

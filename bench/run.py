@@ -188,7 +188,7 @@ def w_profile_load(csv: str, db: str, unit: str, prof: str) -> dict:
         timed(X, n, "read: typed parsing (parse_*)")
     timed(R, "_build_frame", "read: build frame")
     timed(R, "_deduplicate", "read: duplicate check")
-    timed(L, "bulk_insert", "db: frame → staging table")
+    timed(L, "_stage", "db: frame → staging table")
     timed(L, "_upsert", "_upsert")
 
     Path(db).unlink(missing_ok=True)

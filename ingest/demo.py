@@ -1494,8 +1494,9 @@ def load_if_empty(db_url: str | None = None, unit: str | None = None,
             "Hãy tạo bằng lệnh: python -m ingest.demo --write data/demo")
         return 1
     try:
-        from ingest.load import load_file
+        import ingest.load  # noqa: F401
         import ingest.reader  # noqa: F401  (load_file reads through it)
+        from ingest.service import load as load_file
     except ModuleNotFoundError as exc:
         if exc.name in ("ingest.load", "ingest.reader"):
             log("Chưa có mô-đun nạp dữ liệu (ingest/load.py, ingest/reader.py) nên chưa nạp được "

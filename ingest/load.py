@@ -1,7 +1,7 @@
 """Write parsed exports to the database: upsert, upload log, rejected rows, undo.
 
-All writes of uploaded data go through ``load_parsed`` (one path, one transaction per file),
-so the command line and the upload page behave the same.
+Every write of uploaded data goes through ``write_parsed`` (one path, one transaction per
+file); ``ingest.service`` is what the command line and the upload page call.
 
 Rules (exports.md, "Loading rules"):
 - rows are upserted by (unit, key); a row replaces the stored one only when its file's as-of
@@ -9,18 +9,25 @@ Rules (exports.md, "Loading rules"):
 - a column the file does not carry leaves the stored values of that column as they were;
 - "updated" counts rows whose values actually changed;
 - a file whose SHA-256 was already loaded (and not undone) changes nothing;
-- the previous version of every replaced row is kept, so an upload can be undone.
+- the previous version of every replaced row is kept, so an upload can be undone;
+- a load never turns a finished dossier (status 8, 9, 10) back into a pending one or moves
+  its received day: such rows are kept as stored and listed in a warning (``GUARD``).
+
+The frame of a ParsedFile holds one row per key (the reader keeps the later of duplicate
+codes, ingest.reader ``_deduplicate``), so it goes to the database as it is: through Arrow on
+DuckDB (the frame is scanned in place, no staging copy), through COPY into a temporary
+staging table on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
-import os
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
@@ -28,6 +35,8 @@ import sqlalchemy as sa
 from ingest.model import IngestError, ParsedFile, Reject
 from kpi import config
 from kpi import db as kdb
+from kpi import format as fmt
+from kpi.definitions import STATUS_LABELS
 from kpi.schema import FACT_TABLES, batches, rejected_rows, units
 
 # Short names for the one-line summaries of the command line.
@@ -40,6 +49,9 @@ KIND_SHORT = {
 }
 
 MAX_LISTED_REJECTS = 20
+MAX_LISTED_KEPT = 10
+FINISHED = (8, 9, 10)  # kpi-definitions.md: "Finished" means status 8, 9 or 10
+PENDING = (1, 2, 4, 5, 6)
 
 
 @dataclass
@@ -53,29 +65,34 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     skipped_older: int = 0
+    kept: int = 0  # rows kept as stored: the file would have reopened or re-dated them
     rejected: int = 0
     as_of: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
     previous_load_at: dt.datetime | None = None  # when status == "duplicate"
+    remembered_columns: dict[str, str] = field(default_factory=dict)  # {header: canonical} from memory
 
     def summary_line(self) -> str:
         """One line for the command line (cli.md)."""
         label = KIND_SHORT.get(self.kind, self.kind)
+        n = fmt.integer
         if self.status == "duplicate":
-            when = self.previous_load_at.strftime("%d/%m/%Y %H:%M") if self.previous_load_at else "?"
             return (
-                f"{self.file_name}: {self.kind} ({label}) — tệp này đã được nạp lúc {when}, "
-                f"không thay đổi gì (đọc {self.rows_read}, thêm mới 0, cập nhật 0, từ chối 0)"
+                f"{self.file_name}: {self.kind} ({label}) — tệp này đã được nạp lúc "
+                f"{fmt.datetime(self.previous_load_at)}, không thay đổi gì "
+                f"(đọc {n(self.rows_read)}, thêm mới 0, cập nhật 0, từ chối 0)"
             )
         line = (
-            f"{self.file_name}: {self.kind} ({label}) — đọc {self.rows_read}, "
-            f"thêm mới {self.inserted}, cập nhật {self.updated}, từ chối {self.rejected}"
+            f"{self.file_name}: {self.kind} ({label}) — đọc {n(self.rows_read)}, "
+            f"thêm mới {n(self.inserted)}, cập nhật {n(self.updated)}, từ chối {n(self.rejected)}"
         )
         extra = []
         if self.unchanged:
-            extra.append(f"không đổi {self.unchanged}")
+            extra.append(f"không đổi {n(self.unchanged)}")
         if self.skipped_older:
-            extra.append(f"bỏ qua {self.skipped_older} dòng cũ hơn dữ liệu đã có")
+            extra.append(f"bỏ qua {n(self.skipped_older)} dòng cũ hơn dữ liệu đã có")
+        if self.kept:
+            extra.append(f"giữ nguyên {n(self.kept)} hồ sơ đã lưu, xem cảnh báo")
         if extra:
             line += " (" + ", ".join(extra) + ")"
         return line
@@ -92,14 +109,14 @@ def sha256_of(data: bytes) -> str:
 def rejects_message(file_name: str, rejects: list[Reject]) -> str:
     """The Vietnamese message of a file refused because some rows are invalid."""
     lines = [
-        f"Tệp {file_name} bị từ chối: {len(rejects)} dòng không hợp lệ, "
+        f"Tệp {file_name} bị từ chối: {fmt.integer(len(rejects))} dòng không hợp lệ, "
         "không có dữ liệu nào được ghi vào cơ sở dữ liệu."
     ]
     for r in rejects[:MAX_LISTED_REJECTS]:
         col = f", cột «{r.column}»" if r.column else ""
         lines.append(f"  - Dòng {r.row_number}{col}: {r.reason}")
     if len(rejects) > MAX_LISTED_REJECTS:
-        lines.append(f"  … và {len(rejects) - MAX_LISTED_REJECTS} dòng khác.")
+        lines.append(f"  … và {fmt.integer(len(rejects) - MAX_LISTED_REJECTS)} dòng khác.")
     lines.append(
         "Hãy sửa các dòng trên trong tệp rồi tải lại, hoặc chọn chỉ nạp các dòng hợp lệ "
         "(dòng lệnh: --allow-rejects); các dòng bị từ chối sẽ được lưu lại trong nhật ký tải."
@@ -107,57 +124,11 @@ def rejects_message(file_name: str, rejects: list[Reject]) -> str:
     return "\n".join(lines)
 
 
-def load_file(
-    engine: sa.Engine,
-    source: str | os.PathLike | bytes,
-    *,
-    filename: str | None = None,
-    unit: str | None = None,
-    kind: str = "auto",
-    period: tuple[dt.date, dt.date] | None = None,
-    allow_rejects: bool = False,
-    uploaded_by: str | None = None,
-    mapping_overrides: dict[str, str] | None = None,
-    progress=None,
-    on_wait=None,
-) -> LoadResult:
-    """Read one file and load it. Raises IngestError (Vietnamese message) when refused;
-    then nothing in the database has changed."""
-    from ingest.reader import parse_file
-
-    if isinstance(source, (bytes, bytearray)):
-        data = bytes(source)
-        name = filename or "tệp tải lên"
-    else:
-        path = Path(source)
-        name = filename or path.name
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise IngestError(f"Không tìm thấy tệp {path}. Kiểm tra lại đường dẫn.") from exc
-        except IsADirectoryError as exc:
-            raise IngestError(f"{path} là một thư mục, không phải tệp dữ liệu.") from exc
-    parsed = parse_file(
-        data,
-        name,
-        kind=kind,
-        period=period,
-        mapping_overrides=mapping_overrides,
-        progress=(lambda f: progress(0.7 * f)) if progress else None,
+def _no_valid_rows(file_name: str) -> IngestError:
+    return IngestError(
+        f"Tệp {file_name} không có dòng dữ liệu hợp lệ nào để nạp. "
+        "Kiểm tra lại tệp xuất từ hệ thống một cửa."
     )
-    result = load_parsed(
-        engine,
-        parsed,
-        file_name=name,
-        sha256=sha256_of(data),
-        unit=unit,
-        allow_rejects=allow_rejects,
-        uploaded_by=uploaded_by,
-        on_wait=on_wait,
-    )
-    if progress:
-        progress(1.0)
-    return result
 
 
 def load_parsed(
@@ -171,18 +142,39 @@ def load_parsed(
     uploaded_by: str | None = None,
     on_wait=None,
 ) -> LoadResult:
-    """Load a parsed file in one transaction."""
+    """Load a parsed file in one transaction (``write_parsed`` on a connection of its own)."""
+    unit_name = resolve_unit(unit)
+    with kdb.connect(engine, write=True, on_wait=on_wait) as conn:
+        return write_parsed(conn, parsed, file_name=file_name, sha256=sha256, unit=unit_name,
+                            allow_rejects=allow_rejects, uploaded_by=uploaded_by)
+
+
+def resolve_unit(unit: str | None) -> str:
+    """The unit a load writes to (--unit, CCHC_UNIT, the configured default); refused if none."""
     unit_name = config.unit_name(unit)
     if not unit_name:
         raise IngestError(
             "Chưa xác định đơn vị (xã, phường) của dữ liệu. Hãy chọn đơn vị, "
             "hoặc dùng --unit / biến môi trường CCHC_UNIT."
         )
+    return unit_name
+
+
+def write_parsed(
+    conn: sa.Connection,
+    parsed: ParsedFile,
+    *,
+    file_name: str,
+    sha256: str,
+    unit: str,
+    allow_rejects: bool = False,
+    uploaded_by: str | None = None,
+) -> LoadResult:
+    """Write a parsed file on ``conn``, inside the caller's write transaction
+    (``kpi.db.connect(engine, write=True)``). Raises IngestError before writing anything
+    when the file is refused; the caller's transaction then changes nothing."""
     if parsed.frame.empty and not parsed.rejects:
-        raise IngestError(
-            f"Tệp {file_name} không có dòng dữ liệu hợp lệ nào để nạp. "
-            "Kiểm tra lại tệp xuất từ hệ thống một cửa."
-        )
+        raise _no_valid_rows(file_name)
     table, history, keys = FACT_TABLES[parsed.kind]
     as_of = parsed.as_of or config.today()
     result = LoadResult(
@@ -196,122 +188,182 @@ def load_parsed(
         warnings=list(parsed.warnings),
     )
     columns = [c for c in parsed.columns if c in table.c and c not in keys]
-    with kdb.connect(engine, write=True, on_wait=on_wait) as conn:
-        unit_id = kdb.get_or_create_unit(conn, unit_name)
-        previous = conn.execute(
-            sa.select(batches.c.uploaded_at)
-            .where(
-                batches.c.unit_id == unit_id,
-                batches.c.sha256 == sha256,
-                batches.c.kind == parsed.kind,
-                batches.c.status == "loaded",
-            )
-            .order_by(batches.c.uploaded_at)
-        ).first()
-        if previous:
-            result.status = "duplicate"
-            result.rejected = 0
-            result.previous_load_at = previous[0]
-            return result
-        # Refused before anything is written: the transaction ends with no change.
-        if parsed.rejects and not allow_rejects:
-            raise IngestError(rejects_message(file_name, parsed.rejects))
-        if parsed.frame.empty:
-            raise IngestError(
-                f"Tệp {file_name} không có dòng dữ liệu hợp lệ nào để nạp. "
-                "Kiểm tra lại tệp xuất từ hệ thống một cửa."
-            )
-        batch_id = conn.execute(
-            sa.insert(batches)
-            .values(
-                unit_id=unit_id,
-                kind=parsed.kind,
-                file_name=file_name,
-                sha256=sha256,
-                as_of=as_of,
-                period_start=parsed.period[0] if parsed.period else None,
-                period_end=parsed.period[1] if parsed.period else None,
-                uploaded_by=(uploaded_by or "").strip() or None,
-                uploaded_at=config.now(),
-                rows_read=parsed.rows_read,
-                rejected=len(parsed.rejects),
-                columns=json.dumps(columns, ensure_ascii=False),
-                warnings=json.dumps(parsed.warnings, ensure_ascii=False),
-                status="loaded",
-            )
-            .returning(batches.c.id)
-        ).scalar_one()
-        result.batch_id = batch_id
-        counts = _upsert(conn, table, history, keys, columns, parsed.frame, unit_id, batch_id, as_of)
-        result.inserted, result.updated, result.unchanged, result.skipped_older = counts
-        if parsed.rejects:
-            conn.execute(
-                sa.insert(rejected_rows),
-                [
-                    {
-                        "batch_id": batch_id,
-                        "row_number": r.row_number,
-                        "column_name": r.column,
-                        "reason": r.reason,
-                        "raw": json.dumps(r.raw, ensure_ascii=False, default=str),
-                    }
-                    for r in parsed.rejects
-                ],
-            )
-        conn.execute(
-            sa.update(batches)
-            .where(batches.c.id == batch_id)
-            .values(
-                inserted=result.inserted,
-                updated=result.updated,
-                unchanged=result.unchanged + result.skipped_older,
-            )
+    unit_id = kdb.get_or_create_unit(conn, unit)
+    previous = conn.execute(
+        sa.select(batches.c.uploaded_at)
+        .where(
+            batches.c.unit_id == unit_id,
+            batches.c.sha256 == sha256,
+            batches.c.kind == parsed.kind,
+            batches.c.status == "loaded",
         )
+        .order_by(batches.c.uploaded_at)
+    ).first()
+    if previous:
+        result.status = "duplicate"
+        result.rejected = 0
+        result.previous_load_at = previous[0]
+        return result
+    # Refused before anything is written: the transaction ends with no change.
+    if parsed.rejects and not allow_rejects:
+        raise IngestError(rejects_message(file_name, parsed.rejects))
+    if parsed.frame.empty:
+        raise _no_valid_rows(file_name)
+    batch_id = conn.execute(
+        sa.insert(batches)
+        .values(
+            unit_id=unit_id,
+            kind=parsed.kind,
+            file_name=file_name,
+            sha256=sha256,
+            as_of=as_of,
+            period_start=parsed.period[0] if parsed.period else None,
+            period_end=parsed.period[1] if parsed.period else None,
+            uploaded_by=(uploaded_by or "").strip() or None,
+            uploaded_at=config.now(),
+            rows_read=parsed.rows_read,
+            rejected=len(parsed.rejects),
+            columns=json.dumps(columns, ensure_ascii=False),
+            status="loaded",
+        )
+        .returning(batches.c.id)
+    ).scalar_one()
+    result.batch_id = batch_id
+    try:
+        counts = _upsert(conn, table, history, keys, columns, parsed.frame, unit_id, batch_id, as_of,
+                         guard=parsed.kind == "dossiers")
+    except sa.exc.IntegrityError as exc:  # a frame with a key twice: the reader's contract broken
+        raise IngestError(
+            f"Tệp {file_name} có mã xuất hiện hai lần sau khi đọc, không có dữ liệu nào được ghi. "
+            "Hãy báo cho người quản trị hệ thống kèm tệp này."
+        ) from exc
+    result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+    result.skipped_older, result.kept = counts.older, counts.kept
+    if counts.kept:
+        result.warnings.append(_kept_message(counts.kept, counts.kept_rows))
+    if parsed.rejects:
+        conn.execute(
+            sa.insert(rejected_rows),
+            [
+                {
+                    "batch_id": batch_id,
+                    "row_number": r.row_number,
+                    "column_name": r.column,
+                    "reason": r.reason,
+                    "raw": json.dumps(r.raw, ensure_ascii=False, default=str),
+                }
+                for r in parsed.rejects
+            ],
+        )
+    conn.execute(
+        sa.update(batches)
+        .where(batches.c.id == batch_id)
+        .values(
+            inserted=result.inserted,
+            updated=result.updated,
+            unchanged=result.unchanged + result.skipped_older + result.kept,
+            warnings=json.dumps(result.warnings, ensure_ascii=False),
+        )
+    )
     return result
 
 
-# --- upsert ---------------------------------------------------------------------------
+def _kept_message(count: int, rows: list[dict]) -> str:
+    """The warning listing the dossiers a load kept as stored (GUARD), first few with codes."""
+    def status(code) -> str:
+        return STATUS_LABELS.get(code, "không rõ") if code is not None else "không rõ"
+
+    listed = []
+    for r in rows[:MAX_LISTED_KEPT]:
+        changes = []
+        if r["old_status"] in FINISHED and r["new_status"] in PENDING:
+            changes.append(f"{status(r['old_status'])} → {status(r['new_status'])}")
+        if r["old_received"] is not None and r["new_received"] is not None and (
+                r["old_received"].date() != r["new_received"].date()):
+            changes.append(f"ngày tiếp nhận {fmt.date(r['old_received'])} → {fmt.date(r['new_received'])}")
+        listed.append(f"{r['code']} ({'; '.join(changes)})")
+    text = (
+        f"Giữ nguyên {fmt.integer(count)} hồ sơ đã lưu vì tệp này sẽ chuyển hồ sơ đã giải quyết "
+        "xong về đang giải quyết hoặc đổi ngày tiếp nhận của chúng — thường do nạp nhầm loại "
+        "tệp (ví dụ danh sách phản ánh, kiến nghị nạp thành hồ sơ) hoặc trùng mã hồ sơ: "
+        + "; ".join(listed)
+    )
+    if count > MAX_LISTED_KEPT:
+        text += f"; … và {fmt.integer(count - MAX_LISTED_KEPT)} hồ sơ khác"
+    return text + (
+        ". Các hồ sơ này không bị thay đổi; các hồ sơ khác của tệp đã được nạp. Nếu tệp mới "
+        "đúng, hãy hoàn tác lần tải này và lần tải đã ghi các hồ sơ đó, rồi nạp lại tệp."
+    )
 
 
-def _staging_table(table: sa.Table, keys: list[str], columns: list[str]) -> sa.Table:
-    md = sa.MetaData()
+# --- the frame into the database: each engine's native path ---------------------------
+
+
+def _arrow(frame: pd.DataFrame, columns: list[str]):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame[columns], preserve_index=False)
+
+
+NATIVE_BULK = True  # False: plain executemany on every engine (the reference the tests compare with)
+
+
+@dataclass
+class _Staged:
+    """The file's rows as a relation the upsert statements join against."""
+
+    table: sa.TableClause
+    drop: object  # callable: removes it
+
+
+def _stage(conn: sa.Connection, table: sa.Table, columns: list[str], frame: pd.DataFrame) -> _Staged:
+    """DuckDB: the frame as an Arrow table registered on the connection (scanned in place,
+    no copy); PostgreSQL: COPY into a temporary table; other engines: executemany."""
     name = f"stg_{table.name}_{uuid.uuid4().hex[:8]}"
-    cols = [sa.Column(k, table.c[k].type) for k in keys] + [
-        sa.Column(c, table.c[c].type) for c in columns
-    ]
-    return sa.Table(name, md, *cols, prefixes=["TEMPORARY"])
+    relation = sa.table(name, *[sa.column(c, table.c[c].type) for c in columns])
+    if conn.dialect.name == "duckdb" and NATIVE_BULK:
+        raw = conn.connection.dbapi_connection
+        raw.register(name, _arrow(frame, columns))
+        return _Staged(relation, lambda: raw.unregister(name))
+    tmp = sa.Table(name, sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in columns],
+                   prefixes=["TEMPORARY"])
+    tmp.create(conn)
+    bulk_insert(conn, tmp, frame[columns])
+    return _Staged(relation, lambda: tmp.drop(conn))
 
 
-def _frame_for_staging(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
-    # The reader already keeps the later of duplicate keys; stay safe if a caller did not.
-    return frame[keys + columns].drop_duplicates(subset=keys, keep="last")
+COPY_BATCH_ROWS = 100_000
 
 
 def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    """Insert a DataFrame into ``table`` by each engine's fast path (DuckDB: scan of the
-    frame; PostgreSQL: COPY), falling back to executemany."""
+    """Insert a DataFrame into ``table`` by each engine's fast path (DuckDB: an Arrow scan;
+    PostgreSQL: COPY of Arrow-written CSV), falling back to executemany."""
     if frame.empty:
         return
     cols = list(frame.columns)
-    dialect = conn.dialect.name
+    col_list = ", ".join(f'"{c}"' for c in cols)
+    dialect = conn.dialect.name if NATIVE_BULK else None
     if dialect == "duckdb":
         raw = conn.connection.dbapi_connection
         view = f"df_{uuid.uuid4().hex[:8]}"
-        raw.register(view, frame)
+        raw.register(view, _arrow(frame, cols))
         try:
-            col_list = ", ".join(f'"{c}"' for c in cols)
             conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({col_list}) SELECT {col_list} FROM {view}')
         finally:
             raw.unregister(view)
         return
     if dialect == "postgresql":
+        import pyarrow.csv as pacsv
+
+        data = _arrow(frame, cols)
+        options = pacsv.WriteOptions(include_header=False)  # strings quoted, NULL = empty
         raw = conn.connection.dbapi_connection
-        col_list = ", ".join(f'"{c}"' for c in cols)
-        records = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
         with raw.cursor() as cur:
-            with cur.copy(f'COPY "{table.name}" ({col_list}) FROM STDIN') as cp:
-                for rec in records:
-                    cp.write_row(rec)
+            with cur.copy(f'COPY "{table.name}" ({col_list}) FROM STDIN (FORMAT csv)') as cp:
+                for batch in data.to_batches(max_chunksize=COPY_BATCH_ROWS):
+                    buf = io.BytesIO()
+                    pacsv.write_csv(batch, buf, options)
+                    cp.write(buf.getbuffer())
         return
     conn.execute(
         sa.insert(table),
@@ -319,49 +371,88 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> No
     )
 
 
-def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of):
-    stg = _staging_table(table, keys, columns)
-    stg.create(conn)
+# --- upsert ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Counts:
+    inserted: int
+    updated: int
+    unchanged: int
+    older: int
+    kept: int
+    kept_rows: list[dict]
+
+
+def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of, guard=False) -> _Counts:
+    staged = _stage(conn, table, keys + columns, frame)
+    stg = staged.table
     try:
-        bulk_insert(conn, stg, _frame_for_staging(frame, keys, columns))
         join = sa.and_(table.c.unit_id == unit_id, *[table.c[k] == stg.c[k] for k in keys])
         eligible = sa.or_(table.c.as_of.is_(None), table.c.as_of <= as_of)
         changed = sa.or_(*[table.c[c].is_distinct_from(stg.c[c]) for c in columns]) if columns else sa.false()
+        # Never reopen a finished dossier nor move its received day without a word: keep it.
+        # Every condition is NULL-free, so NOT kept is never NULL.
+        regress = []
+        if guard and "status" in columns:
+            regress.append(sa.and_(
+                table.c.status.is_not(None), stg.c.status.is_not(None),
+                table.c.status.in_(FINISHED), stg.c.status.in_(PENDING),
+            ))
+        if guard and "received_at" in columns:
+            regress.append(sa.and_(
+                table.c.received_at.is_not(None), stg.c.received_at.is_not(None),
+                sa.cast(table.c.received_at, sa.Date) != sa.cast(stg.c.received_at, sa.Date),
+            ))
+        kept = sa.and_(eligible, sa.or_(*regress)) if regress else sa.false()
+        replace = sa.and_(eligible, sa.not_(kept))
 
-        total = len(frame)
-        existing = conn.execute(sa.select(sa.func.count()).select_from(table.join(stg, join))).scalar_one()
-        older = conn.execute(
-            sa.select(sa.func.count()).select_from(table.join(stg, join)).where(sa.not_(eligible))
-        ).scalar_one()
+        def count(cond):
+            return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+        existing, older, n_kept, updated = conn.execute(
+            sa.select(sa.func.count(), count(sa.not_(eligible)), count(kept), count(sa.and_(replace, changed)))
+            .select_from(table.join(stg, join))
+        ).one()
+        kept_rows = []
+        if n_kept:
+            kept_rows = [dict(r) for r in conn.execute(
+                sa.select(
+                    table.c[keys[0]].label("code"),
+                    (table.c.status if "status" in columns else sa.null()).label("old_status"),
+                    (stg.c.status if "status" in columns else sa.null()).label("new_status"),
+                    (table.c.received_at if "received_at" in columns else sa.null()).label("old_received"),
+                    (stg.c.received_at if "received_at" in columns else sa.null()).label("new_received"),
+                )
+                .select_from(table.join(stg, join)).where(kept)
+                .order_by(table.c[keys[0]]).limit(MAX_LISTED_KEPT)
+            ).mappings()]
 
         # Rows whose values change, and rows whose values the file only confirms with newer
         # knowledge (their as-of date moves forward, so an older export loaded later cannot
         # overwrite them). Both keep their previous version, so undo puts everything back.
         newer = sa.or_(table.c.as_of.is_(None), table.c.as_of < as_of)
-        updated = conn.execute(
-            sa.select(sa.func.count()).select_from(table.join(stg, join)).where(eligible, changed)
-        ).scalar_one()
         hist_cols = [c.name for c in table.columns]
         conn.execute(
             sa.insert(history).from_select(
                 ["replaced_by_batch_id", *hist_cols],
                 sa.select(sa.literal(batch_id, sa.Integer), *[table.c[c] for c in hist_cols])
                 .select_from(table.join(stg, join))
-                .where(eligible, sa.or_(changed, newer)),
+                .where(replace, sa.or_(changed, newer)),
             )
         )
         if updated:
             conn.execute(
                 sa.update(table)
                 .values({**{c: stg.c[c] for c in columns}, "batch_id": batch_id, "as_of": as_of})
-                .where(join, eligible, changed)
+                .where(join, replace, changed)
             )
         conn.execute(
             sa.update(table)
             .values(as_of=as_of, batch_id=batch_id)
-            .where(join, newer, sa.not_(changed))
+            .where(join, newer, sa.not_(kept), sa.not_(changed))
         )
-        inserted = total - existing
+        inserted = len(frame) - existing
         if inserted:
             exists = sa.select(sa.literal(1)).select_from(table).where(join).exists()
             conn.execute(
@@ -374,13 +465,17 @@ def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of
                         sa.literal(batch_id, sa.Integer),
                         sa.literal(batch_id, sa.Integer),
                         sa.literal(as_of, sa.Date),
-                    ).where(~exists),
+                    ).select_from(stg).where(~exists),
                 )
             )
-        unchanged = existing - older - updated
-        return inserted, updated, unchanged, older
-    finally:
-        stg.drop(conn)
+        unchanged = existing - older - n_kept - updated
+    except BaseException:
+        # The transaction may be aborted: the staged relation goes with the connection.
+        with contextlib.suppress(Exception):
+            staged.drop()
+        raise
+    staged.drop()
+    return _Counts(inserted, updated, unchanged, older, n_kept, kept_rows)
 
 
 # --- undo --------------------------------------------------------------------------------

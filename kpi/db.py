@@ -162,11 +162,10 @@ def init_db(engine: sa.Engine, on_wait: Callable[[float], None] | None = None) -
     of an earlier release is upgraded by its migrations (kpi/migrations/versions/)."""
     from kpi import migrate
 
-    head = migrate.head_revision()
     with connect(engine, write=True, on_wait=on_wait) as conn:
         inspector = sa.inspect(conn)
-        if inspector.has_table("alembic_version"):
-            if migrate.current_revision(conn) != head:
+        if inspector.has_table(migrate.VERSION_TABLE):
+            if not migrate.at_head(conn):  # current: no Alembic start-up
                 migrate.upgrade(conn)
             return
         if inspector.has_table("dossiers"):
@@ -175,7 +174,7 @@ def init_db(engine: sa.Engine, on_wait: Callable[[float], None] | None = None) -
             migrate.upgrade(conn)
             return
         metadata.create_all(conn, checkfirst=True)
-        migrate.stamp(conn, head)
+        migrate.stamp(conn, migrate.head_revision())
 
 
 def normalize_unit_name(name: str) -> str:

@@ -276,3 +276,18 @@ def enumeration(items) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " và " + items[-1]
+
+
+def file_size(n_bytes: int | None) -> str:
+    """A file's size: 512 B, 163,7 KB, 1,2 MB (1 KB = 1.024 B); None -> '—'."""
+    if missing(n_bytes):
+        return NO_DATA
+    if n_bytes < 1024:
+        return f"{integer(n_bytes)} B"
+    size = float(n_bytes)
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024:
+            break
+    d = _quantize(_dec(size), 1)
+    return f"{_fixed(d, 0 if d == d.to_integral_value() else 1)} {unit}"

@@ -28,8 +28,8 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from kpi import calendar as cal
@@ -41,6 +41,9 @@ from kpi import schema as S
 from kpi import targets as T
 from kpi.db import connect
 from kpi.periods import Period, last_months, parse_period, year_to_date
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: the CLI starts fast
+    import pandas as pd
 
 __all__ = [
     "KpiValue", "Snapshot", "ShortfallPage", "Headroom", "UnknownUnit",
@@ -590,6 +593,8 @@ def trend(engine, unit, period, choice: D.Choice | None = None, *, months: int =
     ``month`` (date, 1st of month), ``label`` ("T3/2026"), ``key``, ``value`` (float or None),
     ``numerator``, ``denominator``, ``unknown``, ``target``, ``met``, ``source``.
     Months after today are left out."""
+    import pandas as pd
+
     choice = _choice(choice)
     p = _period(period)
     t = _today(today)
@@ -653,6 +658,8 @@ def breakdown(engine, unit, period, key: str, by: str = "field",
     numerator). Sorted by shortfall, largest first. A KPI splits by the breakdowns its source
     declares (``kpi.definitions.SOURCES``: dossiers every one, the catalogue field and
     procedure, ratings and PAKN none); others raise ValueError."""
+    import pandas as pd
+
     if by not in BREAKDOWNS:
         raise ValueError(f"Không chia được theo “{by}”. Chọn: " + ", ".join(BREAKDOWNS))
     kpi, vname, ratio = _ratio_for(key, choice)
@@ -756,6 +763,8 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
     group=None with by set means the "(Không rõ)" group). Ordered by due date (oldest first),
     paged (``page`` is 1-based). Columns have Vietnamese headers; status, channel and class
     are Vietnamese words; dates are ``datetime.date``."""
+    import pandas as pd
+
     kpi, vname, ratio = _ratio_for(key, choice)
     p = _period(period)
     eday = p.effective_end(_today(today))
@@ -889,6 +898,8 @@ def summary_check(engine, unit, period, *, today: dt.date | None = None) -> pd.D
     None when no summary answers for the period. Otherwise one row per column: ``column``
     (received, resolved, early, on_time, late, pending_in_time, pending_overdue), ``label``
     (Vietnamese), ``dossiers``, ``summary``, ``difference`` (dossiers − summary)."""
+    import pandas as pd
+
     p = _period(period)
     eday = p.effective_end(_today(today))
     with connect(engine) as conn:

@@ -173,7 +173,9 @@ def _fact_tables(name: str, keys: list[sa.Column], values: list[sa.Column]):
         *_bookkeeping(),
     )
     sa.Index(f"ix_{name}_history_batch", history.c.replaced_by_batch_id)
-    sa.Index(f"ix_{name}_batch", table.c.batch_id)
+    # DuckDB never uses a secondary index for the KPIs' scans (it prunes with zone maps) but
+    # maintains it on every insert: PostgreSQL only (bench/RESULTS.md, migration 0002).
+    sa.Index(f"ix_{name}_batch", table.c.batch_id).ddl_if(dialect="postgresql")
     return table, history
 
 
@@ -199,7 +201,38 @@ summaries, summaries_history = _fact_tables(
     SUMMARY_VALUE_COLUMNS,
 )
 
-sa.Index("ix_dossiers_received", dossiers.c.unit_id, dossiers.c.received_at)
+sa.Index("ix_dossiers_received", dossiers.c.unit_id, dossiers.c.received_at).ddl_if(dialect="postgresql")
+
+# Remembered mappings (exports.md): a column staff mapped by hand on the upload page, for
+# files of the same header row of that unit, and a status or channel word staff mapped by
+# hand, for that unit. The command line applies them too.
+column_mappings = sa.Table(
+    "column_mappings",
+    metadata,
+    id_column("column_mappings"),
+    sa.Column("unit_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("header_signature", sa.Text, nullable=False),  # ParsedFile.header_signature
+    sa.Column("header", sa.Text, nullable=False),  # the file's own header (its path if nested)
+    sa.Column("canonical", sa.Text, nullable=False),
+    sa.Column("created_by", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("unit_id", "kind", "header_signature", "header", name="uq_column_mappings"),
+)
+
+value_mappings = sa.Table(
+    "value_mappings",
+    metadata,
+    id_column("value_mappings"),
+    sa.Column("unit_id", sa.Integer, nullable=False),
+    sa.Column("column_name", sa.Text, nullable=False),  # status | channel
+    sa.Column("word", sa.Text, nullable=False),  # as the file wrote it (NFC)
+    sa.Column("word_key", sa.Text, nullable=False),  # ingest.headers.fold(word)
+    sa.Column("code", sa.SmallInteger, nullable=False),
+    sa.Column("created_by", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("unit_id", "column_name", "word_key", name="uq_value_mappings"),
+)
 
 
 # kind -> (table, history table, key columns without unit_id)

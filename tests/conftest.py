@@ -71,3 +71,19 @@ def duck_url(tmp_path):
 @pytest.fixture
 def engine(db_url):
     return kdb.get_engine(db_url)
+
+
+@pytest.fixture
+def fixture_url(tmp_path, monkeypatch):
+    """The page tests' fixture database (tests/fixtures.py) in a fresh DuckDB file, named by
+    CCHC_DB_URL; unit and today pinned."""
+    from tests.fixtures import TODAY, UNIT, build_fixture
+
+    url = f"duckdb:///{tmp_path / 'pages.duckdb'}"
+    monkeypatch.setenv("CCHC_DB_URL", url)
+    monkeypatch.setenv("CCHC_UNIT", UNIT)
+    monkeypatch.setenv("CCHC_TODAY", TODAY)
+    kdb.get_engine.cache_clear()
+    build_fixture(url)
+    yield url
+    kdb.get_engine.cache_clear()

@@ -1,9 +1,11 @@
 """One real-browser test: `streamlit run app.py` on a free port, every page opened in
 headless Chromium (Debian's, driven by Playwright), no exception text nor Streamlit error
-element anywhere, a screenshot of each page saved under artifacts/screenshots/."""
+element anywhere, a screenshot of each page saved under artifacts/screenshots/; and a fresh
+server whose very first request is a deep link."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -16,19 +18,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_or_skip
+from ui import nav
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-# (url path, title that must appear, file name of the screenshot)
-PAGES = [
-    ("tong-quan", "Tổng quan", "tong-quan.png"),
-    ("chi-tiet", "Chi tiết chỉ tiêu", "chi-tiet.png"),
-    ("tai-du-lieu", "Tải dữ liệu", "tai-du-lieu.png"),
-    ("bao-cao", "Báo cáo", "bao-cao.png"),
-    ("ke-hoach", "Kế hoạch", "ke-hoach.png"),
-]
+# Every page of the registry: (url path, title that must appear, file name of the screenshot)
+PAGES = [(p.url_path, p.title, f"{p.url_path}.png") for p in nav.PAGES]
 
 ERROR_MARKERS = ["Traceback", "Exception:", "Error:", "KeyError", "AttributeError", "TypeError"]
 
@@ -65,14 +62,15 @@ def demo_db(tmp_path_factory):
     return url
 
 
-@pytest.fixture(scope="module")
-def server(demo_db):
+@contextlib.contextmanager
+def _serve(db_url: str):
+    """``streamlit run app.py`` on a free port, freshly started; its base URL."""
     port = _free_port()
-    env = {**os.environ, "CCHC_DB_URL": demo_db}
+    env = {**os.environ, "CCHC_DB_URL": db_url}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 60)
@@ -83,6 +81,12 @@ def server(demo_db):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    with _serve(demo_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -100,24 +104,11 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="module")
-def app_url(server, browser):
-    """The server, after a first visit of its root page.
-
-    Streamlit 1.67 quirk: the very first session after a start, with a pages/ folder beside
-    app.py, does not know st.navigation's pages yet and shows "Page not found" for a deep
-    link. A user opens the root first (make run does); so does this test."""
-    page = browser.new_page()
-    page.goto(server + "/", wait_until="networkidle", timeout=60_000)
-    _settle(page)
-    page.close()
-    return server
-
-
-def _settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
+def _settle(page, title: str) -> None:
+    """Wait until the page's title is shown and Streamlit has finished running the script."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    page.wait_for_timeout(500)
+    page.locator('[data-testid="stMain"]').get_by_role("heading", name=title).first.wait_for(
+        timeout=60_000)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         running = page.locator('[data-testid="stStatusWidget"]').count()
@@ -128,13 +119,13 @@ def _settle(page) -> None:
 
 
 @pytest.mark.parametrize("path,title,shot", PAGES, ids=[p[0] for p in PAGES])
-def test_page_renders_without_errors(app_url, browser, path, title, shot):
+def test_page_renders_without_errors(server, browser, path, title, shot):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
     try:
-        page.goto(f"{app_url}/{path}", wait_until="networkidle", timeout=60_000)
-        _settle(page)
-        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+        page.goto(f"{server}/{path}", wait_until="networkidle", timeout=60_000)
+        _settle(page, title)
+        page.screenshot(path=str(ARTIFACTS / shot), full_page=True, timeout=90_000)  # busy machines
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
         text = page.locator('[data-testid="stMain"]').inner_text()
@@ -145,6 +136,23 @@ def test_page_renders_without_errors(app_url, browser, path, title, shot):
     finally:
         page.close()
 
+
+
+def test_deep_link_opened_first_after_a_server_start(demo_db, browser):
+    """The very first request to a fresh server is a deep link: its page renders, in the
+    frame, with our menu — not Streamlit's "Page not found" (ui/nav.py says why)."""
+    with _serve(demo_db) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        try:
+            page.goto(f"{url}/chi-tiet", wait_until="networkidle", timeout=60_000)
+            _settle(page, "Chi tiết chỉ tiêu")
+            assert "Page not found" not in page.locator("body").inner_text()
+            assert page.url.rstrip("/").endswith("/chi-tiet")
+            menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "Chi tiết chỉ tiêu" in menu and "Tổng quan" in menu, menu
+            assert page.locator('[data-testid="stSidebar"]').get_by_text("Đơn vị").count() > 0
+        finally:
+            page.close()
 
 def test_report_pdf_pages_render_to_png(demo_db):
     """The snapshot PDF of the demo data, rendered to PNG pages (pdftoppm) as artifacts."""

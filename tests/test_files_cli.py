@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ingest.model import IngestError
 from ingest.reader import parse_file
 from kpi import db as kdb
+from kpi import format as fmt
 from kpi.schema import FACT_TABLES
 from tests import filemakers as fm
 from tests import hostile as H
@@ -104,7 +105,8 @@ def test_html_as_xls_and_late_vietnamese_cp1258_load(db_url, tmp_path):
     r = cli(db_url, html, csv)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0] == "xuat-excel.xls: dossiers (hồ sơ) — đọc 3, thêm mới 3, cập nhật 0, từ chối 0"
-    assert r.stdout.splitlines()[1].startswith(f"cp1258.csv: dossiers (hồ sơ) — đọc {len(rows) - 1}, ")
+    assert r.stdout.splitlines()[1].startswith(
+        f"cp1258.csv: dossiers (hồ sơ) — đọc {fmt.integer(len(rows) - 1)}, ")
     d = FACT_TABLES["dossiers"][0]
     with kdb.connect(kdb.get_engine(db_url)) as conn:
         got = dict(conn.execute(sa.select(d.c.dossier_code, d.c.procedure_name).where(

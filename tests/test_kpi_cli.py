@@ -15,7 +15,7 @@ from kpi.commands import snapshot as cli
 from kpi import definitions as D
 from kpi import schema as S
 from kpi.db import connect, get_engine
-from tests.test_kpi_support import insert, make_unit, ts
+from tests.fixtures import insert, make_unit, ts
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = "Xã Lộc Tân"

@@ -33,7 +33,7 @@ from kpi import calendar as cal
 from kpi import definitions as D
 from kpi import queries as Q
 from kpi import schema as S
-from tests.test_kpi_support import insert, make_unit, ts
+from tests.fixtures import insert, make_unit, ts
 
 UNIT = "Xã Thử"
 MARCH = "2026-03"

@@ -14,7 +14,7 @@ from kpi import calendar as cal
 from kpi import queries as Q
 from kpi import schema as S
 from kpi.db import connect
-from tests.test_kpi_support import make_unit
+from tests.fixtures import make_unit
 
 START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
 FEB = (dt.date(2026, 2, 1), dt.date(2026, 2, 28))

@@ -9,7 +9,7 @@ import pytest
 from kpi import queries as Q
 from kpi import schema as S
 from kpi.definitions import Choice
-from tests.test_kpi_support import insert, make_unit, ts
+from tests.fixtures import insert, make_unit, ts
 
 D = dt.date
 ON_TIME_766, RESOLVED, DUE = (Choice.of(on_time=v) for v in ("766", "resolved", "due"))

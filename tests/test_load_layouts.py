@@ -12,8 +12,10 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from ingest.load import load_file, load_parsed, rejected_rows_of, sha256_of
+from ingest.load import load_parsed, rejected_rows_of, sha256_of
+from ingest.service import load as load_file
 from ingest.reader import parse_file
+from kpi.definitions import Choice
 from kpi import db as kdb
 from kpi import queries as Q
 from kpi.schema import dossiers, summaries
@@ -69,7 +71,7 @@ def test_tracking_book_loads_with_statuses_from_its_dates(engine, tmp_path):
     snap = Q.snapshot(engine, UNIT, "2026-03", today=TODAY)
     # TB-001 on time, TB-004 early (returned before its due day), TB-003 late, TB-002 pending overdue.
     assert ratio(snap, "on_time_rate") == (2, 4)
-    assert ratio(Q.snapshot(engine, UNIT, "2026-03", on_time="resolved", today=TODAY), "on_time_rate") == (2, 3)
+    assert ratio(Q.snapshot(engine, UNIT, "2026-03", Choice.of(on_time="resolved"), today=TODAY), "on_time_rate") == (2, 3)
     assert (snap.counts["early"], snap.counts["on_time"], snap.counts["late"], snap.counts["pending_overdue"]) == (
         1, 1, 1, 1)
     assert ratio(snap, "online_submission_rate") is None  # the book has no channel column
@@ -102,7 +104,7 @@ def test_summary_layouts_give_the_right_kpis(engine, tmp_path, layout):
     snap = Q.snapshot(engine, UNIT, "2026-03", today=TODAY)
     assert snap.source == "summary"
     assert ratio(snap, "on_time_rate") == on_time
-    assert ratio(Q.snapshot(engine, UNIT, "2026-03", on_time="resolved", today=TODAY), "on_time_rate") == resolved
+    assert ratio(Q.snapshot(engine, UNIT, "2026-03", Choice.of(on_time="resolved"), today=TODAY), "on_time_rate") == resolved
     assert ratio(snap, "online_submission_rate") == online
 
 

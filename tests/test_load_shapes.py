@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 import sqlalchemy as sa
 
-from ingest.load import load_file
+from ingest.service import load as load_file
 from kpi import db as kdb
 from kpi.schema import dossiers
 from tests import filemakers as fm

@@ -4,6 +4,7 @@ upgrades a database stamped at an older revision."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -58,3 +59,118 @@ def test_database_without_version_table_is_adopted(db_url):
     kdb.init_db(engine)
     with kdb.connect(engine) as conn:
         assert migrate.current_revision(conn) == migrate.head_revision()
+
+
+
+REVISION = '''"""{rev}"""
+from typing import Sequence, Union
+revision: str = {rev!r}
+down_revision: Union[str, Sequence[str], None] = {down!r}
+def upgrade() -> None:
+    {body}
+def downgrade() -> None:
+    pass
+'''
+
+
+@pytest.fixture
+def versions(tmp_path, monkeypatch):
+    """A copy of kpi/migrations/ that migrate reads instead; ``add(rev, down, body)`` writes
+    one more revision file into it."""
+    import shutil
+
+    root = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, root, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate, "MIGRATIONS", root)
+
+    def add(rev, down, body="pass"):
+        (root / "versions" / f"{rev}_x.py").write_text(
+            REVISION.format(rev=rev, down=down, body=body), encoding="utf-8")
+        migrate.head_revision.cache_clear()
+
+    yield add
+    migrate.head_revision.cache_clear()
+
+
+def _alembic_head():
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+
+
+def test_head_read_from_the_files_is_alembics_head(versions):
+    head = migrate.head_revision()
+    assert head == _alembic_head()
+    versions("t903", "t902")
+    versions("t902", head)
+    assert migrate.head_revision() == _alembic_head() == "t903"
+    versions("t904", head)
+    versions("t905", ("t903", "t904"))  # a merge revision names two parents
+    assert migrate.head_revision() == _alembic_head() == "t905"
+
+
+def test_two_heads_are_alembics_error(versions):
+    from alembic.util import CommandError
+
+    head = migrate.head_revision()
+    versions("t902", head)
+    versions("t903", head)
+    with pytest.raises(CommandError, match="multiple heads"):
+        migrate.head_revision()
+
+
+def test_a_newer_revision_on_disk_upgrades_the_database(db_url, versions):
+    """The database is at today's head, the files name one revision more: init_db runs it."""
+    engine = kdb.get_engine(db_url)
+    versions("t902", migrate.head_revision(),
+             "from alembic import op; op.execute('CREATE TABLE probe (x INTEGER)')")
+    with kdb.connect(engine) as conn:
+        assert not migrate.at_head(conn)
+    kdb.init_db(engine)
+    with kdb.connect(engine) as conn:
+        assert migrate.at_head(conn) and migrate.current_revision(conn) == "t902"
+        assert sa.inspect(conn).has_table("probe")
+
+
+def test_opening_a_current_database_does_not_start_alembic(duck_url):
+    """init_db on a database at head compares the stored id with the files' head: Alembic's
+    machinery is never imported (it is most of a command's start-up otherwise)."""
+    import subprocess
+    import sys
+
+    from kpi import config
+
+    code = ("import sys; from kpi import db; db.init_db(db.get_engine(sys.argv[1])); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    r = subprocess.run([sys.executable, "-c", code, duck_url], cwd=config.ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+def test_0002_drops_unused_duckdb_indexes_and_adds_mapping_tables(db_url):
+    """A database of release 0001 (secondary indexes on both engines, no mapping tables) is
+    upgraded: its rows stay, DuckDB loses the indexes it never used, PostgreSQL keeps them."""
+    engine = _empty(db_url)
+    with kdb.connect(engine, write=True) as conn:
+        migrate.upgrade(conn, "0001")
+        conn.execute(sa.text(
+            "INSERT INTO dossiers (unit_id, dossier_code, status, batch_id, created_batch_id) "
+            "VALUES (1, 'HS-1', 4, 1, 1)"))
+    kdb.init_db(engine)
+    with kdb.connect(engine) as conn:
+        assert migrate.current_revision(conn) == migrate.head_revision()
+        assert conn.execute(sa.text("SELECT dossier_code, status FROM dossiers")).all() == [("HS-1", 4)]
+        if conn.dialect.name == "duckdb":
+            names = set(conn.execute(sa.text(
+                "SELECT index_name FROM duckdb_indexes() WHERE schema_name = current_schema()")).scalars())
+        else:
+            names = set(conn.execute(sa.text(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")).scalars())
+        inspector = sa.inspect(conn)
+        assert inspector.has_table("column_mappings") and inspector.has_table("value_mappings")
+    fact_indexes = {"ix_dossiers_batch", "ix_dossiers_received", "ix_ratings_batch",
+                    "ix_procedures_batch", "ix_feedback_batch", "ix_summaries_batch"}
+    if engine.dialect.name == "duckdb":
+        assert names & fact_indexes == set()
+        assert "ix_dossiers_history_batch" in names  # history indexes stay on both engines
+    else:
+        assert fact_indexes <= names

@@ -29,7 +29,7 @@ from kpi import targets as T
 from kpi.report import build, render_bytes
 from kpi.report.assemble import report_input
 from kpi.schema import batches, dossiers
-from tests.test_pages_common import UNIT, _dossier, app, build_fixture, texts
+from tests.fixtures import UNIT, _dossier, app, build_fixture, texts
 
 KEY = "postal_submission_rate"
 LABEL = "Tỷ lệ hồ sơ tiếp nhận qua dịch vụ bưu chính công ích"
@@ -141,7 +141,7 @@ def test_the_overview_lists_it_among_the_other_targets(plan_2027):
 
 
 def test_the_detail_page_shows_it_in_depth(plan_2027):
-    at = app("pages/detail.py")
+    at = app("pages/chi-tiet.py")
     at.selectbox(key="detail_kpi").set_value(KEY).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}

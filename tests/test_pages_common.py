@@ -1,110 +1,16 @@
 """The dashboard frame through AppTest: the shared sidebar (unit, period, definitions,
-"dữ liệu đến ngày"), defaults, friendly errors. Also home of the small fixture database the
-other page tests use (``build_fixture``, ``app``).
-
-The fixture (unit Xã Lộc Tân, today pinned to 15/04/2026, one upload on 02/04/2026 08:15):
-- March 2026: 200 dossiers received and returned in the month — Hộ tịch 100 (none late),
-  Chứng thực 60 (1 late), Đất đai 40 (2 late) → on time 197/200 = 98,5%; 130 online (65,0%);
-  150 digitized with an e-result (75,0%); 40 with a fee, 30 paid online (75,0%).
-- February 2026: 100 dossiers of Hộ tịch, 4 late → 96,0%; and one dossier still being
-  processed with no due date (unverifiable in February and March).
-- No ratings, no procedure catalogue, no feedback.
-"""
+"dữ liệu đến ngày"), defaults, friendly errors, every page of the registry inside the frame.
+On the fixture database of tests/fixtures.py (``fixture_url``, conftest.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from kpi import config
 from kpi import db as kdb
-from kpi.schema import batches, dossiers
-
-UNIT = "Xã Lộc Tân"
-TODAY = "2026-04-15"
-APP = str(config.ROOT / "app.py")
-FIELDS = [("Hộ tịch", "1.001193", "Đăng ký khai sinh", 100, 0),
-          ("Chứng thực", "2.000815", "Chứng thực bản sao từ bản chính", 60, 1),
-          ("Đất đai", "1.004222", "Đăng ký biến động quyền sử dụng đất", 40, 2)]
-
-
-def _dossier(uid, bid, code, field, proc, name, received, late, **values):
-    due = dt.datetime.combine(received.date(), dt.time()) + dt.timedelta(days=5)
-    done = due + dt.timedelta(days=2 if late else -1)
-    row = dict(unit_id=uid, dossier_code=code, procedure_code=proc, procedure_name=name,
-               field=field, handling_unit="Bộ phận một cửa", received_at=received, due_at=due,
-               finished_at=done, returned_at=done, status=10, channel=1, supplement_count=0,
-               inputs_digitized=True, e_result=True, data_reused=True, fee=0, paid_online=False,
-               batch_id=bid, created_batch_id=bid, as_of=dt.date(2026, 4, 1))
-    row.update(values)
-    return row
-
-
-def build_fixture(url: str) -> sa.Engine:
-    """Fill the (empty, initialised) database at ``url`` with the fixture above."""
-    engine = kdb.get_engine(url)
-    kdb.init_db(engine)
-    with kdb.connect(engine, write=True) as conn:
-        uid = kdb.get_or_create_unit(conn, UNIT)
-        bid = conn.execute(
-            sa.insert(batches).values(
-                unit_id=uid, kind="dossiers", file_name="ho-so-2026-03.xlsx", sha256="fixture",
-                as_of=dt.date(2026, 4, 1), uploaded_at=dt.datetime(2026, 4, 2, 8, 15),
-                status="loaded",
-            ).returning(batches.c.id)
-        ).scalar_one()
-        rows, i = [], 0
-        for field, proc, name, count, late in FIELDS:
-            for j in range(count):
-                received = dt.datetime(2026, 3, 2, 8, 0) + dt.timedelta(days=i % 20)
-                fee = 50000 if i % 5 == 0 else 0
-                rows.append(_dossier(
-                    uid, bid, f"HS-03-{i:04d}", field, proc, name, received, j < late,
-                    channel=2 if i % 20 < 13 else 1, inputs_digitized=i % 4 != 0,
-                    data_reused=i % 4 != 0, fee=fee, paid_online=fee > 0 and i % 20 != 0,
-                ))
-                i += 1
-        for j in range(100):
-            received = dt.datetime(2026, 2, 2, 8, 0) + dt.timedelta(days=j % 20)
-            rows.append(_dossier(uid, bid, f"HS-02-{j:04d}", "Hộ tịch", "1.001193",
-                                 "Đăng ký khai sinh", received, j < 4, channel=2 if j % 2 else 1))
-        rows.append(_dossier(uid, bid, "HS-02-9999", "Hộ tịch", "1.001193", "Đăng ký khai sinh",
-                             dt.datetime(2026, 2, 10, 9, 0), False, status=4, due_at=None,
-                             finished_at=None, returned_at=None))
-        conn.execute(sa.insert(dossiers), rows)
-    return engine
-
-
-@pytest.fixture
-def fixture_url(tmp_path, monkeypatch):
-    """The fixture in a fresh DuckDB file, named by CCHC_DB_URL; today pinned."""
-    url = f"duckdb:///{tmp_path / 'pages.duckdb'}"
-    monkeypatch.setenv("CCHC_DB_URL", url)
-    monkeypatch.setenv("CCHC_UNIT", UNIT)
-    monkeypatch.setenv("CCHC_TODAY", TODAY)
-    kdb.get_engine.cache_clear()
-    build_fixture(url)
-    yield url
-    kdb.get_engine.cache_clear()
-
-
-def app(page: str | None = None) -> AppTest:
-    """The whole app (frame + sidebar) run once; on ``page`` ("pages/detail.py") if given."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    if page:
-        at.switch_page(page).run()
-        assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(elements) -> list[str]:
-    return [e.value for e in elements]
-
+from tests.fixtures import APP, TODAY, UNIT, app, texts
 
 # ------------------------------------------------------------------------------------ tests
 
@@ -154,7 +60,7 @@ def test_choice_is_kept_across_pages(fixture_url):
     at = app()
     at.selectbox(key="period_month").set_value("2026-02").run()
     at.radio(key="on_time_def").set_value("resolved").run()
-    at.switch_page("pages/detail.py").run()
+    at.switch_page("pages/chi-tiet.py").run()
     assert not at.exception
     assert at.selectbox(key="period_month").value == "2026-02"
     assert at.radio(key="on_time_def").value == "resolved"
@@ -173,7 +79,7 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
     assert texts(at.info) == ["Chưa có dữ liệu của Xã Lộc Tân. Hãy tải tệp xuất từ hệ thống "
                               "một cửa ở trang «Tải dữ liệu»."]
     assert "📅 Chưa có dữ liệu cho đơn vị này." in texts(at.sidebar.caption)
-    for page in ("pages/detail.py", "pages/report.py"):
+    for page in ("pages/chi-tiet.py", "pages/bao-cao.py"):
         at.switch_page(page).run()
         assert not at.exception
         assert texts(at.info)[0].startswith("Chưa có dữ liệu của Xã Lộc Tân.")
@@ -224,3 +130,17 @@ def test_data_span_covers_every_kind(fixture_url):
             period_end=dt.date(2025, 12, 31), field="Hộ tịch", received_online=10,
             received_direct=5, batch_id=1, created_batch_id=1))
     assert DB.data_span(engine, UNIT) == (dt.date(2025, 10, 1), dt.date(2026, 3, 21))
+
+
+def test_every_page_of_the_registry_opens_inside_the_frame(fixture_url):
+    """AppTest starts every run the way a fresh server does: in Streamlit's pages-folder mode,
+    which finds the page file by its name; ``nav.require_frame()`` then reruns it through
+    app.py, so each page comes with the menu and the shared sidebar."""
+    from ui import nav
+
+    at = app()
+    for p in nav.PAGES:
+        at.switch_page(p.file).run()
+        assert not at.exception, (p.file, [e.value for e in at.exception])
+        assert texts(at.title)[:1] == [p.title], p.file
+        assert at.selectbox(key="unit").value == UNIT, p.file  # the frame's sidebar ran

@@ -1,4 +1,4 @@
-"""Chi tiết chỉ tiêu through AppTest on the fixture database of tests/test_pages_common.py, and
+"""Chi tiết chỉ tiêu through AppTest on the fixture database of tests/fixtures.py, and
 the shortfall's Excel file."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from openpyxl import load_workbook
 
 from kpi import dashboard as DB
 from kpi import db as kdb
-from tests.test_pages_common import UNIT, app, fixture_url, texts  # noqa: F401
+from tests.fixtures import UNIT, app, texts
 
-DETAIL = "pages/detail.py"
+DETAIL = "pages/chi-tiet.py"
 
 
-def test_value_formula_and_headroom(fixture_url):  # noqa: F811
+def test_value_formula_and_headroom(fixture_url):
     at = app(DETAIL)
     assert at.title[0].value == "Chi tiết chỉ tiêu"
     assert at.selectbox(key="detail_kpi").value == "on_time_rate"
@@ -38,7 +38,7 @@ def test_value_formula_and_headroom(fixture_url):  # noqa: F811
     assert len(trend) == 12 and trend.values.tolist()[0] == ["T4/2025", "—", "0", "0"]
 
 
-def test_breakdowns_worst_first(fixture_url):  # noqa: F811
+def test_breakdowns_worst_first(fixture_url):
     at = app(DETAIL)
     tables = [d.value for d in at.dataframe]
     by_field, by_procedure, by_channel, by_office = tables[1:5]
@@ -57,7 +57,7 @@ def test_breakdowns_worst_first(fixture_url):  # noqa: F811
     assert by_office[["Nhóm", "Tỷ lệ"]].values.tolist() == [["Bộ phận một cửa", "98,5%"]]
 
 
-def test_late_dossiers_of_the_worst_field_in_two_clicks(fixture_url):  # noqa: F811
+def test_late_dossiers_of_the_worst_field_in_two_clicks(fixture_url):
     at = app()
     at.button(key="goto_on_time_rate").click().run()  # click 1: the tile
     pills = at.pills(key="detail_field")
@@ -75,7 +75,7 @@ def test_late_dossiers_of_the_worst_field_in_two_clicks(fixture_url):  # noqa: F
     assert at.download_button(key="shortfall_xlsx").label == "⬇️ Tải danh sách (Excel)"
 
 
-def test_other_kpis(fixture_url):  # noqa: F811
+def test_other_kpis(fixture_url):
     at = app(DETAIL)
     at.selectbox(key="detail_kpi").set_value("online_payment_rate").run()
     assert at.metric[0].value == "75,0%" and at.metric[3].value == "30/40"
@@ -93,7 +93,7 @@ def test_other_kpis(fixture_url):  # noqa: F811
             "lĩnh vực.") in texts(at.caption)
 
 
-def test_shortfall_excel_holds_every_row(fixture_url):  # noqa: F811
+def test_shortfall_excel_holds_every_row(fixture_url):
     engine = kdb.get_engine(fixture_url)
     data = DB.shortfall_xlsx(engine, UNIT, "2026-03", "on_time_rate", by="field",
                              group="Đất đai", today=dt.date(2026, 4, 15))
@@ -127,7 +127,7 @@ def test_shortfall_excel_holds_every_row(fixture_url):  # noqa: F811
     assert open_one[header.index("Trạng thái")] == "Đang xử lý"
 
 
-def test_summary_cross_check_beside_the_dossier_counts(fixture_url):  # noqa: F811
+def test_summary_cross_check_beside_the_dossier_counts(fixture_url):
     """A Biểu số 06 for March next to the dossier list: dossiers win, the difference shows."""
     import sqlalchemy as sa
 

@@ -1,15 +1,15 @@
-"""Tổng quan through AppTest on the fixture database of tests/test_pages_common.py."""
+"""Tổng quan through AppTest on the fixture database of tests/fixtures.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.test_pages_common import app, build_fixture, fixture_url, texts  # noqa: F401
+from tests.fixtures import app, build_fixture, texts
 
 HEADLINE_VALUES = ["98,5%", "98,5%", "75,0%", "65,0%", "75,0%"]
 
 
-def test_tiles_show_value_verdict_change_and_counts(fixture_url):  # noqa: F811
+def test_tiles_show_value_verdict_change_and_counts(fixture_url):
     at = app()
     assert at.title[0].value == "Tổng quan"
     assert [m.value for m in at.metric] == HEADLINE_VALUES
@@ -39,7 +39,7 @@ def test_tiles_show_value_verdict_change_and_counts(fixture_url):  # noqa: F811
             "- Kết quả: **98,5%**") in md[md.index(verdicts[0]) + 1]
 
 
-def test_warnings_for_missing_data(fixture_url):  # noqa: F811
+def test_warnings_for_missing_data(fixture_url):
     at = app()
     assert texts(at.warning) == [
         "Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng của người dân, doanh "
@@ -54,7 +54,7 @@ def test_warnings_for_missing_data(fixture_url):  # noqa: F811
     assert not at.error
 
 
-def test_other_targets_table(fixture_url):  # noqa: F811
+def test_other_targets_table(fixture_url):
     at = app()
     [table] = [d.value for d in at.dataframe]
     assert list(table.columns) == ["Chỉ tiêu", "Mục KH", "Chỉ tiêu KH", "Kết quả", "Tử số/Mẫu số",
@@ -78,7 +78,7 @@ def test_other_targets_table(fixture_url):  # noqa: F811
 
 @pytest.mark.parametrize("button,key", [("goto_on_time_rate", "on_time_rate"),
                                         ("goto_digitization_rate", "digitization_rate")])
-def test_tile_button_opens_the_detail_of_its_kpi(fixture_url, button, key):  # noqa: F811
+def test_tile_button_opens_the_detail_of_its_kpi(fixture_url, button, key):
     at = app()
     at.button(key=button).click().run()
     assert not at.exception
@@ -86,7 +86,7 @@ def test_tile_button_opens_the_detail_of_its_kpi(fixture_url, button, key):  # n
     assert at.selectbox(key="detail_kpi").value == key
 
 
-def test_other_kpi_picker_opens_its_detail(fixture_url):  # noqa: F811
+def test_other_kpi_picker_opens_its_detail(fixture_url):
     at = app()
     at.selectbox(key="overview_other_kpi").set_value("data_reuse_rate").run()
     at.button(key="goto_other").click().run()
@@ -95,7 +95,7 @@ def test_other_kpi_picker_opens_its_detail(fixture_url):  # noqa: F811
     assert at.metric[0].value == "75,0%"
 
 
-def test_ratings_definition_without_ratings_shows_no_data(fixture_url):  # noqa: F811
+def test_ratings_definition_without_ratings_shows_no_data(fixture_url):
     at = app()
     at.radio(key="satisfaction_def").set_value("ratings").run()
     assert [m.value for m in at.metric][1] == "—"
@@ -106,7 +106,7 @@ def test_ratings_definition_without_ratings_shows_no_data(fixture_url):  # noqa:
 
 def test_overview_on_postgresql_too(db_url, monkeypatch):
     """The same numbers when the database is PostgreSQL (skipped without CCHC_TEST_PG_URL)."""
-    from tests.test_pages_common import TODAY, UNIT
+    from tests.fixtures import TODAY, UNIT
 
     monkeypatch.setenv("CCHC_DB_URL", db_url)
     monkeypatch.setenv("CCHC_UNIT", UNIT)

@@ -1,4 +1,4 @@
-"""Báo cáo through AppTest on the fixture database of tests/test_pages_common.py: the A4 layout
+"""Báo cáo through AppTest on the fixture database of tests/fixtures.py: the A4 layout
 carries the snapshot's numbers, the print style, and the three downloads."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.test_pages_common import app, fixture_url, texts  # noqa: F401
+from tests.fixtures import app, texts
 
-REPORT = "pages/report.py"
+REPORT = "pages/bao-cao.py"
 
 
-def test_paper_layout_holds_every_target(fixture_url):  # noqa: F811
+def test_paper_layout_holds_every_target(fixture_url):
     at = app(REPORT)
     assert at.title[0].value == "Báo cáo"
     md = texts(at.markdown)
@@ -64,7 +64,7 @@ def test_paper_layout_holds_every_target(fixture_url):  # noqa: F811
     ]
 
 
-def test_print_style_is_static_and_a4(fixture_url):  # noqa: F811
+def test_print_style_is_static_and_a4(fixture_url):
     at = app(REPORT)
     css = at.markdown[0].value
     assert css.startswith("<style>") and css.rstrip().endswith("</style>")
@@ -73,7 +73,7 @@ def test_print_style_is_static_and_a4(fixture_url):  # noqa: F811
         assert rule in css, rule
 
 
-def test_downloads_after_building_with_progress(fixture_url):  # noqa: F811
+def test_downloads_after_building_with_progress(fixture_url):
     at = app(REPORT)
     assert not at.download_button
     at.button(key="report_build").click().run()

@@ -34,7 +34,7 @@ def app_env(tmp_path, monkeypatch):
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages" / "tai-du-lieu.py"), default_timeout=60)
     at.session_state["unit"] = "Xã Lộc Tân"
     return at.run()
 
@@ -98,3 +98,25 @@ def test_unreadable_file_shows_vietnamese_error_and_changes_nothing(app_env):
     assert "xlsx" in at.error[0].value.lower() or "tệp" in at.error[0].value.lower()
     assert at.button(key="load_button").disabled
     assert _count(app_env, dossiers) == 0
+
+
+def test_sizes_and_counts_in_vietnamese(app_env, tmp_path):
+    """No "163.7KB" and no "1295": the file's size beside its name, counts with '.' groups."""
+    from kpi import format as fmt
+
+    assert [fmt.file_size(n) for n in (0, 1023, 167_629, 1_300_000, None)] == [
+        "0 B", "1.023 B", "163,7 KB", "1,2 MB", "—"]
+    rows = [[f"HS-{i:04d}", "Đăng ký khai sinh", "Hộ tịch", f"{1 + i % 28:02d}/03/2026", "30/03/2026",
+             "Đang xử lý", ""] for i in range(1295)]
+    data = csv_bytes([HEADER, *rows], sep=";")
+    at = _page()
+    at.file_uploader(key="upload_files").set_value(("ho-so-lon.csv", data, "text/csv")).run()
+    assert [e.label for e in at.expander if "ho-so-lon.csv" in e.label] == [
+        f"📄 ho-so-lon.csv · {fmt.file_size(len(data))}"]
+    assert [m.value for m in at.metric] == ["1.295", "1.295", "0"]
+    at.button(key="load_button").click().run()
+    assert not at.exception
+    log = at.dataframe[-1].value
+    assert (log["Đọc"].iloc[0], log["Thêm mới"].iloc[0], log["Loại"].iloc[0], log["Trạng thái"].iloc[0]) == (
+        "1.295", "1.295", "Danh sách hồ sơ", "Đã nạp")
+    assert "đọc 1.295 dòng · thêm mới 1.295" in _texts(at)

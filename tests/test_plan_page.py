@@ -16,7 +16,7 @@ from kpi.plan import exchange, tracker
 from kpi.schema import batches, dossiers
 
 # AppTest resolves a relative path against the calling file: name the page from the root.
-PAGE = str(config.ROOT / "pages" / "plan.py")
+PAGE = str(config.ROOT / "pages" / "ke-hoach.py")
 UNIT = "Xã Lộc Tân"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -153,9 +153,9 @@ def test_override_to_unknown_column(tmp_path):
         "lại cột đích trên trang Tải dữ liệu.")
 
 
-def test_missing_path():
+def test_missing_path(tmp_path):
     with pytest.raises(IngestError, match="Không tìm thấy tệp “khong-co.xlsx”"):
-        parse_file("/tmp/khong-co.xlsx")
+        parse_file(tmp_path / "khong-co.xlsx")
 
 
 # --- row validation ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """kpi.report.assemble.report_input: the report's input from the database (DuckDB and, with
-CCHC_TEST_PG_URL, PostgreSQL), on the fixture of tests/test_pages_common.py."""
+CCHC_TEST_PG_URL, PostgreSQL), on the fixture of tests/fixtures.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from kpi.definitions import HEADLINE_KEYS, Choice
 from kpi.report import render_bytes
 from kpi.report.assemble import report_input
 from kpi.schema import batches, ratings
-from tests.test_pages_common import UNIT, build_fixture
+from tests.fixtures import UNIT, build_fixture
 
 TODAY = dt.date(2026, 4, 15)
 NO_RATINGS = ("Kỳ này chưa có dữ liệu đánh giá mức độ hài lòng: mức độ hài lòng của người dân, "

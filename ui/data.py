@@ -1,8 +1,9 @@
 """Cached wrappers of the KPI engine (``kpi.queries``, ``kpi.dashboard``, ``kpi.report``) for the
 pages. Every function takes plain, hashable arguments — the database URL, or a ``Selection``
 (unit, period, definitions, today) — so one cache entry answers every page that shows the same
-choice. ``st.cache_data.clear()`` (called by pages/upload.py after a load or an undo) empties
-them all; entries also expire after ``TTL`` seconds, so a command-line load shows up too.
+choice. ``data_changed()`` (called by pages/tai-du-lieu.py after a load, an undo or a change of the
+remembered mappings) empties them all; entries also expire after ``TTL`` seconds, so a
+command-line load shows up too.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ class Selection:
     @property
     def args(self) -> tuple:
         return (self.unit, self.period, self.choice)
+
+
+def data_changed() -> None:
+    """The stored data changed (a load, an undo, a remembered mapping): every cached answer
+    of every page is stale, so all of them are cleared; engines stay."""
+    st.cache_data.clear()
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,4 +1,4 @@
-"""Screen pieces of the plan page (pages/plan.py): the tracker's tables with Vietnamese headers,
+"""Screen pieces of the plan page (pages/ke-hoach.py): the tracker's tables with Vietnamese headers,
 status as icon + word + colour, the progress chart, the editor's frame, the KPI lines beside a
 goal. The data comes from ``kpi.plan.tracker``; nothing here reads or writes the database.
 

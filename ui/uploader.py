@@ -1,7 +1,8 @@
 """Streamlit's file drop zone in Vietnamese.
 
 The drop zone of ``st.file_uploader`` speaks English ("Upload", "200MB per file • XLSX") and
-has no option to change it; a little CSS draws our words over it. Static CSS only: the size
+has no option to change it; a little CSS draws our words over it, and hides the size it
+prints beside each chosen file ("163.7KB": the page shows it in Vietnamese). Static CSS only: the size
 comes from the server's ``maxUploadSize`` and the file types are checked to be plain
 extension names, so no user text ever goes into it.
 """
@@ -20,6 +21,7 @@ _CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
   content: "Kéo thả tệp vào đây · tối đa %(mb)s MB mỗi tệp · %(types)s"; font-size: 0.875rem; }
+[data-testid="stFileChip"] [data-testid="stFileChipName"] ~ * { display: none; }
 </style>"""
 
 

@@ -13,7 +13,9 @@ import streamlit as st
 from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
-from ui import charts, common, data
+from ui import charts, common, data, nav
+
+nav.require_frame()
 
 sel = common.selection()
 st.title("Tổng quan")
@@ -58,7 +60,7 @@ def tile(d: DB.KpiDisplay) -> None:
                 st.caption(d.note)
         if st.button("Xem chi tiết →", key=f"goto_{d.key}", width="stretch"):
             st.session_state["detail_kpi"] = d.key
-            st.switch_page("pages/detail.py")
+            st.switch_page("pages/chi-tiet.py")
 
 
 for col, d in zip(st.columns(len(headline)), headline):
@@ -77,4 +79,4 @@ pick = st.selectbox("Xem chi tiết chỉ tiêu khác", [r.key for r in others],
                     format_func=lambda k: by_key[k].label, key="overview_other_kpi")
 if st.button("Xem chi tiết →", key="goto_other"):
     st.session_state["detail_kpi"] = pick
-    st.switch_page("pages/detail.py")
+    st.switch_page("pages/chi-tiet.py")

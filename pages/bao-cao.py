@@ -15,7 +15,9 @@ from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
 from kpi.report import FORMATS, MEDIA_TYPES, build, file_name
-from ui import charts, common, data
+from ui import charts, common, data, nav
+
+nav.require_frame()
 
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word (DOCX)", "xlsx": "Excel (XLSX)"}
 

@@ -3,7 +3,7 @@
 A thin page: the plan, the statuses and the counts come from ``kpi.plan.tracker``, the Excel
 file from ``kpi.plan.exchange``, the KPI values beside the goals from the KPI snapshot
 (``ui.data``), the tables and the chart from ``ui.plan``. Works on its own
-(``streamlit run pages/plan.py``) and inside the app frame (``st.navigation``), which puts the
+(``streamlit run pages/ke-hoach.py``) and inside the app frame (``st.navigation``), which puts the
 chosen unit in ``st.session_state["unit"]``.
 """
 
@@ -22,6 +22,9 @@ from ui import data
 from ui import plan as plan_ui
 from ui.common import current_unit, engine, friendly_errors
 from ui.uploader import vietnamese_uploader
+from ui import nav
+
+nav.require_frame()
 
 
 def flash(kind: str, text: str, icon: str) -> None:

@@ -12,7 +12,9 @@ from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
 from kpi.dashboard import XLSX_MEDIA_TYPE
-from ui import charts, common, data
+from ui import charts, common, data, nav
+
+nav.require_frame()
 
 UNKNOWN = "__unknown__"  # the "(Không rõ)" group
 PAGE_SIZE = 100

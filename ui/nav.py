@@ -1,0 +1,90 @@
+"""The pages of the dashboard, in menu order: the one registry app.py turns into
+``st.navigation`` (later: filtered by the signed-in role).
+
+A page is a file of pages/ named after its address: ``pages/chi-tiet.py`` answers at
+``/chi-tiet``. A new page is one file there, one line in ``PAGES``, and ``nav.require_frame()``
+as its first call.
+
+Why the file name is the address — the first visit after a server start. Streamlit decides
+once per server process, when the first session starts, whether the app is an old-style
+"pages folder" app: ``PagesManager.uses_pages_directory`` becomes ``True`` because pages/ lies
+next to app.py (streamlit/runtime/pages_manager.py). While it is ``True`` — until some run has
+called ``st.navigation``, which sets it to ``False`` — every run executes ``_mpa_v1`` instead of
+app.py (streamlit/runtime/scriptrunner/script_runner.py): a menu built from the file names of
+pages/, the requested address looked up among those names, and "Page not found" for any other
+(Streamlit issue #9624). With the file named after the address, that first run finds the file;
+its first call, ``require_frame()``, ends the old mode and draws the frame right there: our
+menu (``st.navigation`` resolves the same address), the shared sidebar, then the page itself,
+inside it; then it stops the outer run. Nothing is rerun, so a click or a choice that came with
+that run is kept. (AppTest starts every run in the old mode: every page test on a page other
+than "/" goes this way.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+
+@dataclass(frozen=True)
+class NavPage:
+    title: str
+    file: str  # relative to the project root, e.g. "pages/chi-tiet.py"
+    icon: str
+    default: bool = False  # the page at "/"
+
+    @property
+    def url_path(self) -> str:
+        """The page's address: its file name (see the module docstring)."""
+        return PurePosixPath(self.file).stem
+
+
+PAGES: tuple[NavPage, ...] = (
+    NavPage("Tổng quan", "pages/tong-quan.py", "📊", default=True),
+    NavPage("Chi tiết chỉ tiêu", "pages/chi-tiet.py", "🔎"),
+    NavPage("Tải dữ liệu", "pages/tai-du-lieu.py", "📤"),
+    NavPage("Báo cáo", "pages/bao-cao.py", "🖨️"),
+    NavPage("Kế hoạch", "pages/ke-hoach.py", "🗂️"),
+)
+
+
+def page(url_path: str) -> NavPage:
+    """The registry entry answering at ``/url_path``."""
+    return next(p for p in PAGES if p.url_path == url_path)
+
+
+def _st_pages(p: NavPage) -> list:
+    """The ``st.Page`` of a registry entry. The default page answers at "/" — Streamlit gives it
+    no address of its own — so a hidden twin answers at its address too (``/tong-quan``)."""
+    if not p.default:
+        return [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path)]
+    return [st.Page(p.file, title=p.title, icon=p.icon, url_path="", default=True),
+            st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path, visibility="hidden")]
+
+
+def frame() -> None:
+    """The app frame (app.py): page settings, our menu, the shared sidebar, the chosen page."""
+    from ui import common
+
+    st.set_page_config(
+        page_title="CCHC – Theo dõi chỉ tiêu cải cách hành chính",
+        page_icon="📊",
+        layout="wide",
+    )
+    page = st.navigation([page for p in PAGES for page in _st_pages(p)])
+    common.sidebar()
+    page.run()
+
+
+def require_frame() -> None:
+    """The first call of every page: when Streamlit runs a page file without app.py (its
+    pages-folder mode, on the first run after a server start: module docstring), leave that
+    mode, draw the frame with this page inside, and stop. Elsewhere — inside the frame, or a
+    page run on its own (``streamlit run pages/ke-hoach.py``) — it does nothing."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        frame()
+        st.stop()
