@@ -12,7 +12,7 @@ from kpi import accounts as A
 from kpi import config
 from kpi import db as kdb
 from kpi.schema import accounts, metadata, sessions
-from tests.test_kpi_support import make_unit
+from tests.fixtures import make_unit
 
 LOC_TAN = "Xã Lộc Tân"
 BAC_HA = "Phường Bắc Hà"

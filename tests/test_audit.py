@@ -17,7 +17,7 @@ from kpi import accounts as A
 from kpi import audit
 from kpi import db as kdb
 from kpi.schema import audit_log
-from tests.test_kpi_support import make_unit
+from tests.fixtures import make_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 LOC_TAN = "Xã Lộc Tân"

@@ -25,7 +25,7 @@ from kpi import db as kdb
 from kpi import queries as Q
 from kpi import schema as S
 from tests.test_concurrency import write_csv
-from tests.test_kpi_support import insert, make_unit, ts
+from tests.fixtures import insert, make_unit, ts
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = "Xã Lộc Tân"
@@ -248,7 +248,7 @@ def test_backup_while_a_load_runs_then_restore(duck_url, tmp_path):
     finally:
         out, err = load.communicate(timeout=300)
     assert load.returncode == 0, err
-    assert "thêm mới 3000" in out
+    assert "thêm mới 3.000" in out
     assert r.returncode == 0, r.stderr
     manifest = json.loads((tmp_path / "bk" / B.MANIFEST).read_text(encoding="utf-8"))
     # Before or after the load, never half of it.
