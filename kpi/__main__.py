@@ -18,6 +18,9 @@ from kpi.commands.common import CommandError, fail
 
 COMMANDS = (
     "snapshot",
+    "users",
+    "backup",
+    "restore",
 )
 
 

@@ -59,3 +59,15 @@ def now() -> dt.datetime:
 
 def today() -> dt.date:
     return now().date()
+
+
+def wall_clock() -> dt.datetime:
+    """The real local time (naive, Asia/Ho_Chi_Minh) for sign-in, sessions and the audit log.
+
+    Unlike ``now()`` it ignores ``CCHC_TODAY``: a clock pinned to noon would never let a
+    session expire or a lock-out end. ``CCHC_NOW=YYYY-MM-DDTHH:MM[:SS]`` pins it (tests).
+    """
+    pinned = os.environ.get("CCHC_NOW")
+    if pinned:
+        return dt.datetime.fromisoformat(pinned)
+    return dt.datetime.now(TZ).replace(tzinfo=None)

@@ -53,6 +53,18 @@ def _resolve_duckdb_path(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def duckdb_file(url: str) -> Path | None:
+    """The file a DuckDB URL names (relative paths from the project root); None for an
+    in-memory database or another engine."""
+    if not url.startswith("duckdb"):
+        return None
+    db = make_url(url).database
+    if not db or db == ":memory:" or db.startswith(":"):
+        return None
+    path = Path(db)
+    return path if path.is_absolute() else config.ROOT / path
+
+
 def is_duckdb(engine_or_url) -> bool:
     url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
     return url.startswith("duckdb")
@@ -143,14 +155,14 @@ def _unavailable_message(engine: sa.Engine, exc: BaseException) -> str:
     )
 
 
-def init_db(engine: sa.Engine) -> None:
+def init_db(engine: sa.Engine, on_wait: Callable[[float], None] | None = None) -> None:
     """Bring the database to the current schema (idempotent).
 
     An empty database gets every table and is stamped at the newest migration; a database
     of an earlier release is upgraded by its migrations (kpi/migrations/versions/)."""
     from kpi import migrate
 
-    with connect(engine, write=True) as conn:
+    with connect(engine, write=True, on_wait=on_wait) as conn:
         inspector = sa.inspect(conn)
         if inspector.has_table(migrate.VERSION_TABLE):
             if not migrate.at_head(conn):  # current: no Alembic start-up

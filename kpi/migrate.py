@@ -80,6 +80,13 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every revision this release knows (a database stamped with another is newer)."""
+    found = (_declared(path) for path in (MIGRATIONS / "versions").glob("*.py"))
+    return frozenset(d["revision"] for d in found if "revision" in d)
+
+
 def at_head(conn: sa.Connection) -> bool:
     """Whether the database (which has the version table) is stamped at ``head_revision``."""
     table = sa.table(VERSION_TABLE, sa.column("version_num"))

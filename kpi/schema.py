@@ -303,3 +303,66 @@ sa.Index(
 )
 
 PLAN_TABLES = [plan_status, plan_status_history]
+
+
+# --------------------------------------------------------------------------- access (access.md)
+# Accounts, their units, server-side sessions, sign-in attempts and the audit log. A password
+# is stored only as an argon2 hash, a session only as the SHA-256 of its token.
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    id_column("accounts"),
+    sa.Column("username", sa.Text, nullable=False, unique=True),  # NFC, lower case
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),  # viewer | staff | admin
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("password_changed_at", sa.DateTime, nullable=False),
+    sa.Column("last_sign_in_at", sa.DateTime),
+)
+
+# The units a viewer or staff account is limited to; none = every unit (admin always).
+account_units = sa.Table(
+    "account_units",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("unit_id", sa.Integer, primary_key=True),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime),
+    sa.Column("end_reason", sa.Text),  # sign_out | expired | disabled | password
+)
+sa.Index("ix_sessions_account", sessions.c.account_id)
+
+sign_in_attempts = sa.Table(
+    "sign_in_attempts",
+    metadata,
+    id_column("sign_in_attempts"),
+    sa.Column("username", sa.Text, nullable=False),  # as typed, normalised like accounts
+    sa.Column("attempted_at", sa.DateTime, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),  # success | failure | disabled | locked
+)
+sa.Index("ix_sign_in_attempts_name", sign_in_attempts.c.username, sign_in_attempts.c.attempted_at)
+
+# Append-only from the application's side: kpi.audit has no update or delete path.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    id_column("audit_log"),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),  # account name, or "dòng lệnh"
+    sa.Column("action", sa.Text, nullable=False),  # kpi.audit.ACTIONS
+    sa.Column("unit_id", sa.Integer),
+    sa.Column("summary", sa.Text, nullable=False),  # Vietnamese
+    sa.Column("details", sa.Text),  # JSON object
+)
+sa.Index("ix_audit_log_at", audit_log.c.occurred_at)
+sa.Index("ix_audit_log_unit", audit_log.c.unit_id, audit_log.c.occurred_at)

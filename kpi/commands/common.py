@@ -29,9 +29,18 @@ def fail(message: str) -> int:
 # ------------------------------------------------------------------------------ flags
 
 
+def add_db_arg(parser, *, nested: bool = False) -> None:
+    """``--db URL`` alone (a command without a unit). ``nested``: a command and its
+    subcommands both take it (``users --db X list`` and ``users list --db X``)."""
+    import argparse
+
+    parser.add_argument("--db", metavar="URL", help="địa chỉ cơ sở dữ liệu (SQLAlchemy URL)",
+                        **({"default": argparse.SUPPRESS} if nested else {}))
+
+
 def add_database_args(parser) -> None:
     """``--db URL`` and ``--unit NAME`` (cli.md: option, else environment, else config)."""
-    parser.add_argument("--db", metavar="URL", help="địa chỉ cơ sở dữ liệu (SQLAlchemy URL)")
+    add_db_arg(parser)
     parser.add_argument("--unit", metavar="TÊN", help="tên đơn vị (xã, phường); '*' = tất cả")
 
 
@@ -82,20 +91,33 @@ def missing_duckdb_file(url: str) -> Path | None:
     return None if path.exists() else path
 
 
-def open_engine(db: str | None):
+def open_engine(db: str | None, *, create: bool = False):
     """The engine for ``--db`` / ``CCHC_DB_URL`` / the default, to read from; a missing DuckDB
-    file or a bad URL is a ``CommandError``."""
+    file (unless ``create``) or a bad URL is a ``CommandError``."""
     from kpi import db as kdb
 
     url = config.db_url(db)
     missing = missing_duckdb_file(url)
-    if missing is not None:
+    if missing is not None and not create:
         raise CommandError(f"Không tìm thấy tệp cơ sở dữ liệu {missing}. Kiểm tra --db hoặc "
                            "CCHC_DB_URL, hoặc tải dữ liệu trước (python -m ingest).")
     try:
         return kdb.get_engine(url)
     except Exception as exc:  # noqa: BLE001 - bad URL, missing driver
         raise CommandError(f"Địa chỉ cơ sở dữ liệu không hợp lệ ({url}): {exc}") from exc
+
+
+def open_database(db: str | None, *, create: bool = False):
+    """``open_engine``, then the database brought to the current schema (migrations). With
+    ``create``, a DuckDB file that does not exist yet is made (the first account)."""
+    from kpi import db as kdb
+
+    engine = open_engine(db, create=create)
+    try:
+        kdb.init_db(engine)
+    except (kdb.DatabaseUnavailable, kdb.DatabaseBusy) as exc:
+        raise CommandError(str(exc)) from exc
+    return engine
 
 
 @contextlib.contextmanager
