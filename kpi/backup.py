@@ -81,10 +81,9 @@ def _copy_durably(src: Path, dst: Path) -> None:
 
 def _read_copy(path: Path) -> tuple[dict[str, int], str | None]:
     """Counts and schema revision of a DuckDB file, opened read-only."""
-    engine = sa.create_engine(f"duckdb:///{path}", poolclass=sa.pool.NullPool,
-                              connect_args={"read_only": True})
+    engine = kdb.file_engine(path, read_only=True)
     try:
-        with engine.connect() as conn:
+        with kdb.connect(engine) as conn:
             return table_counts(conn), migrate.current_revision(conn)
     finally:
         engine.dispose()
@@ -111,10 +110,11 @@ def backup(engine: sa.Engine, out_dir: str | Path, *, actor: str = audit.CLI_ACT
     out.mkdir(parents=True, exist_ok=True)
     target = out / DB_FILE
     try:
+        with kdb.connect(engine, write=True, on_wait=on_wait, max_wait=max_wait) as conn:
+            audit.record(conn, actor, "backup", None, f"Sao lưu cơ sở dữ liệu vào {out}",
+                         {"out": str(out.resolve())})
+        # One connection holds DuckDB's file lock from the counts to the end of the copy.
         with kdb.connect(engine, on_wait=on_wait, max_wait=max_wait) as conn:
-            with conn.begin():
-                audit.record(conn, actor, "backup", None, f"Sao lưu cơ sở dữ liệu vào {out}",
-                             {"out": str(out.resolve())})
             counts = table_counts(conn)
             revision = migrate.current_revision(conn)
             conn.commit()

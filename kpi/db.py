@@ -84,6 +84,13 @@ def get_engine(url: str | None = None) -> sa.Engine:
     return engine
 
 
+def file_engine(path, *, read_only: bool = False) -> sa.Engine:
+    """An engine on a DuckDB file outside the configuration (a backup copy), never pooled;
+    ``read_only`` opens it without taking the writer's lock."""
+    args = {"read_only": True} if read_only else {}
+    return sa.create_engine(f"duckdb:///{path}", poolclass=sa.pool.NullPool, connect_args=args)
+
+
 def _postgres_session(dbapi_conn, _record) -> None:
     """Our aggregates are short: PostgreSQL's JIT compilation cost more than it saved
     (1.2 s of a 2.3 s all-units-year snapshot at 1M dossiers, bench/RESULTS.md)."""

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ingest.load import load_file, load_parsed, undo_batch
+from ingest.load import load_parsed, undo_batch
+from ingest.service import load as load_file
 from ingest.model import ParsedFile
 from kpi import coverage as C
 from kpi import db as kdb

@@ -1,7 +1,7 @@
 """accounts, sessions, sign-in attempts and the audit log
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0007
 The tables of access.md: accounts and their units, server-side sessions, sign-in attempts
 (lock-out) and the append-only audit log.
 
@@ -16,7 +16,7 @@ SEQUENCES = ['accounts_id_seq', 'audit_log_id_seq', 'sign_in_attempts_id_seq']
 
 # revision identifiers, used by Alembic.
 revision: str = '0004'
-down_revision: Union[str, Sequence[str], None] = '0003'
+down_revision: Union[str, Sequence[str], None] = '0007'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
