@@ -503,5 +503,7 @@ def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = Non
 
 
 def shortfall_file_name(key: str, period) -> str:
+    """A Vietnamese slug, never the KPI's code: chua-dat_dung-han_thang-3-2026.xlsx."""
     p = P.parse_period(period)
-    return f"chua-dat_{key}_{p.start.isoformat()}_{p.end.isoformat()}.xlsx"
+    kpi = D.KPI_BY_KEY[key]
+    return f"chua-dat_{fmt.slug(kpi.short_label or kpi.label)}_{fmt.slug(p.label)}.xlsx"
