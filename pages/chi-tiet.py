@@ -25,13 +25,18 @@ sel = common.selection()
 st.title("Chi tiết chỉ tiêu")
 common.require_data(sel)
 
-# A widget's state ends when its page is left: keep the choice under a second key.
+# The KPI of a link (?kpi=on_time_rate) first; a widget's state ends when its page is left:
+# keep the choice under a second key.
+linked = common.url_value("kpi", D.KPI_KEYS)
+if linked:
+    st.session_state["detail_kpi"] = st.session_state["detail_kpi_kept"] = linked
 if st.session_state.get("detail_kpi") not in D.KPI_BY_KEY:
     kept = st.session_state.get("detail_kpi_kept")
     st.session_state["detail_kpi"] = kept if kept in D.KPI_BY_KEY else D.KPI_KEYS[0]
 key = st.selectbox("Chỉ tiêu", D.KPI_KEYS, format_func=lambda k: D.KPI_BY_KEY[k].label,
                    key="detail_kpi")
 st.session_state["detail_kpi_kept"] = key
+common.keep_in_url("kpi", key)
 
 with common.friendly_errors():
     snap = data.snapshot(sel)
