@@ -21,10 +21,12 @@ from kpi.plan import tracker
 from ui import data
 from ui import plan as plan_ui
 from ui.common import current_unit, engine, friendly_errors
-from ui.uploader import vietnamese_uploader
+from ui.uploader import uploader
 from ui import nav
 
 nav.require_frame()
+
+PLAN_UPLOAD_MB = 10  # a plan's tracking workbook is a few hundred KB
 
 
 def flash(kind: str, text: str, icon: str) -> None:
@@ -211,8 +213,8 @@ with tab_excel:
         key="plan_download",
     )
     upload_by = st.text_input("Người cập nhật", key="plan_upload_by", placeholder="Họ và tên")
-    vietnamese_uploader(("XLSX",))
-    upload = st.file_uploader("Bảng theo dõi đã cập nhật (.xlsx)", type=["xlsx"], key="plan_upload")
+    upload = uploader("Bảng theo dõi đã cập nhật (.xlsx)", ("XLSX",), key="plan_upload",
+                      max_mb=PLAN_UPLOAD_MB)
     if st.button("📤 Cập nhật từ tệp", key="plan_import", disabled=upload is None):
         result = None
         with friendly_errors():
