@@ -31,8 +31,8 @@ common.context_line(sel, snap)
 rows = DB.display_rows(snap, prev)
 by_key = {r.key: r for r in rows}
 headline = [by_key[k] for k in D.HEADLINE_KEYS]
-st.markdown(f"**{DB.met_summary(rows)}** của kế hoạch trong {snap.period.label.lower()}"
-            f" · so sánh với {prev.period.label.lower()}.")
+st.markdown(f"**{DB.met_summary(rows)}** của kế hoạch trong {fmt.in_sentence(snap.period.label)}"
+            f" · so sánh với {fmt.in_sentence(prev.period.label)}.")
 
 for w in warnings:
     st.warning(w.text, icon="⚠️")
