@@ -282,6 +282,24 @@ def groups(frame) -> list[Group]:
     return out
 
 
+OTHERS = "__others__"  # the group value of the "Khác" bar (never a filter)
+CHART_TOP = 12
+
+
+def chart_groups(frame, top: int = CHART_TOP) -> list[Group]:
+    """The groups a breakdown chart draws: the ``top`` worst (the frame's order), then one
+    "Khác (n nhóm)" for the rest, its rate over their summed counts; all of them when at most
+    one would be left over."""
+    gs = groups(frame)
+    if len(gs) <= top + 1:
+        return gs
+    rest = frame.iloc[top:]
+    num, den = int(rest["numerator"].sum()), int(rest["denominator"].sum())
+    value = num / den if den else None
+    return gs[:top] + [Group(group=OTHERS, label=f"Khác ({fmt.integer(len(rest))} nhóm)",
+                             value=value, text=fmt.pct(value), shortfall=den - num)]
+
+
 def series_from_points(key: str, points, target: float | None) -> Series:
     """A Series from the report's trend ([(month, value)…], see kpi.report.common)."""
     months = [_day(m) for m, _ in points]

@@ -106,7 +106,7 @@ for by, title in zip(BREAKDOWN_TABS, st.tabs(list(BREAKDOWN_TABS.values()))):
         if not len(frame):
             st.caption("Không có số liệu trong kỳ.")
             continue
-        gs = DB.groups(frame)
+        gs = DB.chart_groups(frame)  # the 12 worst and "Khác"
         charts.show(charts.breakdown_bars([g.label for g in gs], [g.value for g in gs],
                                           [g.text for g in gs], v.target),
                     f"bars_{by}", interactive=True)

@@ -49,7 +49,7 @@ def tile(d: DB.KpiDisplay) -> None:
             help=f"Công thức: {d.formula_with_counts}", label_visibility="collapsed",
         )
         st.markdown(f"{common.status_markdown(d)} · chỉ tiêu {d.target_text}")
-        charts.show(charts.tile_chart(d, DB.trend_series(trend, d.key)), f"tile_{d.key}")
+        charts.show(charts.tile_chart(d, series[d.key], scale=scales[d.key]), f"tile_{d.key}")
         st.caption(f"{d.ratio_text} {d.noun} · "
                    "12 tháng gần nhất (đường đứt: chỉ tiêu)")
         with st.expander("Công thức"):
@@ -63,6 +63,8 @@ def tile(d: DB.KpiDisplay) -> None:
             st.switch_page("pages/chi-tiet.py")
 
 
+series = {d.key: DB.trend_series(trend, d.key) for d in headline}
+scales = charts.sparkline_scales([(d, series[d.key]) for d in headline])  # one per family
 for col, d in zip(st.columns(len(headline)), headline):
     with col:
         tile(d)

@@ -46,9 +46,40 @@ def _bands(target: float | None) -> list[tuple[float, float]]:
     return [(0.0, low), (low, target), (target, 1.0)]
 
 
-def tile_chart(d: KpiDisplay, s: Series, height: int = 150) -> go.Figure:
+def family(d: KpiDisplay) -> str:
+    """The family of a KPI whose sparklines share one scale: what it counts (hồ sơ, đánh giá,
+    thủ tục, phản ánh, kiến nghị), so rates of the same things compare at a glance."""
+    return d.noun
+
+
+def sparkline_scales(items) -> dict[str, tuple[float, float]]:
+    """{KPI key: (low, high)} for ``[(KpiDisplay, Series)…]``: one range per family, from the
+    lowest to the highest value or target of its members, widened to whole 5% steps (never
+    beyond 0–100%)."""
+    import math
+
+    ranges: dict[str, list[float]] = {}
+    for d, s in items:
+        vals = [v for v in s.values if v is not None]
+        vals += [t for t in (s.target, d.target) if t is not None]
+        ranges.setdefault(family(d), []).extend(vals)
+    out = {}
+    for d, _ in items:
+        vals = ranges[family(d)]
+        if not vals:
+            out[d.key] = (0.0, 1.0)
+            continue
+        lo = max(0.0, math.floor(round(min(vals) * 20 - 0.2, 9)) / 20)
+        hi = min(1.0, math.ceil(round(max(vals) * 20 + 0.2, 9)) / 20)
+        out[d.key] = (lo, hi if hi > lo else min(1.0, lo + 0.05))
+    return out
+
+
+def tile_chart(d: KpiDisplay, s: Series, height: int = 150,
+               scale: tuple[float, float] | None = None) -> go.Figure:
     """A tile's two small charts in one figure (one chart to draw instead of two): the
-    bullet graph on top (0–100%), the 12-month sparkline below (dashed: the target)."""
+    bullet graph on top (0–100%), the 12-month sparkline below on ``scale`` (the family's, from
+    ``sparkline_scales``; default its own values), its two ends marked, the target dashed."""
     fig = make_subplots(rows=2, cols=1, row_heights=[0.38, 0.62], vertical_spacing=0.2)
     shapes = []
     for (x0, x1), color in zip(_bands(d.target), BANDS):
@@ -61,17 +92,19 @@ def tile_chart(d: KpiDisplay, s: Series, height: int = 150) -> go.Figure:
     if d.target is not None:
         shapes.append(dict(type="line", xref="x", yref="y", x0=d.target, x1=d.target, y0=0.1,
                            y1=0.9, line=dict(color=TICK, width=3)))
-        shapes.append(dict(type="line", xref="x2 domain", yref="y2", x0=0, x1=1, y0=s.target,
-                           y1=s.target, line=dict(color=TICK, width=1, dash="dash"))
-                      if s.target is not None else None)
-    fig.update_layout(shapes=[x for x in shapes if x])
+    target = s.target if s.target is not None else d.target
+    if target is not None:
+        shapes.append(dict(type="line", xref="x2 domain", yref="y2", x0=0, x1=1, y0=target,
+                           y1=target, line=dict(color=TICK, width=1, dash="dash")))
+    fig.update_layout(shapes=shapes)
     fig.add_trace(go.Scatter(x=[d.value if d.value is not None else 0], y=[0.5], mode="markers",
                              marker=dict(opacity=0), hoverinfo="text",
                              hovertext=f"Kết quả {d.value_text} · chỉ tiêu {d.target_text}"),
                   row=1, col=1)
     fig.add_trace(go.Scatter(x=s.labels, y=s.values, mode="lines+markers", connectgaps=False,
                              line=dict(color=INK, width=2), marker=dict(size=3, color=INK),
-                             hovertemplate="%{x}: %{y:.1%}<extra></extra>"), row=2, col=1)
+                             text=s.texts, hovertemplate="%{x}: %{text}<extra></extra>"),
+                  row=2, col=1)
     known = [(x, y) for x, y in zip(s.labels, s.values) if y is not None]
     if known:
         fig.add_trace(go.Scatter(x=[known[-1][0]], y=[known[-1][1]], mode="markers",
@@ -81,13 +114,12 @@ def tile_chart(d: KpiDisplay, s: Series, height: int = 150) -> go.Figure:
                      row=1, col=1)
     fig.update_yaxes(range=[0, 1], visible=False, row=1, col=1)
     fig.update_xaxes(visible=False, type="category", row=2, col=1)
-    values = [v for v in s.values if v is not None] + ([s.target] if s.target is not None else [])
-    if values:
-        lo, hi = min(values), max(values)
-        pad = max(0.01, (hi - lo) * 0.15)
-        fig.update_yaxes(range=[lo - pad, hi + pad], row=2, col=1)
-    fig.update_yaxes(visible=False, row=2, col=1)
-    return _base(fig, height, (12, 14, 2, 4))
+    if scale is None:
+        scale = sparkline_scales([(d, s)])[d.key]
+    lo, hi = scale
+    fig.update_yaxes(range=[lo, hi], tickvals=[lo, hi], tickformat=".0%", showgrid=False,
+                     zeroline=False, tickfont=dict(size=9), row=2, col=1)
+    return _base(fig, height, (34, 20, 2, 10))
 
 
 def trend_chart(s: Series, title: str = "", height: int = 320) -> go.Figure:
@@ -111,19 +143,54 @@ def trend_chart(s: Series, title: str = "", height: int = 320) -> go.Figure:
     return _base(fig, height, (48, 16, 36 if title else 16, 40)).update_layout(showlegend=True)
 
 
+LABEL_WIDTH = 32  # characters per line of a bar's label
+LABEL_LINES = 3  # at most; longer names end with "…" (the full name is in the hover and the table)
+
+
+def _plain(text: str) -> str:
+    """Text from the files as Plotly text: its pseudo-HTML characters as entities."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def wrap_label(text: str, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
+    """A long procedure name on at most ``lines`` lines of about ``width`` characters
+    ("<br>" between them), the last ending with "…" when cut; escaped for Plotly."""
+    import textwrap
+
+    parts = textwrap.wrap(" ".join(str(text).split()), width) or [""]
+    if len(parts) > lines:
+        parts = parts[:lines]
+        parts[-1] = parts[-1][: width - 1].rstrip() + "…"
+    return "<br>".join(_plain(p) for p in parts)
+
+
 def breakdown_bars(labels: list[str], values: list[float | None], texts: list[str],
                    target: float | None, height: int | None = None) -> go.Figure:
-    """One bar per group (first = worst, drawn at the top) with the target as a line."""
+    """One bar per group (first = worst, drawn at the top) with the target as a line. Long
+    labels wrap on up to three lines; the value is written beyond its bar with room kept on the
+    right, so neither is clipped. Give it ``kpi.dashboard.chart_groups`` (top 12 + "Khác")."""
     n = len(labels)
     xs = [v if v is not None else 0 for v in values]
-    fig = go.Figure(go.Bar(x=xs, y=labels, orientation="h", text=texts, textposition="outside",
-                           marker_color=INK, cliponaxis=False,
-                           hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    ticks = [wrap_label(label) for label in labels]
+    # Unique categories even when two names wrap alike (the y axis is categorical).
+    seen: dict[str, int] = {}
+    ys = []
+    for t in ticks:
+        seen[t] = seen.get(t, 0) + 1
+        ys.append(t if seen[t] == 1 else t + "\u200b" * (seen[t] - 1))
+    fig = go.Figure(go.Bar(x=xs, y=ys, orientation="h", text=texts, textposition="outside",
+                           marker_color=INK, cliponaxis=False, customdata=[_plain(x) for x in labels],
+                           textfont=dict(size=12, color=INK),
+                           hovertemplate="%{customdata}: %{text}<extra></extra>"))
     if target is not None:
-        fig.add_vline(x=target, line=dict(color=TICK, width=2, dash="dash"))
-    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
-    fig.update_xaxes(range=[0, 1.12], tickformat=".0%", gridcolor="#E5E7EB")
-    return _base(fig, height or max(140, 34 * n + 50), (8, 24, 8, 24))
+        fig.add_vline(x=target, line=dict(color=TICK, width=2, dash="dash"), layer="below")
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True,
+                     tickfont=dict(size=11))
+    fig.update_xaxes(range=[0, 1.18], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
+                     gridcolor="#E5E7EB")
+    lines = [t.count("<br>") + 1 for t in ticks] or [1]
+    rows = sum(max(30, 14 * k + 12) for k in lines)
+    return _base(fig, height or max(140, rows + 50), (8, 56, 8, 24))
 
 
 def bullets_table(rows: list[KpiDisplay]) -> go.Figure:
