@@ -173,3 +173,29 @@ def test_report_pdf_pages_render_to_png(demo_db):
     pages = sorted(out.glob("bao-cao-2026-10-*.png"))
     assert pages, "no page rendered"
     assert all(p.stat().st_size > 10_000 for p in pages)  # real content, not blank pages
+
+
+def test_a_link_with_selections_opens_the_same_view(server, browser):
+    """The selections live in the address: a link to the detail page with a period, a
+    definition and a KPI opens exactly that view, and the address keeps them."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    try:
+        page.goto(f"{server}/chi-tiet?period=2026-10&on_time=resolved&kpi=online_payment_rate",
+                  wait_until="networkidle", timeout=60_000)
+        _settle(page, "Chi tiết chỉ tiêu")
+        main = page.locator('[data-testid="stMain"]')
+        main.get_by_text("Tỷ lệ giao dịch thanh toán trực tuyến").first.wait_for(timeout=30_000)
+        assert "Tháng 10/2026" in main.inner_text()
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "Loại kỳ báo cáo" in sidebar and "Cách tính" in sidebar
+        assert "kpi=online_payment_rate" in page.url and "period=2026-10" in page.url
+        assert "on_time=resolved" in page.url
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "lien-ket-chi-tiet.png"), full_page=False)
+        # The upload page uses only the unit: no period control in its sidebar.
+        page.goto(f"{server}/tai-du-lieu", wait_until="networkidle", timeout=60_000)
+        _settle(page, "Tải dữ liệu")
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "Đơn vị" in sidebar and "Loại kỳ báo cáo" not in sidebar
+    finally:
+        page.close()
