@@ -4,8 +4,8 @@ and on a database of 1M dossiers of one unit (bench/generate.py). Prints the fig
 test (issue 10, item 5: under 2 s on the demo data, under 3 s with 1M dossiers).
 
 "Ready" is the moment the page shows everything a leader reads first: the title, the five
-tiles with their charts drawn (Plotly's SVG present), the table of the other targets, the
-last control of the page, and Streamlit no longer running the script. Measured in the page
+tiles with their charts drawn (ui.charts.tile_svg), the table of the other targets, the last
+control of the page, and Streamlit no longer running the script. Measured in the page
 (``performance.now()``: milliseconds since the navigation started), for
 
 - ``cold``: the first visit after the server started (every cached query still to compute);
@@ -41,8 +41,7 @@ READY_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main || document.querySelector('[data-testid="stStatusWidget"]')) return false;
   const title = [...main.querySelectorAll('h1')].some(h => h.textContent.includes('Tổng quan'));
-  const charts = [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .filter(c => c.querySelector('.main-svg')).length;
+  const charts = main.querySelectorAll('svg[data-kpi]').length;
   const table = main.querySelector('[data-testid="stDataFrame"]');
   const last = main.textContent.includes('Xem chi tiết chỉ tiêu khác');
   return title && charts >= 5 && table && last ? performance.now() : false;

@@ -49,7 +49,7 @@ def tile(d: DB.KpiDisplay) -> None:
             help=f"Công thức: {d.formula_with_counts}", label_visibility="collapsed",
         )
         st.markdown(f"{common.status_markdown(d)} · chỉ tiêu {d.target_text}")
-        charts.show(charts.tile_chart(d, series[d.key], scale=scales[d.key]), f"tile_{d.key}")
+        charts.show_svg(charts.tile_svg(d, series[d.key], scale=scales[d.key]))
         st.caption(f"{d.ratio_text} {d.noun} · "
                    "12 tháng gần nhất (đường đứt: chỉ tiêu)")
         with st.expander("Công thức"):

@@ -3,17 +3,19 @@ sparklines (one scale per KPI family, the target drawn)."""
 
 from __future__ import annotations
 
-import json
+import xml.etree.ElementTree as ET
 
 import pandas as pd
 import pytest
 
 from kpi import dashboard as DB
+from kpi import definitions as D
 from kpi import queries as Q
 from kpi.dashboard import Series
 from tests.fixtures import app
 from ui import charts
 
+SVG = "{http://www.w3.org/2000/svg}"
 LONG = ("Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất do thay "
         "đổi thông tin về người được cấp Giấy chứng nhận")
 
@@ -79,8 +81,6 @@ def _series(key, values, target):
 
 
 def test_sparklines_share_one_scale_per_family():
-    from kpi import definitions as D
-
     on_time = DB.kpi_display(_display("on_time_rate", 0.98, 0.98))
     online = DB.kpi_display(_display("online_submission_rate", 0.62, 0.6))
     rated = DB.kpi_display(Q.KpiValue(**{**_display("satisfaction_rate", 0.9, 0.95).__dict__,
@@ -93,22 +93,44 @@ def test_sparklines_share_one_scale_per_family():
     # Dossier rates: 56%…99% → 55%…100%; ratings alone: 91%…95% → 90%…100%.
     assert scales == {"on_time_rate": (0.55, 1.0), "online_submission_rate": (0.55, 1.0),
                       "satisfaction_rate": (0.9, 1.0)}
-    fig = charts.tile_chart(on_time, items[0][1], scale=scales["on_time_rate"])
-    assert fig.layout.yaxis2.range == (0.55, 1.0)
-    assert fig.layout.yaxis2.tickvals == (0.55, 1.0)
-    [target] = [s for s in fig.layout.shapes if s.yref == "y2"]
-    assert (target.y0, target.y1, target.line.dash) == (0.98, 0.98, "dash")
+    svg = charts.tile_svg(on_time, items[0][1], scale=scales["on_time_rate"])
+    root = ET.fromstring(svg)
+    [scale] = root.iter(f"{SVG}g")
+    assert (scale.get("data-low"), scale.get("data-high")) == ("0.55", "1")
+    assert [t.text for t in scale] == ["100%", "55%"]
+    [target] = [e for e in root.iter(f"{SVG}line") if e.get("class") == "spark-target"]
+    assert target.get("data-value") == "0.98" and target.get("stroke-dasharray") == "4 3"
+    # 98% on a 55–100% scale drawn from y=88 (low) to y=42 (high): 88 − 46 × 43/45.
+    assert float(target.get("y1")) == pytest.approx(88 - 46 * 0.43 / 0.45, abs=0.01)
+    # The month without data breaks the line: two points, each its own segment.
+    assert len(list(root.iter(f"{SVG}polyline"))) == 2
+    tips = [c.find(f"{SVG}title").text for c in root.iter(f"{SVG}circle")]
+    assert tips == ["T1/2026: ", "T3/2026: "]
+    # The bullet: value bar to 98% of the width, the target tick at 98%.
+    [bar] = [e for e in root.iter(f"{SVG}rect") if e.get("class") == "value"]
+    assert float(bar.get("width")) == pytest.approx(128 * 0.98, abs=0.01)
     # Without a family: its own values, still with the target.
-    assert charts.tile_chart(online, items[1][1]).layout.yaxis2.range == (0.55, 0.65)
+    own = ET.fromstring(charts.tile_svg(online, items[1][1]))
+    assert [(g.get("data-low"), g.get("data-high")) for g in own.iter(f"{SVG}g")] == [
+        ("0.55", "0.65")]
     assert charts.sparkline_scales([(on_time, _series("on_time_rate", [None], None))]) == {
         "on_time_rate": (0.95, 1.0)}
 
 
+def test_tile_text_is_escaped():
+    d = DB.kpi_display(_display("on_time_rate", None, None))
+    svg = charts.tile_svg(d, _series("on_time_rate", [None, None], None))
+    root = ET.fromstring(svg)  # well-formed
+    assert root.get("aria-label") == "Kết quả —, chỉ tiêu —"
+    assert not [e for e in root.iter(f"{SVG}rect") if e.get("class") == "value"]
+
+
 def test_the_overview_tiles_share_the_dossier_scale(fixture_url):
     at = app()
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    tiles = [s for s in specs if "yaxis2" in s["layout"]]
-    assert len(tiles) == 5
+    tiles = [ET.fromstring(m.value) for m in at.markdown if m.value.startswith("<svg")]
+    assert [t.get("data-kpi") for t in tiles] == list(D.HEADLINE_KEYS)
     # Fixture: on time 96–98,5%, online 50–65%, digitization 75–100%, payment 75% (≥ 80%
     # targets, 60% online): one range for the five dossier rates.
-    assert {tuple(t["layout"]["yaxis2"]["range"]) for t in tiles} == {(0.45, 1.0)}
+    assert {(g.get("data-low"), g.get("data-high")) for t in tiles
+            for g in t.iter(f"{SVG}g")} == {("0.45", "1")}
+    assert not at.get("plotly_chart")  # no Plotly on the overview: it loads twice as fast

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from google.protobuf.json_format import MessageToDict
@@ -48,6 +49,9 @@ def _strings(obj, out: list[str], field: str = "") -> None:
     elif isinstance(obj, list):
         for v in obj:
             _strings(v, out, field)
+    elif isinstance(obj, str) and obj.startswith("<svg"):  # a tile: its texts and label
+        root = ET.fromstring(obj)
+        out += [t for t in root.itertext() if t.strip()] + [root.get("aria-label", "")]
     elif isinstance(obj, str):
         out.append(obj)
 
