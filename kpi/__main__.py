@@ -21,6 +21,8 @@ COMMANDS = (
     "users",
     "backup",
     "restore",
+    "alerts",
+    "apology",
 )
 
 
