@@ -398,8 +398,9 @@ def to_docx(letters: list[Letter], *, unit_header: list[str] | None = None,
         top.alignment = WD_TABLE_ALIGNMENT.CENTER
         borderless(top, (left_w, right_w))
         left, right = top.rows[0].cells
-        for j, line in enumerate(header):
-            para(left, line, align=center, bold=(j == len(header) - 1), size=13, first=(j == 0))
+        for j, line in enumerate(header):  # a parent body above the issuing one: not bold
+            bold = unit_header is None or j == len(header) - 1
+            para(left, line, align=center, bold=bold, size=13, first=(j == 0))
         rule(left, left_w, 25, after=6)
         para(left, doc_number, align=center, size=13)
         para(right, MOTTO_1, align=center, bold=True, size=13, first=True)
