@@ -155,7 +155,7 @@ def test_daily_job_command_line_from_the_readme(duck_url, tmp_path):
     assert argv[:3] == [".venv/bin/python", "-m", "kpi"]
     folder = tmp_path / "viec-can-lam"
     argv = [sys.executable, *argv[1:]]
-    argv[argv.index("/srv/viec-can-lam")] = str(folder)
+    argv[argv.index("--folder") + 1] = str(folder)  # the README's server folder
     env = {**os.environ, "CCHC_DB_URL": duck_url, "CCHC_TODAY": "2026-04-29",
            "PYTHONPATH": str(ROOT)}
     env.pop("CCHC_UNIT", None)
