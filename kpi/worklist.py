@@ -292,8 +292,10 @@ class WorkList:
 
 
 def _sort_key(text: str) -> tuple:
+    """Vietnamese alphabetical order, near enough: accents second, đ right after d."""
     s = unicodedata.normalize("NFC", text).casefold()
-    return (unicodedata.normalize("NFD", s).encode("ascii", "ignore"), s)
+    base = unicodedata.normalize("NFD", s).replace("đ", "d{").encode("ascii", "ignore")
+    return (base, s)
 
 
 # ------------------------------------------------------------------------------ the query
