@@ -55,7 +55,7 @@ __all__ = [
     "OVERDUE", "DUE_SOON", "WAITING_SUPPLEMENT", "NO_DUE_DATE", "STATES", "STATE_LABELS",
     "DEFAULT_WITHIN", "NO_DUE_DATE_DAYS", "STALE_DAYS", "TodayBeforeData", "WorkItem",
     "OnTimeEffect", "WorkList", "working_days_left", "classify", "work_list", "digest",
-    "to_xlsx", "frame", "officer_frame", "file_name", "XLSX_MEDIA_TYPE",
+    "to_xlsx", "frame", "officer_frame", "file_name", "XLSX_MEDIA_TYPE", "md_escape",
 ]
 
 OVERDUE, DUE_SOON, WAITING_SUPPLEMENT, NO_DUE_DATE = (
@@ -289,6 +289,15 @@ class WorkList:
             "totals": self.totals,
             "by_officer": self.by_officer,
         }
+
+
+_MARKDOWN = set("\\`*_{}[]()#+-.!:|<>~$=")
+
+
+def md_escape(text) -> str:
+    """Text from a file or a user inside a Streamlit label or alert (which render Markdown),
+    shown as typed: every Markdown character backslash-escaped."""
+    return "".join("\\" + ch if ch in _MARKDOWN else ch for ch in str(text))
 
 
 def _sort_key(text: str) -> tuple:

@@ -104,7 +104,8 @@ else:
         it = overdue[code]
         default = AP.default_new_due(it.received_at, it.due_at, today)
         new_due[code] = st.date_input(
-            f"Ngày hẹn trả mới – {code} (hẹn trả cũ {fmt.date(it.due_at)})", value=default,
+            f"Ngày hẹn trả mới – {W.md_escape(code)} (hẹn trả cũ {fmt.date(it.due_at)})",
+            value=default,
             min_value=today + dt.timedelta(days=1), format="DD/MM/YYYY",
             key=f"apology_new_due_{code}")
     st.caption("Tên người nộp hồ sơ để trống để cán bộ viết tay: hệ thống không lưu dữ liệu "
@@ -116,7 +117,7 @@ else:
                                          actor=S.get("username") or "trang Việc cần làm",
                                          today=today, new_due=new_due)
             except (AP.ApologyError, W.TodayBeforeData) as exc:
-                st.error(str(exc), icon="❌")
+                st.error(W.md_escape(exc), icon="❌")
                 st.stop()
         S["apology_file"] = (AP.file_name(letters), data, len(letters))
         S.pop("apology_codes", None)

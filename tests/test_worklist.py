@@ -245,3 +245,16 @@ def test_letters_show_in_the_list(filled):
     df = W.frame(wl)
     assert df.loc[df["Mã hồ sơ"] == "A1", "Thư xin lỗi"].tolist() == [
         "Đã gửi thư xin lỗi (29/04/2026)"]
+
+
+def test_officers_in_vietnamese_order_and_markdown_escaped():
+    def item(code, officer):
+        return W.WorkItem(code, W.OVERDUE, -1, None, None, None, officer, None, None)
+
+    wl = W.WorkList(F.UNIT, F.TODAY, F.DATA_THROUGH, 2, tuple(
+        item(c, o) for c, o in [("1", "Trần Văn C"), ("2", "Đỗ Thị B"), ("3", None),
+                                ("4", "Dương Văn A"), ("5", "Hoàng E"), ("6", "Đỗ Thị B")]))
+    assert [r["officer"] for r in wl.by_officer] == ["Dương Văn A", "Đỗ Thị B", "Hoàng E",
+                                                     "Trần Văn C", None]
+    assert wl.by_officer[1]["overdue"] == 2
+    assert W.md_escape("HS_01 *x* :red[y]") == "HS\\_01 \\*x\\* \\:red\\[y\\]"
