@@ -173,3 +173,11 @@ def test_daily_job_command_line_from_the_readme(duck_url, tmp_path):
     # The Windows entry runs the same command.
     windows = _readme_line("schtasks /Create ")
     assert '-m kpi alerts --unit \\"Xã Lộc Tân\\" --folder C:\\cchc\\viec-can-lam"' in windows
+
+
+def test_unreachable_database(capsys, tmp_path):
+    missing = f"duckdb:///{tmp_path / 'nope.duckdb'}"
+    for cmd in (["alerts"], ["apology", "--dossier", "A1", "--out", str(tmp_path / "a.docx")]):
+        code, _, err = call(capsys, *cmd, "--db", missing, "--unit", F.UNIT)
+        assert code == 1 and err.startswith("Lỗi: Không tìm thấy tệp cơ sở dữ liệu "), err
+    assert not (tmp_path / "nope.duckdb").exists()
