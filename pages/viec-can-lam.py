@@ -26,6 +26,7 @@ st.title("Việc cần làm")
 common.require_data(sel)
 today = config.today()
 
+top = st.container()  # today and data_through first, above the choice of N
 within = st.number_input("Sắp đến hạn: còn không quá (ngày làm việc)", min_value=0,
                          max_value=20, value=W.DEFAULT_WITHIN, step=1, key="wl_within")
 with common.friendly_errors():
@@ -36,11 +37,12 @@ with common.friendly_errors():
         st.error(str(exc), icon="❌")
         st.stop()
 
-c1, c2 = st.columns(2)
-c1.metric("Hôm nay", fmt.date(wl.today))
-c2.metric("Dữ liệu đến ngày", fmt.date(wl.data_through))
-if wl.stale_warning:
-    st.warning(wl.stale_warning, icon="⚠️")
+with top:
+    c1, c2 = st.columns(2)
+    c1.metric("Hôm nay", fmt.date(wl.today))
+    c2.metric("Dữ liệu đến ngày", fmt.date(wl.data_through))
+    if wl.stale_warning:
+        st.warning(wl.stale_warning, icon="⚠️")
 
 totals = wl.totals
 for col, state in zip(st.columns(len(W.STATES)), W.STATES):

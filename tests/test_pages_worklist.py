@@ -61,6 +61,9 @@ def test_page_shows_the_list(wl_url):
 
 def test_filters(wl_url):
     at = app(PAGE)
+    at.number_input(key="wl_within").set_value(3).run()
+    assert {m.label: m.value for m in at.metric}["Sắp đến hạn"] == "6"
+    at.number_input(key="wl_within").set_value(2).run()
     at.multiselect(key="wl_officer").select(F.BINH).run()
     at.multiselect(key="wl_state").select("overdue").select("waiting_supplement").run()
     assert not at.exception
