@@ -21,17 +21,19 @@ from kpi import __main__ as cli
 from kpi import db as kdb
 from kpi import worklist as W
 from tests import worklist_fixture as F
+from tests.worklist_fixture import filled as shared  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def filled(db_url, monkeypatch):
+def filled(shared, monkeypatch):
+    """The URL of the module's fixture database; what a test recorded is removed after it."""
     monkeypatch.delenv("CCHC_DB_URL", raising=False)
     monkeypatch.delenv("CCHC_UNIT", raising=False)
     monkeypatch.setenv("CCHC_TODAY", "2026-04-29")
-    F.build(kdb.get_engine(db_url))
-    return db_url
+    yield shared.url.render_as_string(hide_password=False)
+    F.clean_letters(shared)
 
 
 def call(capsys, *args) -> tuple[int, str, str]:

@@ -16,6 +16,7 @@ from kpi import apology as AP
 from kpi import audit
 from kpi import worklist as W
 from tests import worklist_fixture as F
+from tests.worklist_fixture import filled as shared  # noqa: F401 (a fixture)
 
 D_ = dt.date
 
@@ -30,9 +31,9 @@ def test_default_new_due_counts_working_days():
 
 
 @pytest.fixture
-def filled(engine):
-    F.build(engine)
-    return engine
+def filled(shared):
+    yield shared
+    F.clean_letters(shared)
 
 
 def _texts(document) -> list[str]:

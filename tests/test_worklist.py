@@ -14,6 +14,7 @@ from kpi import apology as AP
 from kpi import definitions as D
 from kpi import worklist as W
 from tests import worklist_fixture as F
+from tests.worklist_fixture import filled  # noqa: F401 (a fixture)
 
 D_ = dt.date
 
@@ -52,7 +53,8 @@ def test_classify_states_and_boundaries():
 
 
 @pytest.fixture
-def filled(engine):
+def own(engine):
+    """A fixture database of the test's own (for tests that write)."""
     F.build(engine)
     return engine
 
@@ -235,10 +237,10 @@ def test_xlsx_rows_dates_and_neutralised_text(engine):
     assert info["Quá hạn"] == 4
 
 
-def test_letters_show_in_the_list(filled):
-    letters = AP.prepare(filled, F.UNIT, ["A1"], today=F.TODAY)
-    AP.record(filled, letters, actor="cán bộ một cửa")
-    wl = W.work_list(filled, F.UNIT, today=F.TODAY)
+def test_letters_show_in_the_list(own):
+    letters = AP.prepare(own, F.UNIT, ["A1"], today=F.TODAY)
+    AP.record(own, letters, actor="cán bộ một cửa")
+    wl = W.work_list(own, F.UNIT, today=F.TODAY)
     a1 = next(it for it in wl.items if it.dossier_code == "A1")
     assert a1.apology_day == F.TODAY and a1.apology_text == "Đã gửi thư xin lỗi (29/04/2026)"
     assert all(not it.apology_text for it in wl.items if it.dossier_code != "A1")

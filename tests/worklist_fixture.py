@@ -32,6 +32,10 @@ pending overdue 5 (A1 A2 A3 S1 W1); N1 N2 N3 unverifiable.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+
+import pytest
+import sqlalchemy as sa
 
 from kpi import db as kdb
 from kpi import schema as S
@@ -102,14 +106,47 @@ def build(engine, unit: str = UNIT) -> int:
 
 
 def letters_count(engine) -> int:
-    import sqlalchemy as sa
-
     with kdb.connect(engine) as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(S.apology_letters)).scalar()
 
 
 def audit_count(engine) -> int:
-    import sqlalchemy as sa
-
     with kdb.connect(engine) as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(S.audit_log)).scalar()
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def filled(request, tmp_path_factory):
+    """The fixture database built once per test module and engine (DuckDB, and PostgreSQL as
+    conftest's ``db_url`` does); the apology letters and audit rows a test wrote are removed
+    after it (``clean_letters``)."""
+    from tests.conftest import PG_URL, _pg_schema_url, require_or_skip
+
+    if request.param == "duckdb":
+        engine = kdb.get_engine(f"duckdb:///{tmp_path_factory.mktemp('wl') / 'wl.duckdb'}")
+        kdb.init_db(engine)
+        build(engine)
+        yield engine
+        return
+    require_or_skip(bool(PG_URL), "PostgreSQL tests need CCHC_TEST_PG_URL")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        require_or_skip(False, f"PostgreSQL at CCHC_TEST_PG_URL is unreachable: {exc}")
+    engine = kdb.get_engine(_pg_schema_url(schema))
+    kdb.init_db(engine)
+    build(engine)
+    yield engine
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def clean_letters(engine) -> None:
+    """Remove what the apology tests wrote (test clean-up only)."""
+    with kdb.connect(engine, write=True) as conn:
+        conn.execute(S.apology_letters.delete())
+        conn.execute(S.audit_log.delete())
