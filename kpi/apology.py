@@ -42,12 +42,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ApologyError", "Letter", "default_new_due", "prepare", "to_docx", "record",
-           "issue", "issued", "with_letters", "file_name", "DOCX_MEDIA_TYPE", "TITLE",
+           "issue", "issued", "with_letters", "file_name", "DOCX_MEDIA_TYPE", "TITLE", "FORMS",
            "LETTER_COLUMN"]
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TITLE = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
 FORM_NOTE = "Mẫu số 04 - Thông tư số 01/2018/TT-VPCP"
+# The forms the spec names: Mẫu số 04 of Thông tư 01/2018/TT-VPCP (default) and the letter of
+# Nghị định 118/2025/NĐ-CP that asks the applicant to accept a longer time.
+FORMS = {
+    "04": (TITLE, FORM_NOTE),
+    "118": ("VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT",
+            "Nghị định số 118/2025/NĐ-CP"),
+}
 MOTTO_1 = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
 BLANK = "……………………………………………………"
@@ -292,12 +299,15 @@ def _in_sentence(unit: str) -> str:
 def to_docx(letters: list[Letter], *, unit_header: list[str] | None = None,
             organisation: str | None = None, place: str | None = None,
             doc_number: str = "Số:        /PXL", signer_title: str = "THỦ TRƯỞNG ĐƠN VỊ",
-            signer_name: str = "", recipients: list[str] | None = None) -> bytes:
+            signer_name: str = "", recipients: list[str] | None = None,
+            form: str = "04") -> bytes:
     """One DOCX with one page per letter (Mẫu số 04, Nghị định 30/2020 presentation).
 
     ``unit_header``: the issuing body's lines (default "ỦY BAN NHÂN DÂN" / "XÃ LỘC TÂN");
     ``organisation``: its name inside the sentences (default "Ủy ban nhân dân xã Lộc Tân");
-    ``place``: the place before the date (default the unit's name without "Xã"/"Phường")."""
+    ``place``: the place before the date (default the unit's name without "Xã"/"Phường");
+    ``form``: "04" (Thông tư 01/2018, default) or "118" (Nghị định 118/2025: the letter asks to
+    extend the time to the new date)."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -308,6 +318,9 @@ def to_docx(letters: list[Letter], *, unit_header: list[str] | None = None,
 
     if not letters:
         raise ApologyError("Chưa có thư xin lỗi nào để in.")
+    if form not in FORMS:
+        raise ApologyError(f"Mẫu thư không hợp lệ: '{form}'. Chọn một trong: " + ", ".join(FORMS))
+    title, note = FORMS[form]
     doc = Document()
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
@@ -332,10 +345,10 @@ def to_docx(letters: list[Letter], *, unit_header: list[str] | None = None,
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.15
     props = doc.core_properties
-    props.title = TITLE.capitalize()
+    props.title = title.capitalize()
     props.author = fmt.nfc(letters[0].unit)
     props.language = "vi-VN"
-    props.subject = FORM_NOTE
+    props.subject = note
 
     def run(p, text, bold=False, italic=False, size=BODY_PT):
         r = p.add_run(fmt.nfc(text))
@@ -408,7 +421,7 @@ def to_docx(letters: list[Letter], *, unit_header: list[str] | None = None,
         rule(right, right_w, 60, after=6)
         para(right, fmt.official_date(where, lt.letter_day), align=center, italic=True, size=14)
 
-        para(doc, TITLE, align=center, bold=True, size=14, before=18, after=12)
+        para(doc, title, align=center, bold=True, size=14, before=18, after=12)
         p = para(doc, "", align=center, after=12)
         run(p, "Kính gửi: ")
         run(p, BLANK)
@@ -427,8 +440,12 @@ def to_docx(letters: list[Letter], *, unit_header: list[str] | None = None,
             late = (f"Tuy nhiên, {org} đã không trả kết quả giải quyết hồ sơ của ông/bà/tổ chức "
                     "đúng hạn ghi trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, lý do: ")
         para(doc, late + BLANK + ".", align=justify, indent_mm=10, after=6)
-        para(doc, f"{org[:1].upper()}{org[1:]} xin lỗi ông/bà/tổ chức vì sự bất tiện này và hẹn "
-                  f"lại ngày trả kết quả giải quyết hồ sơ vào ngày {fmt.date(lt.new_due_day)}.",
+        promise = (f"hẹn lại ngày trả kết quả giải quyết hồ sơ vào ngày {fmt.date(lt.new_due_day)}"
+                   if form == "04" else
+                   "đề nghị ông/bà/tổ chức đồng ý gia hạn thời gian giải quyết hồ sơ đến ngày "
+                   f"{fmt.date(lt.new_due_day)}")
+        para(doc, f"{org[:1].upper()}{org[1:]} xin lỗi ông/bà/tổ chức vì sự bất tiện này và "
+                  f"{promise}.",
              align=justify, indent_mm=10, after=6)
         para(doc, "Mong nhận được sự thông cảm của ông/bà/tổ chức. Xin trân trọng cảm ơn./.",
              align=justify, indent_mm=10, after=12)

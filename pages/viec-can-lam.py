@@ -110,6 +110,8 @@ else:
             value=default,
             min_value=today + dt.timedelta(days=1), format="DD/MM/YYYY",
             key=f"apology_new_due_{code}")
+    form = st.radio("Mẫu thư", list(AP.FORMS), format_func=lambda f: AP.FORMS[f][0].capitalize()
+                    + f" ({AP.FORMS[f][1]})", key="apology_form", horizontal=True)
     st.caption("Tên người nộp hồ sơ để trống để cán bộ viết tay: hệ thống không lưu dữ liệu "
                "cá nhân.")
     if st.button("📝 Lập thư xin lỗi", key="apology_make", disabled=not picked):
@@ -117,7 +119,7 @@ else:
             try:
                 letters, data = AP.issue(common.engine(), sel.unit, picked,
                                          actor=S.get("username") or "trang Việc cần làm",
-                                         today=today, new_due=new_due)
+                                         today=today, new_due=new_due, form=form)
             except (AP.ApologyError, W.TodayBeforeData) as exc:
                 st.error(W.md_escape(exc), icon="❌")
                 st.stop()

@@ -143,3 +143,15 @@ def test_detail_page_column(filled):
     assert out["Thư xin lỗi"].tolist() == ["Đã gửi thư xin lỗi (29/04/2026)", ""]
     assert list(frame.columns) == ["Mã hồ sơ", "Phân loại"]  # the input is left alone
     assert AP.with_letters(filled, F.UNIT, frame, "digitization_rate") is frame
+
+
+def test_form_of_nghi_dinh_118(filled):
+    letters = AP.prepare(filled, F.UNIT, ["A1"], today=F.TODAY)
+    doc = docx.Document(io.BytesIO(AP.to_docx(letters, form="118")))
+    body = [p.text for p in doc.paragraphs if p.text]
+    assert body[0] == "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"
+    assert ("Ủy ban nhân dân xã Lộc Tân xin lỗi ông/bà/tổ chức vì sự bất tiện này và đề nghị "
+            "ông/bà/tổ chức đồng ý gia hạn thời gian giải quyết hồ sơ đến ngày 15/05/2026."
+            ) in body
+    with pytest.raises(AP.ApologyError):
+        AP.to_docx(letters, form="99")

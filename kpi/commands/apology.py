@@ -34,6 +34,10 @@ def add_parser(subparsers):
                     help="ngày hẹn trả kết quả mới (mặc định: ngày lập thư cộng thời hạn giải "
                          "quyết của hồ sơ, tính theo ngày làm việc)")
     sp.add_argument("--out", required=True, metavar="TỆP.docx", help="tệp thư xin lỗi (DOCX)")
+    sp.add_argument("--form", choices=("04", "118"), default="04",
+                    help="mẫu thư: 04 = Phiếu xin lỗi và hẹn lại ngày trả kết quả (Thông tư "
+                         "01/2018/TT-VPCP, mặc định); 118 = Văn bản xin lỗi và đề nghị gia hạn "
+                         "thời gian giải quyết (Nghị định 118/2025/NĐ-CP)")
     return sp
 
 
@@ -52,7 +56,7 @@ def run(args) -> int:
                                  new_due=args.new_due)
         except (AP.ApologyError, W.TodayBeforeData) as exc:
             raise CommandError(str(exc)) from exc
-        data = AP.to_docx(letters)
+        data = AP.to_docx(letters, form=args.form)
         try:
             Path(args.out).write_bytes(data)
         except OSError as exc:
