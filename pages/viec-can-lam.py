@@ -55,13 +55,21 @@ def _label(value) -> str:
     return W.NO_OFFICER if value is None else str(value)
 
 
+def _keep(key: str, options: list) -> list:
+    """A multiselect's options, its remembered choice narrowed to them (new data, new N)."""
+    if isinstance(S.get(key), list):
+        S[key] = [v for v in S[key] if v in options]
+    return options
+
+
 f1, f2, f3, f4 = st.columns(4)
-officers = f1.multiselect("Cán bộ xử lý", wl.options("officer"), format_func=_label,
+officers = f1.multiselect("Cán bộ xử lý", _keep("wl_officer", wl.options("officer")),
+                          format_func=_label,
                           key="wl_officer", placeholder="Tất cả")
-units = f2.multiselect("Đơn vị xử lý", wl.options("handling_unit"),
+units = f2.multiselect("Đơn vị xử lý", _keep("wl_unit", wl.options("handling_unit")),
                        format_func=lambda v: "(Không rõ)" if v is None else str(v),
                        key="wl_unit", placeholder="Tất cả")
-fields = f3.multiselect("Lĩnh vực", wl.options("field"),
+fields = f3.multiselect("Lĩnh vực", _keep("wl_field", wl.options("field")),
                         format_func=lambda v: "(Không rõ)" if v is None else str(v),
                         key="wl_field", placeholder="Tất cả")
 states = f4.multiselect("Tình trạng", list(W.STATES), format_func=W.STATE_LABELS.get,
@@ -99,7 +107,8 @@ else:
         return f"{code} – quá {-it.working_days_left} ngày làm việc{sent}"
 
     picked = st.multiselect("Hồ sơ quá hạn cần lập thư (Mẫu số 04, Thông tư 01/2018/TT-VPCP)",
-                            list(overdue), format_func=_overdue_label, key="apology_codes",
+                            _keep("apology_codes", list(overdue)), format_func=_overdue_label,
+                            key="apology_codes",
                             placeholder="Chọn một hoặc nhiều hồ sơ")
     new_due = {}
     for code in picked:

@@ -76,6 +76,17 @@ def test_filters(wl_url):
     assert texts(at.success)[:1] == ["Không có hồ sơ nào cần xử lý."]
 
 
+def test_choices_outside_the_filtered_list_are_dropped(wl_url):
+    at = app(PAGE)
+    at.multiselect(key="apology_codes").select("A2").run()
+    at.multiselect(key="wl_officer").select(F.AN).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="apology_codes").value == []
+    assert at.multiselect(key="apology_codes").options == ["A1 – quá 2 ngày làm việc"]
+    at.number_input(key="wl_within").set_value(5).run()
+    assert not at.exception and at.multiselect(key="wl_officer").value == [F.AN]
+
+
 def test_stale_data_warning(wl_url, monkeypatch):
     monkeypatch.setenv("CCHC_TODAY", "2026-05-04")
     at = app(PAGE)
