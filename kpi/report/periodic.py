@@ -200,6 +200,12 @@ class PeriodicReport:
         return [t for t in self.targets if t.met is False]
 
     @property
+    def missed_notes(self) -> list[tuple[TargetRow, Part]]:
+        """Each missed target with its "nguyên nhân – giải pháp" part."""
+        return [(t, self.parts[MISSED_PREFIX + t.key]) for t in self.missed
+                if MISSED_PREFIX + t.key in self.parts]
+
+    @property
     def narrative(self) -> list[Part]:
         """Every narrative part, in report order (the missed targets' notes after the causes)."""
         order = ["direction", "strengths", "weaknesses", "causes"]
@@ -470,3 +476,14 @@ def file_name(fmt_: str, report: PeriodicReport) -> str:
     """bao-cao-cchc_2026-Q3.docx"""
     code = report.period.code.replace("..", "_").replace("@", "-ky-")
     return f"bao-cao-cchc_{code}.{fmt_}"
+
+
+def bieu06_xlsx(report: PeriodicReport, target: str | Path | BinaryIO | None = None):
+    """The report's Biểu số 06 as the summary xlsx (kpi.report.bieu06.write_xlsx), signed by
+    "Thủ trưởng đơn vị" with the unit's remembered signer; bytes when ``target`` is None."""
+    from .bieu06 import write_xlsx
+
+    buf = io.BytesIO() if target is None else target
+    write_xlsx(report.bieu06, buf, place=report.place, report_date=report.report_date,
+               signer={"title": "Thủ trưởng đơn vị", "name": report.signer_name})
+    return buf.getvalue() if target is None else None

@@ -21,7 +21,6 @@ from kpi.format import nfc
 
 from . import docx as W
 from .common import unit_in_sentence
-from .periodic import MISSED_PREFIX, PeriodicReport
 
 LEFT, CENTER, RIGHT = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
 
@@ -66,7 +65,7 @@ def _activities(doc, sec) -> None:
     W._para(doc, "", space_after=4)
 
 
-def _targets(doc, r: PeriodicReport) -> None:
+def _targets(doc, r) -> None:
     W._body(doc, f"Kết quả thực hiện các chỉ tiêu của kế hoạch ({r.period.label}; lũy kế "
                  f"{fmt.date_range(r.ytd.start, r.ytd.end)}): {r.summary}")
     rows = [[str(i), t.label, t.target_text, t.value_text, t.ratio_text, t.status_text,
@@ -87,7 +86,7 @@ def _targets(doc, r: PeriodicReport) -> None:
     W._para(doc, "", space_after=4)
 
 
-def _bieu06(doc, r: PeriodicReport) -> None:
+def _bieu06(doc, r) -> None:
     b = r.bieu06
     p = doc.add_paragraph()
     p.add_run().add_break(WD_BREAK.PAGE)
@@ -108,7 +107,7 @@ def _bieu06(doc, r: PeriodicReport) -> None:
         W._para(doc, f"Ghi chú: {note}", italic=True, size=11, space_before=4)
 
 
-def write(report: PeriodicReport, target: str | Path | BinaryIO) -> None:
+def write(report, target: str | Path | BinaryIO) -> None:
     r = report
     shim = SimpleNamespace(unit=r.unit, period_label=r.period.label, unit_header=r.unit_header,
                            doc_number=r.doc_number, place=r.place, report_date=r.report_date,
@@ -157,8 +156,7 @@ def write(report: PeriodicReport, target: str | Path | BinaryIO) -> None:
                        ("causes", "3. Nguyên nhân")):
         _heading(doc, title)
         _paragraphs(doc, r.parts[key].paragraphs)
-    for i, t in enumerate(r.missed):
-        part = r.parts[MISSED_PREFIX + t.key]
+    for i, (t, part) in enumerate(r.missed_notes):
         _heading(doc, f"3.{i + 1}. Nguyên nhân – giải pháp: {t.label}")
         _paragraphs(doc, part.paragraphs)
     _heading(doc, "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI")
