@@ -487,3 +487,10 @@ def bieu06_xlsx(report: PeriodicReport, target: str | Path | BinaryIO | None = N
     write_xlsx(report.bieu06, buf, place=report.place, report_date=report.report_date,
                signer={"title": "Thủ trưởng đơn vị", "name": report.signer_name})
     return buf.getvalue() if target is None else None
+
+
+def bieu06_file_name(report: PeriodicReport) -> str:
+    """bieu-06_2026-Q3.xlsx"""
+    from .bieu06 import file_name as name
+
+    return name(report.bieu06)
