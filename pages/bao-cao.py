@@ -165,6 +165,12 @@ with tab_snapshot:
 # --- the periodic CCHC report ----------------------------------------------------------------
 
 PERIODIC_FORMATS = {"docx": "Word (DOCX)", "pdf": "PDF"}
+_MARKDOWN = set("\\`*_{}[]()#+-.!<>:~|$")
+
+
+def _plain(text: str) -> str:
+    """Text a user typed (a unit's name) shown inside Markdown as the same letters."""
+    return "".join("\\" + c if c in _MARKDOWN else c for c in str(text))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -262,7 +268,7 @@ with tab_periodic:
     with common.friendly_errors():
         rep = periodic(sel, version)
     st.markdown(f"#### {PR.TITLE}: {rep.title_line}")
-    st.caption(f"{rep.unit} · {rep.period.label} · {rep.period_range} · dữ liệu đến ngày "
+    st.caption(f"{_plain(rep.unit)} · {rep.period.label} · {rep.period_range} · dữ liệu đến ngày "
                f"{fmt.date(rep.data_through) if rep.data_through else fmt.NO_DATA} · "
                f"{rep.coverage_label}. Chọn kỳ ở thanh bên: quý, 6 tháng, năm hoặc kỳ báo cáo "
                "theo Nghị định 09/2019 (từ ngày 15 tháng trước đến ngày 14).")
