@@ -245,3 +245,13 @@ def test_report_command_writes_both_kinds_and_refuses_bad_arguments(filled, db_u
         main(["report", "--db", db_url, "--period", "2026-Q1", "--kind", "bieu06",
               "--format", "docx", "--out", str(out)])
     assert exc.value.code == 2
+
+
+def test_a_year_without_plan_is_never_judged(filled):
+    r = PR.periodic_report(filled, UNIT, "2025-12", today=TODAY)
+    assert r.summary == ("Chưa có chỉ tiêu cho năm 2025: số liệu để tham khảo, không đánh giá "
+                         "Đạt / Chưa đạt.")
+    assert r.plan_note == "Chưa có kế hoạch CCHC năm 2025 (thiếu tệp 2025.csv)."
+    assert r.coverage_note == ("Chưa có dữ liệu cho kỳ này (thiếu dữ liệu từ 01/12/2025 đến "
+                               "31/12/2025; dữ liệu đã tải mới đến ngày 01/04/2026).")
+    assert r.missed == [] and "Đạt 0/" not in _docx_text(PR.render_bytes("docx", r))

@@ -214,7 +214,16 @@ class PeriodicReport:
         return [self.parts[k] for k in order if k in self.parts]
 
     @property
+    def has_targets(self) -> bool:
+        """The plan of the period's year sets targets (kpi-definitions.md: a year without a
+        plan is never "Đạt 0/11")."""
+        return any(t.target is not None for t in self.targets)
+
+    @property
     def summary(self) -> str:
+        if not self.has_targets:
+            return (f"Chưa có chỉ tiêu cho năm {self.plan_year}: số liệu để tham khảo, không "
+                    "đánh giá Đạt / Chưa đạt.")
         met = sum(1 for t in self.targets if t.met is True)
         missed = sum(1 for t in self.targets if t.met is False)
         return (f"Đạt {met}/{len(self.targets)} chỉ tiêu; chưa đạt {missed}; chưa đánh giá "
@@ -275,7 +284,10 @@ def _drafts(r: PeriodicReport, next_deadlines: int) -> dict[str, str]:
     out["direction"] = "\n".join(lines)
 
     lines = [kpi_sentence(t) for t in met]
-    if not met:
+    if not r.has_targets:
+        lines = [kpi_sentence(t) for t in r.targets if t.value is not None]
+        lines.append(f"Chưa có chỉ tiêu cho năm {r.plan_year}: không đánh giá Đạt / Chưa đạt.")
+    elif not met:
         lines.append(f"Chưa có chỉ tiêu nào đạt trong {r.period.words}.")
     if not r.plan_note and pt.get("total"):
         lines.append(f"Đã hoàn thành {fmt.integer(pt['done'])}/{fmt.integer(pt['total'])} nhiệm "
