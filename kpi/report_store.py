@@ -1,6 +1,7 @@
 """Writes of the periodic report's texts (kpi.report.texts holds the table's reads and the
 row writes): each save in one transaction through ``kpi.db.connect(engine, write=True)``, with
-its audit row (``report_text``) in that same transaction.
+its audit row (``report_text``) in that same transaction. ``actor``: the name typed on the page
+(required), or ``kpi.audit.CLI_ACTOR``.
 
     save(engine, "Xã Lộc Tân", "2026-Q3", {"strengths": "…"}, actor="lan")     # parts changed
     save_settings(engine, "Xã Lộc Tân", {"signer_name": "Nguyễn Văn A"}, actor="lan")
@@ -21,7 +22,9 @@ def _save(engine, unit: str, code: str, texts: Mapping[str, object], actor: str,
           what: str) -> list[str]:
     if not unit:
         raise ReportTextError("Chưa chọn đơn vị (xã, phường) để lưu nội dung báo cáo.")
-    actor = (actor or "").strip() or audit.CLI_ACTOR
+    actor = " ".join(str(actor or "").split())
+    if not actor:
+        raise ReportTextError("Vui lòng nhập tên người cập nhật.")
     with kdb.connect(engine, write=True) as conn:
         uid = kdb.find_unit(conn, unit)
         if uid is None:

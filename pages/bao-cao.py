@@ -202,14 +202,18 @@ def _settings_form(rep: PR.PeriodicReport, version: int) -> None:
                                   key=f"p_recipients|{k}", height=150)
         who = st.text_input("Người cập nhật", key="periodic_who", placeholder="Họ và tên")
         if st.button("Lưu số văn bản, người ký và nơi nhận", key="periodic_save_settings"):
-            with common.friendly_errors():
-                engine = data.engine(sel.url)
-                report_store.save_settings(engine, rep.unit, {
-                    "signer_title": title, "signer_name": name, "recipients": recipients}, who)
-                report_store.save(engine, rep.unit, rep.period, {
-                    PR.DOC_NUMBER_PART: "" if number.strip() == PR.DOC_NUMBER.strip() else number},
-                    who)
-            _saved("Đã lưu số văn bản, người ký và nơi nhận.")
+            try:
+                with common.friendly_errors():
+                    engine = data.engine(sel.url)
+                    report_store.save_settings(engine, rep.unit, {
+                        "signer_title": title, "signer_name": name, "recipients": recipients},
+                        who)
+                    report_store.save(engine, rep.unit, rep.period, {PR.DOC_NUMBER_PART: (
+                        "" if number.strip() == PR.DOC_NUMBER.strip() else number)}, who)
+            except report_store.ReportTextError as exc:
+                st.error(str(exc), icon="❌")
+            else:
+                _saved("Đã lưu số văn bản, người ký và nơi nhận.")
 
 
 def _parts_form(rep: PR.PeriodicReport, version: int) -> None:
@@ -232,9 +236,15 @@ def _parts_form(rep: PR.PeriodicReport, version: int) -> None:
                 changed[part.key] = new
             elif not new.strip() and part.edited:
                 changed[part.key] = ""
-        with common.friendly_errors():
-            done = report_store.save(data.engine(sel.url), rep.unit, rep.period, changed, who)
-        _saved(f"Đã lưu {len(done)} phần nội dung." if done else "Không có thay đổi nào để lưu.")
+        try:
+            with common.friendly_errors():
+                done = report_store.save(data.engine(sel.url), rep.unit, rep.period, changed,
+                                         who)
+        except report_store.ReportTextError as exc:
+            st.error(str(exc), icon="❌")
+        else:
+            _saved(f"Đã lưu {len(done)} phần nội dung." if done
+                   else "Không có thay đổi nào để lưu.")
 
 
 def _downloads(rep: PR.PeriodicReport) -> None:

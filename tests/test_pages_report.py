@@ -122,6 +122,10 @@ def test_periodic_tab_remembers_the_signer_and_offers_decree_windows(fixture_url
         "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH")
     at.button(key="periodic_save_settings").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == ["Vui lòng nhập tên người cập nhật."]
+    at.text_input(key="periodic_who").set_value("Nguyễn Thị Lan")
+    at.button(key="periodic_save_settings").click().run()
+    assert not at.exception, [e.value for e in at.exception]
     assert [s.value for s in at.success] == ["Đã lưu số văn bản, người ký và nơi nhận."]
     later = PR.periodic_report(kdb.get_engine(fixture_url), "Xã Lộc Tân", "2026-Q2")
     assert (later.signer_title, later.signer_name) == ("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",

@@ -139,6 +139,23 @@ def test_texts_stored_per_unit_period_and_part_with_audit(filled):
     assert [tuple(a) for a in audit] == [("Lan", "report_text")] * 4
     with pytest.raises(T.ReportTextError):
         report_store.save(filled, "Xã Không Có", "2026-Q1", {"strengths": "x"}, "Lan")
+    with pytest.raises(T.ReportTextError, match="Vui lòng nhập tên người cập nhật."):
+        report_store.save(filled, UNIT, "2026-Q1", {"strengths": "x"}, "  ")
+
+
+def test_bieu06_xlsx_neutralises_formula_looking_field_names(tmp_path):
+    from kpi.periods import parse_period
+
+    table = B06.Bieu06(UNIT, parse_period("2026-03"), dt.date(2026, 3, 31),
+                       rows=[B06.Row("=HYPERLINK(\"http://x\")", received_online=2, on_time=1),
+                             B06.Row("+Tư pháp", received_direct=1)])
+    path = tmp_path / "b.xlsx"
+    B06.write_xlsx(table, path)
+    ws = load_workbook(path)["Biểu 06"]
+    cells = [ws.cell(13, 2), ws.cell(14, 2)]
+    assert [c.value for c in cells] == ["=HYPERLINK(\"http://x\")", "+Tư pháp"]
+    assert [c.data_type for c in cells] == ["s", "s"]
+    assert all(c.quotePrefix for c in cells)
 
 
 # ------------------------------------------------------------------------------- the report
