@@ -221,6 +221,15 @@ def test_docx_and_pdf_carry_the_stored_narrative(filled):
     assert "Ưu điểm do cán bộ viết lại." in paras and not any(
         p.startswith("Mức độ hài lòng của người dân, doanh nghiệp đạt") for p in paras)
     assert "3 | Đất đai | 40 | 26 | 14 | 0 | 40 | 38 | 0 | 2 | 0 | 0 | 0" in paras
+    assert "Hồ sơ công dân rút | 1 | 1" in paras
+    assert "Hồ sơ đã giải quyết (trước hạn, đúng hạn, quá hạn) | 300 | 300" in paras
+    doc = Document(io.BytesIO(PR.render_bytes("docx", r)))
+    normal = doc.styles["Normal"].font
+    assert (normal.name, normal.size.pt) == ("Times New Roman", 13)
+    sec = doc.sections[0]
+    assert [round(x.mm) for x in (sec.page_width, sec.page_height, sec.top_margin,
+                                  sec.bottom_margin, sec.left_margin, sec.right_margin)] == [
+        210, 297, 20, 20, 30, 15]
     text = _pdf_text(PR.render_bytes("pdf", r))
     for piece in ("BÁO CÁO", "Kết quả thực hiện công tác cải cách hành chính quý I năm 2026",
                   "III. ĐÁNH GIÁ CHUNG", "Ưu điểm do cán bộ viết lại.",

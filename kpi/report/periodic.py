@@ -176,7 +176,7 @@ class PeriodicReport:
     signer_title: str
     signer_name: str
     targets: list[TargetRow]
-    counts: list[tuple[str, str, int | None]]
+    counts: list[tuple[str, str, int | None, int | None]]  # key, label, period, year to date
     plan_year: int
     plan_note: str | None  # why there is no plan progress
     direction: PlanSection | None
@@ -442,8 +442,8 @@ def periodic_report(engine, unit: str, period, choice: D.Choice | None = None, *
         signer_title=kept.get("signer_title") or DEFAULT_SIGNER_TITLE,
         signer_name=kept.get("signer_name") or "",
         targets=_target_rows(snap, ytd_snap),
-        counts=[(k, lab, snap.counts.get(k)) for k, lab in D.COUNT_LABELS.items()
-                if k in Q.CLI_COUNT_KEYS],
+        counts=[(k, lab, snap.counts.get(k), ytd_snap.counts.get(k))
+                for k, lab in D.COUNT_LABELS.items() if k in Q.CLI_COUNT_KEYS],
         plan_year=year, plan_note=plan_note, direction=direction, sections=sections,
         plan_total=total, parts={},
         bieu06=compute_bieu06(engine, name, p, as_of_day=snap.as_of_day),

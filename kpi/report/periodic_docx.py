@@ -80,9 +80,10 @@ def _targets(doc, r) -> None:
         _note(doc, f"- {line}")
     if r.ytd_coverage_note:
         _note(doc, f"Lũy kế năm: {r.ytd_coverage_note}")
-    W._body(doc, "Số liệu hồ sơ trong kỳ:")
-    _table(doc, ["Nội dung", "Số hồ sơ"], (120, 30),
-           [[label, fmt.integer(v)] for _, label, v in r.counts], size=10, aligns=[LEFT, RIGHT])
+    W._body(doc, "Số liệu hồ sơ (kỳ báo cáo và lũy kế năm):")
+    _table(doc, ["Nội dung", "Kỳ báo cáo", "Lũy kế năm"], (104, 23, 23),
+           [[label, fmt.integer(v), fmt.integer(y)] for _, label, v, y in r.counts], size=10,
+           aligns=[LEFT, RIGHT, RIGHT])
     W._para(doc, "", space_after=4)
 
 

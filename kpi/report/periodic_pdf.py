@@ -91,9 +91,9 @@ def _targets(pdf, r) -> None:
         _para(pdf, f"- {line}", size=9, style="I")
     if r.ytd_coverage_note:
         _para(pdf, f"Lũy kế năm: {r.ytd_coverage_note}", size=9.5, style="I")
-    _para(pdf, "Số liệu hồ sơ trong kỳ:")
-    _table(pdf, (("Nội dung", 125, "L"), ("Số hồ sơ", 30, "R")),
-           [[label, fmt.integer(v)] for _, label, v in r.counts], size=9)
+    _para(pdf, "Số liệu hồ sơ (kỳ báo cáo và lũy kế năm):")
+    _table(pdf, (("Nội dung", 115, "L"), ("Kỳ báo cáo", 25, "R"), ("Lũy kế năm", 25, "R")),
+           [[label, fmt.integer(v), fmt.integer(y)] for _, label, v, y in r.counts], size=9)
 
 
 def _bieu06(pdf, r) -> None:
