@@ -18,6 +18,7 @@ from kpi.commands.common import CommandError, fail
 
 COMMANDS = (
     "snapshot",
+    "report",
     "users",
     "backup",
     "restore",

@@ -386,3 +386,20 @@ apology_letters = sa.Table(
     sa.Column("issued_at", sa.DateTime, nullable=False),
 )
 sa.Index("ix_apology_letters_dossier", apology_letters.c.unit_id, apology_letters.c.dossier_code)
+
+
+# --------------------------------------------------------------------------- report texts
+# The narrative parts of the periodic CCHC report (reports.md) as the staff edited them, per
+# unit, period (its code: "2026-Q3", "2026-Q3@15") and part ("assessment", "missed:on_time_rate"…),
+# and, under the period code "" (every period), what a unit's reports keep from one to the next:
+# the signer's title and name, the "Nơi nhận" list. Every later export of the report uses them.
+report_texts = sa.Table(
+    "report_texts",
+    metadata,
+    sa.Column("unit_id", sa.Integer, primary_key=True),
+    sa.Column("period_code", sa.Text, primary_key=True),
+    sa.Column("part", sa.Text, primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
