@@ -74,7 +74,8 @@ def test_invalid_values_fall_back_with_a_note(fixture_url):
 
 def test_the_sidebar_shows_only_the_controls_of_the_page(fixture_url):
     assert {p.url_path: p.controls for p in nav.PAGES} == {
-        "tong-quan": ("unit", "period", "choices"), "chi-tiet": ("unit", "period", "choices"),
+        "tong-quan": ("unit", "period", "choices"), "viec-can-lam": ("unit", "choices"),
+        "chi-tiet": ("unit", "period", "choices"),
         "tai-du-lieu": ("unit",), "bao-cao": ("unit", "period", "choices"),
         "ke-hoach": ("unit",)}
     at = opened({})
