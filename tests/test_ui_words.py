@@ -158,3 +158,14 @@ def test_the_shortfall_excel_has_vietnamese_headers_and_cells(fixture_url):
         assert cells and problems(cells) == [], key
         name = DB.shortfall_file_name(key, "2026-03")
         assert key not in name and name.startswith("chua-dat_")
+
+
+def test_the_plan_workbook_has_vietnamese_headers_and_name(fixture_url):
+    from kpi.plan import exchange
+
+    engine = kdb.get_engine(fixture_url)
+    tracker.set_status(engine, UNIT, 2026, "I.1-01", "Đang thực hiện", "An")
+    wb = load_workbook(io.BytesIO(exchange.export_excel(engine, UNIT, 2026)))
+    cells = [str(c) for ws in wb for row in ws.values for c in row if isinstance(c, str)]
+    assert len(cells) > 100 and problems(cells) == []
+    assert exchange.excel_file_name(UNIT, 2026) == "theo-doi-ke-hoach-2026-xa-loc-tan.xlsx"
