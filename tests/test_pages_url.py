@@ -10,15 +10,14 @@ from ui import nav
 
 
 def opened(params: dict, page: str | None = None) -> AppTest:
-    """The app opened from a link carrying ``params``; then ``page`` if given."""
+    """The app opened from a link to ``page`` (default: the overview) carrying ``params``."""
     at = AppTest.from_file(APP, default_timeout=60)
     for k, v in params.items():
         at.query_params[k] = v
+    if page:
+        at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    if page:
-        at.switch_page(page).run()
-        assert not at.exception, [e.value for e in at.exception]
     return at
 
 
@@ -93,3 +92,10 @@ def test_the_sidebar_shows_only_the_controls_of_the_page(fixture_url):
     assert at.selectbox(key="period_month").value == "2026-02"
     assert at.radio(key="on_time_def").value == "due"
     assert at.query_params["period"] == "2026-02"
+
+
+def test_a_kpi_in_a_link_to_the_overview_does_not_override_a_tile(fixture_url):
+    at = opened({"kpi": "digitization_rate"})
+    at.button(key="goto_online_payment_rate").click().run()
+    assert at.selectbox(key="detail_kpi").value == "online_payment_rate"
+    assert at.query_params["kpi"] == "online_payment_rate"

@@ -183,6 +183,7 @@ CONTROLS = (UNIT, PERIOD, CHOICES)
 # the command line's words (cli.md); a KPI's variant choice goes by its choice name.
 URL_UNIT, URL_PERIOD = "unit", "period"
 _URL_PENDING = "_url_pending"  # the address's values not applied yet (read once per session)
+_URL_RUNS = "_url_runs"  # runs of the sidebar in this session (the address counts on the first)
 
 
 def _widget_keys() -> list[str]:
@@ -226,8 +227,11 @@ def _apply_url_period(text: str, span, today) -> bool:
 
 def url_value(name: str, options) -> str | None:
     """A page's own selection from the address (the detail page's KPI): the value once, on the
-    session's first run, when it is one of ``options``; else None."""
+    session's first run (the page the link opened), when it is one of ``options``; else None —
+    a link to the overview that names a KPI does not override a tile clicked later."""
     value = _read_url().pop(name, None)
+    if S.get(_URL_RUNS, 0) > 1:
+        return None
     return value if value in options else None
 
 
@@ -272,6 +276,7 @@ def sidebar(controls=CONTROLS) -> None:
     today = config.today()
     sb = st.sidebar
     _keep_hidden_state()
+    S[_URL_RUNS] = S.get(_URL_RUNS, 0) + 1
     pending = _read_url()
     bad = []
     with friendly_errors():
