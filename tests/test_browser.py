@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -147,7 +148,7 @@ def test_deep_link_opened_first_after_a_server_start(demo_db, browser):
             page.goto(f"{url}/chi-tiet", wait_until="networkidle", timeout=60_000)
             _settle(page, "Chi tiết chỉ tiêu")
             assert "Page not found" not in page.locator("body").inner_text()
-            assert page.url.rstrip("/").endswith("/chi-tiet")
+            assert urllib.parse.urlsplit(page.url).path.rstrip("/").endswith("/chi-tiet")
             menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
             assert "Chi tiết chỉ tiêu" in menu and "Tổng quan" in menu, menu
             assert page.locator('[data-testid="stSidebar"]').get_by_text("Đơn vị").count() > 0
