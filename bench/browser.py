@@ -13,6 +13,15 @@ control of the page, and Streamlit no longer running the script. Measured in the
   scripts, as a leader's browser does; a new Streamlit session, the server's
   ``st.cache_data`` answers the KPI queries).
 
+Figures (01/12/2026, the shared 2-core machine, load 5–6; `--runs 5`), median of the later
+visits / first visit after the server start:
+    demo data (22.506 dossiers)   1,72 s / 3,86 s
+    1M dossiers of one unit       1,82 s / 3,97 s
+Under load 8–9 the same code gave 3,2 s / 6,2 s (demo) and 2,7 s / 8,3 s (1M). Drawing the
+tiles as SVG instead of five Plotly figures took the demo's later visits from 5,7–6,0 s to
+2,8 s at load 7–9 (no Plotly bundle to load on the overview). The first visit also computes
+every query (1M: snapshot 0,5 s, previous period 0,5 s, 12-month trend 2,0 s).
+
     python -m bench.browser                      # demo data and 1M dossiers
     python -m bench.browser --only demo --runs 5
     python -m bench.browser --only 1m -n 1000000 --keep /tmp/bench-1m.duckdb
