@@ -152,6 +152,7 @@ class KpiDisplay:
     note: str
     unknown: int
     unverifiable: int
+    provisional: bool = False  # the period is only partly covered: "tạm tính"
 
     @property
     def direction(self) -> str | None:
@@ -175,7 +176,13 @@ class KpiDisplay:
                 f"{fmt.integer(self.denominator)} = {self.value_text}")
 
 
-def kpi_display(v: Q.KpiValue, prev: Q.KpiValue | None = None) -> KpiDisplay:
+PROVISIONAL = "tạm tính"
+
+
+def kpi_display(v: Q.KpiValue, prev: Q.KpiValue | None = None, *,
+                provisional: bool = False) -> KpiDisplay:
+    """``provisional``: the period is partly covered (``Snapshot.provisional``): a verdict
+    reads "Đạt (tạm tính)"."""
     if v.met is True:
         status = MET
     elif v.met is False:
@@ -194,24 +201,38 @@ def kpi_display(v: Q.KpiValue, prev: Q.KpiValue | None = None) -> KpiDisplay:
         numerator=v.numerator, denominator=v.denominator, previous=pv, change=change,
         status=status, value_text=fmt.kpi_value(v.value, v.target),
         target_text=fmt.target(v.target), ratio_text=fmt.ratio(v.numerator, v.denominator),
-        status_text=fmt.verdict(v.met, v.value, v.target), status_icon=STATUS_ICONS[status],
+        status_text=fmt.verdict(v.met, v.value, v.target) + (
+            f" ({PROVISIONAL})" if provisional and v.value is not None else ""),
+        status_icon=STATUS_ICONS[status],
         status_color=STATUS_COLORS[status], change_text=fmt.pp(change),
         previous_text=fmt.pct(pv), formula=v.formula, numerator_label=v.numerator_label,
         denominator_label=v.denominator_label, noun=D.SOURCES[v.source].noun,
         shortfall_title=ratio.shortfall_heading, state=ratio.state,
         summary_check=ratio.summary is not None,
         note=v.note, unknown=v.unknown, unverifiable=v.unverifiable,
+        provisional=provisional and v.value is not None,
     )
 
 
 def display_rows(snap: Q.Snapshot, prev: Q.Snapshot | None = None) -> list[KpiDisplay]:
     """Every KPI of the snapshot, in the order of kpi-definitions.md."""
-    return [kpi_display(v, prev.kpi(v.key) if prev is not None else None) for v in snap.kpis]
+    return [kpi_display(v, prev.kpi(v.key) if prev is not None else None,
+                        provisional=snap.provisional) for v in snap.kpis]
 
 
-def met_summary(rows: list[KpiDisplay]) -> str:
-    """"Đạt 4/11 chỉ tiêu"."""
-    return f"Đạt {sum(r.status == MET for r in rows)}/{len(rows)} chỉ tiêu"
+def met_summary(rows: list[KpiDisplay], snap: Q.Snapshot | None = None) -> str:
+    """"Đạt 4/11 chỉ tiêu"; with the snapshot: "Đạt 4/11 chỉ tiêu (tạm tính)" for a partly
+    covered period, "Chưa có dữ liệu" for a period no export covers (no verdict), "Chưa có
+    chỉ tiêu cho năm 2025" for a year without a plan (never "Đạt 0/11")."""
+    if snap is not None and snap.no_data:
+        return fmt.NO_DATA_WORD
+    if rows and all(r.target is None for r in rows):
+        return (f"Chưa có chỉ tiêu cho năm {snap.period.end.year}" if snap is not None
+                else fmt.NO_TARGET_WORD)
+    text = f"Đạt {sum(r.status == MET for r in rows)}/{len(rows)} chỉ tiêu"
+    if snap is not None and snap.provisional:
+        text += f" ({PROVISIONAL})"
+    return text
 
 
 def targets_table(rows: list[KpiDisplay]) -> dict[str, list]:
@@ -415,7 +436,12 @@ def data_warnings(snap: Q.Snapshot, ratings: int | None = None) -> list[DataWarn
 
 
 def period_note(snap: Q.Snapshot) -> str | None:
-    """"Kỳ chưa kết thúc: số liệu tính đến ngày 15/04/2026." for a period not ended yet."""
+    """The coverage sentence of a period the loaded exports do not fully cover ("Số liệu tạm
+    tính: thiếu dữ liệu từ 01/07/2026 đến 31/12/2026; dữ liệu mới đến ngày 30/06/2026.", "Chưa
+    có dữ liệu cho kỳ này (…)"); else "Kỳ chưa kết thúc: số liệu tính đến ngày 15/04/2026." for
+    a period not ended yet; None for a complete, ended one."""
+    if snap.coverage is not None and not snap.coverage.complete:
+        return snap.coverage.note
     if snap.as_of_day < snap.period.end:
         return f"Kỳ chưa kết thúc: số liệu tính đến ngày {fmt.date(snap.as_of_day)}."
     return None
