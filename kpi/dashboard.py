@@ -202,7 +202,7 @@ def kpi_display(v: Q.KpiValue, prev: Q.KpiValue | None = None, *,
         status=status, value_text=fmt.kpi_value(v.value, v.target),
         target_text=fmt.target(v.target), ratio_text=fmt.ratio(v.numerator, v.denominator),
         status_text=fmt.verdict(v.met, v.value, v.target) + (
-            f" ({PROVISIONAL})" if provisional and v.value is not None else ""),
+            f" ({PROVISIONAL})" if provisional and v.met is not None else ""),
         status_icon=STATUS_ICONS[status],
         status_color=STATUS_COLORS[status], change_text=fmt.pp(change),
         previous_text=fmt.pct(pv), formula=v.formula, numerator_label=v.numerator_label,
@@ -246,6 +246,30 @@ def targets_table(rows: list[KpiDisplay]) -> dict[str, list]:
         "Đánh giá": [r.status_line for r in rows],
         "So với kỳ trước": [r.change_text for r in rows],
     }
+
+
+def status_table(rows: list[KpiDisplay]) -> dict[str, list]:
+    """The compact status table a phone opens with: KPI, value, target, verdict."""
+    return {
+        "Chỉ tiêu": [r.short_label for r in rows],
+        "Kết quả": [r.value_text for r in rows],
+        "Chỉ tiêu KH": [r.target_text for r in rows],
+        "Đánh giá": [r.status_line for r in rows],
+    }
+
+
+STRIP_WORDS = {"complete": "Đủ", "partial": "Một phần", "none": "Chưa có"}
+
+
+def month_strip_table(strip: dict[str, list[str]], labels: dict[str, str]) -> dict[str, list]:
+    """The upload page's month strip (``kpi.coverage.month_strip``) as table columns: one row
+    per kind of file (its Vietnamese name from ``labels``), one column per month T1…T12
+    ("Đủ", "Một phần", "Chưa có")."""
+    kinds = list(strip)
+    out: dict[str, list] = {"Loại tệp": [labels.get(k, k) for k in kinds]}
+    for m in range(12):
+        out[f"T{m + 1}"] = [STRIP_WORDS[strip[k][m]] for k in kinds]
+    return out
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ needs, and the year-end forecast with its range. No Streamlit here.
     k.value, k.met, k.gap                                  # year to date, dossiers short
     k.required, k.required_status                          # needed | impossible | assured | …
     k.forecast.value, k.forecast.low, k.forecast.high      # year-end forecast and its range
+    k.remaining_months                                     # [7, 8, …, 12]: still to come
 
 Definitions (all counts exact, as fractions, until display):
 - Year to date: 1 January .. E = min(period end, data_through, today), classified as of E
@@ -33,6 +34,7 @@ Definitions (all counts exact, as fractions, until display):
 from __future__ import annotations
 
 import calendar as _cal
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -69,6 +71,8 @@ class Forecast:
     high: float | None = None
     pace: float | None = None
     months: tuple[dt.date, ...] = ()
+    worst: float | None = None  # the worst and best monthly value of the last six months
+    best: float | None = None
 
     @property
     def text(self) -> str:
@@ -100,10 +104,19 @@ class YearKpi:
     required: float | None  # the rate the remainder needs (unbounded: may be < 0 or > 1)
     required_status: str  # needed | impossible | assured | done | no_target | no_data
     forecast: Forecast = field(default_factory=Forecast)
+    remaining_months: tuple[int, ...] = ()  # months of the year with days in the remainder
 
     @property
     def value_text(self) -> str:
         return fmt.kpi_value(self.value, self.target)
+
+    @property
+    def future_months(self) -> tuple[dt.date, ...]:
+        """The months after the year to date (1st day), the ones a forecast draws."""
+        if self.through is None:
+            return tuple(dt.date(self.year, m, 1) for m in self.remaining_months)
+        return tuple(dt.date(self.year, m, 1) for m in self.remaining_months
+                     if dt.date(self.year, m, 1) > self.through)
 
     @property
     def verdict_text(self) -> str:
@@ -270,7 +283,7 @@ def _year_kpi(v: Q.KpiValue, year: int, through, provisional: bool, rem: list[Fr
             return float((n + rate * big_r) / (d + big_r))
 
         fc = Forecast(year_end(pace), year_end(min(rates)), year_end(max(rates)), float(pace),
-                      tuple(x[0] for x in pace_m))
+                      tuple(x[0] for x in pace_m), float(min(rates)), float(max(rates)))
     else:
         fc = Forecast()
     if t is None:
@@ -311,7 +324,9 @@ def year_view(engine, unit, period, choice: D.Choice | None = None, *,
     trend = Q.trend(engine, unit, P.month(through.year, through.month), choice, months=24,
                     keys=list(keys), today=today)
     rem = _remainder(cov, year, through)
-    kpis = [_year_kpi(ytd.kpi(k), year, through, not cov.complete, rem, _monthly(trend, k))
+    left = tuple(m for m, r in enumerate(rem, start=1) if r)
+    kpis = [dataclasses.replace(_year_kpi(ytd.kpi(k), year, through, not cov.complete, rem,
+                                          _monthly(trend, k)), remaining_months=left)
             for k in keys]
     return YearView(name, year, through, cov, has_plan, kpis)
 
