@@ -200,6 +200,10 @@ def trend_forecast_chart(s: Series, future: list[str], pace: float | None,
                                  line=dict(width=0), fill="tonexty", fillcolor="rgba(31,41,51,0.12)",
                                  name="Tháng tốt nhất – kém nhất (6 tháng gần nhất)",
                                  hoverinfo="skip"))
+    if s.target is not None:  # the target line goes on over the months to come
+        fig.add_trace(go.Scatter(x=list(future), y=[s.target] * len(future), mode="lines",
+                                 line=dict(color=TICK, width=1.5, dash="dash"), showlegend=False,
+                                 hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=xs, y=start + [pace] * len(future), mode="lines",
                              name="Nhịp 3 tháng gần nhất", line=dict(color=INK, width=1.5, dash="dot"),
                              hovertemplate="%{x}: %{y:.1%}<extra>Nhịp 3 tháng gần nhất</extra>"))
