@@ -878,7 +878,8 @@ def headroom(engine, unit, period, key: str, choice: D.Choice | None = None, *,
              today: dt.date | None = None) -> Headroom:
     """Year-to-date headroom against the target of the year of the period's end.
 
-    Year to date = 1 January .. min(period end, today). The year's denominator is projected at
+    Year to date = 1 January .. min(period end, today, data_through) (for dossier KPIs: the
+    classification day, kpi.coverage). The year's denominator is projected at
     the pace so far (in working days): D = d × working days of the year / working days elapsed.
     ``misses_allowed`` = ⌊n + (D − d) − t·D⌋: how many of the remaining dossiers may still miss
     (late, overdue…) with the year ending ≥ target t; None when even a perfect rest of the year
@@ -888,6 +889,12 @@ def headroom(engine, unit, period, key: str, choice: D.Choice | None = None, *,
     p = _period(period)
     t_day = _today(today)
     eday = min(p.end, t_day)
+    if D.KPI_BY_KEY[key].variants[vname].source == "dossiers":
+        with connect(engine) as conn:
+            unit_ids, _ = _resolve_unit(conn, unit)
+            through = CV.data_through(conn, unit_ids)
+        if through is not None:
+            eday = min(eday, through)
     ytd = year_to_date(eday) if eday >= dt.date(p.end.year, 1, 1) else None
     year = p.end.year
     tgt = T.target_for(key, year)

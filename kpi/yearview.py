@@ -187,15 +187,21 @@ class YearView:
                     f"({self.scope_text}) chỉ để theo dõi, không đánh giá đạt hay chưa đạt.")
         if self.through is None:
             return f"Năm {y} chưa có dữ liệu: chưa đánh giá được chỉ tiêu nào."
-        met = [k for k in self.kpis if k.met is True]
-        missed = [k for k in self.kpis if k.met is False]
-        empty = [k for k in self.kpis if k.met is None]
-        text = f"Đạt {len(met)}/{len(self.kpis)} chỉ tiêu chính của năm {y} ({self.scope_text})"
+        judged = [k for k in self.kpis if k.target is not None]
+        untargeted = [fmt.in_sentence(k.short_label) for k in self.kpis if k.target is None]
+        if not judged:
+            return (f"Kế hoạch năm {y} chưa đặt chỉ tiêu chính nào: số liệu ({self.scope_text}) "
+                    "chỉ để theo dõi.")
+        met = [k for k in judged if k.met is True]
+        missed = [k for k in judged if k.met is False]
+        empty = [fmt.in_sentence(k.short_label) for k in judged if k.met is None]
+        text = f"Đạt {len(met)}/{len(judged)} chỉ tiêu chính của năm {y} ({self.scope_text})"
         if missed:
             text += "; Chưa đạt: " + "; ".join(k.gap_text for k in missed)
         if empty:
-            text += "; chưa đánh giá được: " + ", ".join(
-                f"{fmt.in_sentence(k.short_label)} ({k.verdict_text.lower()})" for k in empty)
+            text += "; chưa có dữ liệu: " + ", ".join(empty)
+        if untargeted:
+            text += f"; kế hoạch năm {y} chưa có chỉ tiêu: " + ", ".join(untargeted)
         return text + "."
 
 
