@@ -236,3 +236,9 @@ def test_remainder_counts_missing_days_inside_the_year():
 
 
 D_SOURCE = {k.key: k.variants[k.default].source for k in YV.D.KPIS}
+
+
+def test_headroom_is_judged_as_of_data_through(year_db):
+    room = Q.headroom(year_db, Y.UNIT, "2026", "on_time_rate", today=TODAY)
+    assert room.as_of_day == dt.date(2026, 6, 30)
+    assert (room.numerator, room.denominator) == (57, 62)
