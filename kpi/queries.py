@@ -54,8 +54,8 @@ if TYPE_CHECKING:  # pandas is imported where a frame is built: the CLI starts f
 
 __all__ = [
     "KpiValue", "Snapshot", "ShortfallPage", "Headroom", "UnknownUnit",
-    "snapshot", "previous_snapshot", "trend", "breakdown", "shortfall", "counts", "as_of",
-    "headroom", "summary_check", "list_units", "BREAKDOWNS",
+    "snapshot", "previous_snapshot", "trend", "monthly", "breakdown", "shortfall", "counts",
+    "as_of", "headroom", "summary_check", "list_units", "BREAKDOWNS",
 ]
 
 
@@ -641,10 +641,19 @@ def trend(engine, unit, period, choice: D.Choice | None = None, *, months: int =
     Months after today are left out."""
     import pandas as pd
 
-    choice = _choice(choice)
     p = _period(period)
+    return monthly(engine, unit, last_months(p, months), choice, keys=keys, today=today)
+
+
+def monthly(engine, unit, months: list[Period], choice: D.Choice | None = None, *,
+            keys: list[str] | None = None, today: dt.date | None = None) -> pd.DataFrame:
+    """``trend``'s frame for any list of calendar months (``kpi.periods.month``), in the order
+    given; months after today are left out. One query per source for all of them."""
+    import pandas as pd
+
+    choice = _choice(choice)
     t = _today(today)
-    ms = [m for m in last_months(p, months) if m.start <= t]
+    ms = [m for m in months if m.start <= t]
     cols = ["month", "label", "key", "value", "numerator", "denominator", "unknown", "target",
             "met", "source", "coverage"]
     if not ms:

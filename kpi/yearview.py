@@ -327,9 +327,13 @@ def year_view(engine, unit, period, choice: D.Choice | None = None, *,
         kpis = [_year_kpi(v, year, None, False, [Fraction(1)] * 12, {}) for v in empty]
         return YearView(name, year, None, cov, has_plan, kpis)
     ytd = Q.snapshot(engine, unit, P.custom(first, through), choice, today=today)
-    trend = Q.trend(engine, unit, P.month(through.year, through.month), choice, months=24,
-                    keys=list(keys), today=today)
     rem = _remainder(cov, year, through)
+    # The months the figures read: the twelve ending with the year to date's month (the
+    # pace, the range) and last year's months that lie in the remainder (their volume).
+    last12 = P.last_months(P.month(through.year, through.month), 12)
+    older = [P.month(year - 1, m) for m, r in enumerate(rem, start=1)
+             if r and P.month(year - 1, m).start < last12[0].start]
+    trend = Q.monthly(engine, unit, older + last12, choice, keys=list(keys), today=today)
     left = tuple(m for m, r in enumerate(rem, start=1) if r)
     kpis = [dataclasses.replace(_year_kpi(ytd.kpi(k), year, through, not cov.complete, rem,
                                           _monthly(trend, k)), remaining_months=left)
