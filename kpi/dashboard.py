@@ -249,12 +249,16 @@ def targets_table(rows: list[KpiDisplay]) -> dict[str, list]:
 
 
 def status_table(rows: list[KpiDisplay]) -> dict[str, list]:
-    """The compact status table a phone opens with: KPI, value, target, verdict."""
+    """The compact status table a phone opens with: KPI, verdict (next to the name, so a
+    narrow screen shows it), value, target. A provisional period says "tạm tính" once, in the
+    verdict's header."""
+    suffix = f" ({PROVISIONAL})"
+    head = "Đánh giá" + (suffix if any(r.provisional for r in rows) else "")
     return {
         "Chỉ tiêu": [r.short_label for r in rows],
+        head: [f"{r.status_icon} {r.status_text.removesuffix(suffix)}" for r in rows],
         "Kết quả": [r.value_text for r in rows],
         "Chỉ tiêu KH": [r.target_text for r in rows],
-        "Đánh giá": [r.status_line for r in rows],
     }
 
 

@@ -40,7 +40,7 @@ with common.friendly_errors():
     trend = data.trend(sel)
 common.context_line(sel, snap)
 v = snap.kpi(key)
-d = DB.kpi_display(v, prev.kpi(key))
+d = DB.kpi_display(v, prev.kpi(key), provisional=snap.provisional)
 
 # --- value, verdict, formula with counts ---------------------------------------------------
 c1, c2, c3, c4 = st.columns(4)

@@ -40,7 +40,8 @@ headline = [by_key[k] for k in D.HEADLINE_KEYS]
 # hide it (the tiles say the same).
 st.html("<style>@media (min-width: 768px) { .st-key-phone_status { display: none; } }</style>")
 with st.container(key="phone_status"):
-    st.dataframe(DB.status_table(rows), hide_index=True, width="stretch", key="status_table")
+    st.dataframe(DB.status_table(rows), hide_index=True, width="stretch", key="status_table",
+                 height=35 * (len(rows) + 1) + 3)
 
 st.markdown(f"**{year.sentence}**")
 common.context_line(sel, snap)

@@ -63,11 +63,11 @@ def test_other_targets_table(fixture_url):
     at = app()
     status, table = [d.value for d in at.dataframe]
     # First on the page (shown on a phone only): every KPI's value, target and verdict.
-    assert list(status.columns) == ["Chỉ tiêu", "Kết quả", "Chỉ tiêu KH", "Đánh giá"]
+    assert list(status.columns) == ["Chỉ tiêu", "Đánh giá", "Kết quả", "Chỉ tiêu KH"]
     assert status.values.tolist()[:5] == [
-        ["Đúng hạn", "98,5%", "≥ 98%", "✅ Đạt"], ["Hài lòng", "98,5%", "≥ 95%", "✅ Đạt"],
-        ["Số hóa", "75,0%", "≥ 80%", "⚠️ Chưa đạt"], ["Trực tuyến", "65,0%", "≥ 60%", "✅ Đạt"],
-        ["Thanh toán trực tuyến", "75,0%", "≥ 80%", "⚠️ Chưa đạt"]]
+        ["Đúng hạn", "✅ Đạt", "98,5%", "≥ 98%"], ["Hài lòng", "✅ Đạt", "98,5%", "≥ 95%"],
+        ["Số hóa", "⚠️ Chưa đạt", "75,0%", "≥ 80%"], ["Trực tuyến", "✅ Đạt", "65,0%", "≥ 60%"],
+        ["Thanh toán trực tuyến", "⚠️ Chưa đạt", "75,0%", "≥ 80%"]]
     assert len(status) == 11
     assert list(table.columns) == ["Chỉ tiêu", "Mục KH", "Chỉ tiêu KH", "Kết quả", "Tử số/Mẫu số",
                                    "Đánh giá", "So với kỳ trước"]

@@ -70,6 +70,9 @@ def test_overview_july_year_and_2025(june_url):
     assert at.metric[0].value == fmt.kpi_value(57 / 62, 0.98) == "91,9%"
     assert _verdicts(at)[0] == ":red[⚠️ **Chưa đạt (tạm tính)**] · chỉ tiêu ≥ 98%"
     assert texts(at.markdown)[1].startswith("**Đạt 4/11 chỉ tiêu (tạm tính)** của kế hoạch")
+    status = at.dataframe[0].value
+    assert list(status.columns) == ["Chỉ tiêu", "Đánh giá (tạm tính)", "Kết quả", "Chỉ tiêu KH"]
+    assert status.values.tolist()[0] == ["Đúng hạn", "⚠️ Chưa đạt", "91,9%", "≥ 98%"]
     assert ("Từ đầu năm 2026: **91,9%** · Chưa đạt (tạm tính)  \nKhông thể đạt: kể cả 100% phần "
             "còn lại của năm cũng không đủ  \nDự báo cả năm 89,5% (khoảng 85,2%–96,5%)"
             ) in texts(at.caption)
