@@ -121,8 +121,12 @@ def test_detail_draws_the_forecast(june_url):
     year_end = by_name["Dự báo cả năm"]
     assert year_end["x"] == ["T12/2026"]
     assert year_end["y"] == [pytest.approx((57 + 0.875 * 79) / 141)]
-    # 2025 has no plan: the detail page says so.
+    # The year 2026: its verdict is provisional.
     at.selectbox(key="period_type").set_value("year").run()
+    assert (":red[⚠️ **Chưa đạt (tạm tính)**] · Tỷ lệ hồ sơ giải quyết đúng hạn (II.3.1) · Năm "
+            "2026") in texts(at.markdown)
+    assert YEAR_NOTE in texts(at.caption)
+    # 2025 has no plan: the detail page says so.
     at.selectbox(key="period_year").set_value("2025").run()
     assert any(m.startswith("**Chưa có chỉ tiêu cho năm 2025") for m in texts(at.markdown))
 
