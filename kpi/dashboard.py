@@ -23,6 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi import config
+from kpi import coverage as CV
 from kpi import definitions as D
 from kpi import format as fmt
 from kpi import periods as P
@@ -264,13 +265,13 @@ def status_table(rows: list[KpiDisplay]) -> dict[str, list]:
     }
 
 
-STRIP_WORDS = {"complete": "Đủ", "partial": "Một phần", "none": "Chưa có"}
+STRIP_WORDS = CV.STATUS_LABELS  # the glossary's words: Đủ dữ liệu, Tạm tính, Chưa có dữ liệu
 
 
 def month_strip_table(strip: dict[str, list[str]], labels: dict[str, str]) -> dict[str, list]:
     """The upload page's month strip (``kpi.coverage.month_strip``) as table columns: one row
     per kind of file (its Vietnamese name from ``labels``), one column per month T1…T12
-    ("Đủ", "Một phần", "Chưa có")."""
+    ("Đủ dữ liệu", "Tạm tính", "Chưa có dữ liệu")."""
     kinds = list(strip)
     out: dict[str, list] = {"Loại tệp": [labels.get(k, k) for k in kinds]}
     for m in range(12):

@@ -76,12 +76,12 @@ class Forecast:
 
     @property
     def text(self) -> str:
-        """"Dự báo cả năm 97,8% (khoảng 96,9%–98,4%)"; "—" without a forecast."""
+        """"Dự báo cuối năm 97,8% (khoảng 96,9%–98,4%)"; "—" without a forecast."""
         if self.value is None:
             return fmt.NO_DATA
         if self.low == self.high:
-            return f"Dự báo cả năm {fmt.pct(self.value)}"
-        return (f"Dự báo cả năm {fmt.pct(self.value)} "
+            return f"Dự báo cuối năm {fmt.pct(self.value)}"
+        return (f"Dự báo cuối năm {fmt.pct(self.value)} "
                 f"(khoảng {fmt.pct(self.low)}–{fmt.pct(self.high)})")
 
 
@@ -129,7 +129,7 @@ class YearKpi:
     @property
     def required_text(self) -> str:
         if self.required_status == NEEDED:
-            return f"Phần còn lại của năm cần đạt {fmt.pct(self.required)}"
+            return f"Tỷ lệ cần đạt trong phần còn lại của năm: {fmt.pct(self.required)}"
         if self.required_status == IMPOSSIBLE:
             return "Không thể đạt: kể cả 100% phần còn lại của năm cũng không đủ"
         if self.required_status == ASSURED:

@@ -74,10 +74,10 @@ if not d.state:  # a catalogue KPI is a state at the period end: no year-to-date
         if year.through is None:
             st.markdown(f"**Năm {year.year}:** chưa có dữ liệu.")
         elif not year.has_plan:
-            st.markdown(f"**Năm {year.year}** ({year.scope_text}): từ đầu năm "
+            st.markdown(f"**Năm {year.year}** ({year.scope_text}): lũy kế từ đầu năm "
                         f"**{year_kpi.value_text}** · {year_kpi.forecast.text}.")
         else:
-            st.markdown(f"**Năm {year.year}** ({year.scope_text}): từ đầu năm "
+            st.markdown(f"**Năm {year.year}** ({year.scope_text}): lũy kế từ đầu năm "
                         f"**{year_kpi.value_text}** · {year_kpi.verdict_text} · "
                         f"{year_kpi.required_text} · {year_kpi.forecast.text}.")
 
@@ -105,7 +105,7 @@ if fc is not None and fc.pace is not None and year_kpi.future_months:
         series, [fmt.month_label(m) for m in year_kpi.future_months], fc.pace, fc.worst, fc.best,
         fc.value, fc.text, fc.low, fc.high), "detail_trend", interactive=True)
     st.caption("Đường chấm: các tháng còn lại theo nhịp 3 tháng gần nhất; dải xám: giữa tháng "
-               "kém nhất và tốt nhất của 6 tháng gần nhất; hình thoi: dự báo cả năm.")
+               "kém nhất và tốt nhất của 6 tháng gần nhất; hình thoi: dự báo cuối năm.")
 else:
     charts.show(charts.trend_chart(series), "detail_trend", interactive=True)
 with st.expander("Số liệu từng tháng"):

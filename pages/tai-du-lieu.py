@@ -269,7 +269,7 @@ def _remembered(unit: str | None) -> None:
 
 def _month_strip(unit: str | None) -> None:
     """Per kind of file, which months of a year the loaded (not undone) files cover."""
-    st.subheader("Dữ liệu đã có theo tháng")
+    st.subheader("Dải tháng: dữ liệu đã nạp theo tháng")
     url = config.db_url()
     today = config.today()
     with friendly_errors():
@@ -286,8 +286,8 @@ def _month_strip(unit: str | None) -> None:
         strip = ui_data.month_strip(url, unit, int(year))
     st.dataframe(DB.month_strip_table(strip, KIND_LABELS), hide_index=True, width="stretch",
                  key="month_strip")
-    st.caption("Đủ: mọi ngày của tháng có trong tệp đã nạp · Một phần: thiếu một số ngày · Chưa "
-               "có: chưa nạp tệp nào cho tháng. "
+    st.caption("Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · Tạm tính: thiếu một số ngày "
+               "· Chưa có dữ liệu: chưa nạp tệp nào cho tháng. "
                + (f"Danh sách hồ sơ đã nạp đến ngày {fmt.date(through)}." if through else
                   "Chưa nạp danh sách hồ sơ nào."))
 

@@ -71,7 +71,7 @@ def tile(d: DB.KpiDisplay) -> None:
         )
         st.markdown(f"{common.status_markdown(d)} · chỉ tiêu {d.target_text}")
         y = year.kpi(d.key)
-        st.caption(f"Từ đầu năm {year.year}: **{y.value_text}** · {y.verdict_text}  \n"
+        st.caption(f"Lũy kế từ đầu năm {year.year}: **{y.value_text}** · {y.verdict_text}  \n"
                    f"{y.required_text}  \n{y.forecast.text}")
         charts.show(charts.tile_chart(d, DB.trend_series(trend, d.key)), f"tile_{d.key}")
         st.caption(f"{d.ratio_text} {d.noun} · "

@@ -73,8 +73,8 @@ def test_overview_july_year_and_2025(june_url):
     status = at.dataframe[0].value
     assert list(status.columns) == ["Chỉ tiêu", "Đánh giá (tạm tính)", "Kết quả", "Chỉ tiêu KH"]
     assert status.values.tolist()[0] == ["Đúng hạn", "⚠️ Chưa đạt", "91,9%", "≥ 98%"]
-    assert ("Từ đầu năm 2026: **91,9%** · Chưa đạt (tạm tính)  \nKhông thể đạt: kể cả 100% phần "
-            "còn lại của năm cũng không đủ  \nDự báo cả năm 89,5% (khoảng 85,2%–96,5%)"
+    assert ("Lũy kế từ đầu năm 2026: **91,9%** · Chưa đạt (tạm tính)  \nKhông thể đạt: kể cả 100% phần "
+            "còn lại của năm cũng không đủ  \nDự báo cuối năm 89,5% (khoảng 85,2%–96,5%)"
             ) in texts(at.caption)
 
     # 01/01–30/06 chosen by hand gives the same on-time rate, complete.
@@ -108,9 +108,9 @@ def test_page_and_cli_json_agree(june_url):
 
 def test_detail_draws_the_forecast(june_url):
     at = app("pages/chi-tiet.py")
-    assert ("**Năm 2026** (từ 01/01/2026 đến 30/06/2026, tạm tính): từ đầu năm **91,9%** · Chưa "
-            "đạt (tạm tính) · Không thể đạt: kể cả 100% phần còn lại của năm cũng không đủ · Dự "
-            "báo cả năm 89,5% (khoảng 85,2%–96,5%).") in texts(at.markdown)
+    assert ("**Năm 2026** (từ 01/01/2026 đến 30/06/2026, tạm tính): lũy kế từ đầu năm "
+            "**91,9%** · Chưa đạt (tạm tính) · Không thể đạt: kể cả 100% phần còn lại của năm "
+            "cũng không đủ · Dự báo cuối năm 89,5% (khoảng 85,2%–96,5%).") in texts(at.markdown)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     by_name = {t.get("name"): t for t in spec["data"]}
     pace = by_name["Nhịp 3 tháng gần nhất"]
@@ -118,7 +118,7 @@ def test_detail_draws_the_forecast(june_url):
                          "T12/2026"]
     assert pace["y"][1:] == [0.875] * 6
     assert by_name["Tháng tốt nhất – kém nhất (6 tháng gần nhất)"]["y"][1:] == [0.8] * 6
-    year_end = by_name["Dự báo cả năm"]
+    year_end = by_name["Dự báo cuối năm"]
     assert year_end["x"] == ["T12/2026"]
     assert year_end["y"] == [pytest.approx((57 + 0.875 * 79) / 141)]
     # The year 2026: its verdict is provisional.
@@ -136,11 +136,12 @@ def test_upload_page_month_strip(june_url):
     strip = at.dataframe[0].value
     assert list(strip.columns) == ["Loại tệp", *[f"T{m}" for m in range(1, 13)]]
     rows = {r[0]: r[1:] for r in strip.values.tolist()}
-    assert rows["Danh sách hồ sơ"] == ["Đủ"] * 6 + ["Chưa có"] * 6
-    assert rows["Biểu số 06/VPCP/KSTT"] == ["Chưa có"] * 12
-    assert ("Đủ: mọi ngày của tháng có trong tệp đã nạp · Một phần: thiếu một số ngày · Chưa có: "
-            "chưa nạp tệp nào cho tháng. Danh sách hồ sơ đã nạp đến ngày 30/06/2026."
-            ) in texts(at.caption)
+    assert rows["Danh sách hồ sơ"] == ["Đủ dữ liệu"] * 6 + ["Chưa có dữ liệu"] * 6
+    assert rows["Biểu số 06/VPCP/KSTT"] == ["Chưa có dữ liệu"] * 12
+    assert ("Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · Tạm tính: thiếu một số ngày · "
+            "Chưa có dữ liệu: chưa nạp tệp nào cho tháng. Danh sách hồ sơ đã nạp đến ngày "
+            "30/06/2026.") in texts(at.caption)
     at.selectbox(key="strip_year").set_value(2025).run()
     rows = {r[0]: r[1:] for r in at.dataframe[0].value.values.tolist()}
-    assert rows["Danh sách hồ sơ"] == ["Chưa có"] * 6 + ["Đủ"] * 3 + ["Chưa có"] * 3
+    assert rows["Danh sách hồ sơ"] == (["Chưa có dữ liệu"] * 6 + ["Đủ dữ liệu"] * 3
+                                      + ["Chưa có dữ liệu"] * 3)

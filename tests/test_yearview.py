@@ -152,12 +152,12 @@ def test_year_view_figures(year_db):
     assert fc.value == pytest.approx((57 + 0.875 * 79) / 141)
     assert fc.low == pytest.approx((57 + 0.8 * 79) / 141)
     assert fc.high == pytest.approx(136 / 141)
-    assert fc.text == "Dự báo cả năm 89,5% (khoảng 85,2%–96,5%)"
+    assert fc.text == "Dự báo cuối năm 89,5% (khoảng 85,2%–96,5%)"
     pay = view.kpi("online_payment_rate")
     # 18/24; remainder 5 + 4 + 3 + 3 × 24/6 = 24; (0,8 × 48 − 18) / 24 = 0,85.
     assert (pay.numerator, pay.denominator, pay.gap, pay.remaining_volume) == (18, 24, 2, 24)
     assert pay.required == pytest.approx(0.85) and pay.required_status == YV.NEEDED
-    assert pay.required_text == "Phần còn lại của năm cần đạt 85,0%"
+    assert pay.required_text == "Tỷ lệ cần đạt trong phần còn lại của năm: 85,0%"
     assert pay.verdict_text == "Chưa đạt (tạm tính)" and pay.value_text == "75,0%"
     sub = view.kpi("online_submission_rate")
     assert (sub.numerator, sub.denominator, sub.met, sub.gap) == (44, 62, True, None)

@@ -186,7 +186,7 @@ def trend_forecast_chart(s: Series, future: list[str], pace: float | None,
     """The detail page's trend with the year's forecast drawn on it (kpi.yearview): the
     months still to come (``future`` labels, "T7/2026"…) at the pace of the last three
     covered months (dotted), the band between the worst and best month of the last six
-    (grey), and the year-end value with its range at the last month ("Dự báo cả năm …")."""
+    (grey), and the year-end value with its range at the last month ("Dự báo cuối năm …")."""
     fig = trend_chart(s, height=height)
     if pace is None or not future:
         return fig
@@ -215,7 +215,7 @@ def trend_forecast_chart(s: Series, future: list[str], pace: float | None,
         fig.add_trace(go.Scatter(x=[future[-1]], y=[year_end], mode="markers+text",
                                  marker=dict(symbol="diamond", size=10, color=INK), error_y=err,
                                  text=[year_end_text], textposition="middle left",
-                                 textfont=dict(size=10), name="Dự báo cả năm",
+                                 textfont=dict(size=10), name="Dự báo cuối năm",
                                  hovertemplate=f"{year_end_text}<extra></extra>"))
     values = [v for v in s.values if v is not None] + [x for x in (worst, best, pace, low, s.target)
                                                         if x is not None]
