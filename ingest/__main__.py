@@ -65,8 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     period = parse_period_arg(args.period) if args.period else None
     unit = config.unit_name(args.unit)
 
+    from ingest import worker
     from ingest.model import IngestError
     from kpi import db as kdb
+
+    worker.warm_up()  # the parse worker starts while the database opens
 
     try:
         engine = kdb.get_engine(args.db)

@@ -36,7 +36,7 @@ from ingest.model import IngestError, ParsedFile, Reject
 from kpi import config
 from kpi import db as kdb
 from kpi import format as fmt
-from kpi.coverage import covers_from
+from kpi.coverage import START_COLUMNS, covers_from
 from kpi.definitions import STATUS_LABELS
 from kpi.schema import FACT_TABLES, batches, rejected_rows, units
 
@@ -174,7 +174,7 @@ def write_parsed(
     """Write a parsed file on ``conn``, inside the caller's write transaction
     (``kpi.db.connect(engine, write=True)``). Raises IngestError before writing anything
     when the file is refused; the caller's transaction then changes nothing."""
-    if parsed.frame.empty and not parsed.rejects:
+    if parsed.row_count == 0 and not parsed.rejects:
         raise _no_valid_rows(file_name)
     table, history, keys = FACT_TABLES[parsed.kind]
     as_of = parsed.as_of or config.today()
@@ -208,7 +208,7 @@ def write_parsed(
     # Refused before anything is written: the transaction ends with no change.
     if parsed.rejects and not allow_rejects:
         raise IngestError(rejects_message(file_name, parsed.rejects))
-    if parsed.frame.empty:
+    if parsed.row_count == 0:
         raise _no_valid_rows(file_name)
     batch_id = conn.execute(
         sa.insert(batches)
@@ -220,7 +220,7 @@ def write_parsed(
             as_of=as_of,
             period_start=parsed.period[0] if parsed.period else None,
             period_end=parsed.period[1] if parsed.period else None,
-            covers_from=covers_from(parsed.kind, parsed.period, parsed.frame),
+            covers_from=_covers_from(parsed),
             uploaded_by=(uploaded_by or "").strip() or None,
             uploaded_at=config.now(),
             rows_read=parsed.rows_read,
@@ -232,7 +232,7 @@ def write_parsed(
     ).scalar_one()
     result.batch_id = batch_id
     try:
-        counts = _upsert(conn, table, history, keys, columns, parsed.frame, unit_id, batch_id, as_of,
+        counts = _upsert(conn, table, history, keys, columns, _rows_of(parsed), unit_id, batch_id, as_of,
                          guard=parsed.kind == "dossiers")
     except sa.exc.IntegrityError as exc:  # a frame with a key twice: the reader's contract broken
         raise IngestError(
@@ -270,6 +270,25 @@ def write_parsed(
     return result
 
 
+def _covers_from(parsed: ParsedFile):
+    """kpi.coverage.covers_from on the one value it reads (the earliest start day), so that
+    a frame held as Arrow is not turned into pandas for it."""
+    if parsed.period:
+        return covers_from(parsed.kind, parsed.period, None)
+    col = START_COLUMNS.get(parsed.kind)
+    if col is None:
+        return None
+    first = parsed.column_min(col)
+    if first is None:
+        return None
+    return covers_from(parsed.kind, None, pd.DataFrame({col: pd.Series([first])}))
+
+
+def _rows_of(parsed: ParsedFile):
+    """The rows the upsert writes: the Arrow table on the native paths, else the frame."""
+    return parsed.arrow_table() if NATIVE_BULK else parsed.frame
+
+
 def _kept_message(count: int, rows: list[dict]) -> str:
     """The warning listing the dossiers a load kept as stored (GUARD), first few with codes."""
     def status(code) -> str:
@@ -301,10 +320,17 @@ def _kept_message(count: int, rows: list[dict]) -> str:
 # --- the frame into the database: each engine's native path ---------------------------
 
 
-def _arrow(frame: pd.DataFrame, columns: list[str]):
+def _arrow(frame, columns: list[str]):
+    """The columns of a DataFrame or an Arrow table, as an Arrow table."""
+    if not isinstance(frame, pd.DataFrame):
+        return frame.select(columns)
     import pyarrow as pa
 
     return pa.Table.from_pandas(frame[columns], preserve_index=False)
+
+
+def _n_rows(rows) -> int:
+    return len(rows) if isinstance(rows, pd.DataFrame) else rows.num_rows
 
 
 NATIVE_BULK = True  # False: plain executemany on every engine (the reference the tests compare with)
@@ -318,9 +344,10 @@ class _Staged:
     drop: object  # callable: removes it
 
 
-def _stage(conn: sa.Connection, table: sa.Table, columns: list[str], frame: pd.DataFrame) -> _Staged:
-    """DuckDB: the frame as an Arrow table registered on the connection (scanned in place,
-    no copy); PostgreSQL: COPY into a temporary table; other engines: executemany."""
+def _stage(conn: sa.Connection, table: sa.Table, columns: list[str], frame) -> _Staged:
+    """DuckDB: the rows (a DataFrame or an Arrow table) registered on the connection as an
+    Arrow table (scanned in place, no copy); PostgreSQL: COPY into a temporary table; other
+    engines: executemany."""
     name = f"stg_{table.name}_{uuid.uuid4().hex[:8]}"
     relation = sa.table(name, *[sa.column(c, table.c[c].type) for c in columns])
     if conn.dialect.name == "duckdb" and NATIVE_BULK:
@@ -330,19 +357,20 @@ def _stage(conn: sa.Connection, table: sa.Table, columns: list[str], frame: pd.D
     tmp = sa.Table(name, sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in columns],
                    prefixes=["TEMPORARY"])
     tmp.create(conn)
-    bulk_insert(conn, tmp, frame[columns])
+    bulk_insert(conn, tmp, frame[columns] if isinstance(frame, pd.DataFrame) else frame.select(columns))
     return _Staged(relation, lambda: tmp.drop(conn))
 
 
 COPY_BATCH_ROWS = 100_000
 
 
-def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    """Insert a DataFrame into ``table`` by each engine's fast path (DuckDB: an Arrow scan;
-    PostgreSQL: COPY of Arrow-written CSV), falling back to executemany."""
-    if frame.empty:
+def bulk_insert(conn: sa.Connection, table: sa.Table, frame) -> None:
+    """Insert a DataFrame or an Arrow table into ``table`` by each engine's fast path
+    (DuckDB: an Arrow scan; PostgreSQL: COPY of Arrow-written CSV), falling back to
+    executemany."""
+    if _n_rows(frame) == 0:
         return
-    cols = list(frame.columns)
+    cols = list(frame.columns) if isinstance(frame, pd.DataFrame) else list(frame.column_names)
     col_list = ", ".join(f'"{c}"' for c in cols)
     dialect = conn.dialect.name if NATIVE_BULK else None
     if dialect == "duckdb":
@@ -366,6 +394,9 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> No
                     buf = io.BytesIO()
                     pacsv.write_csv(batch, buf, options)
                     cp.write(buf.getbuffer())
+        return
+    if not isinstance(frame, pd.DataFrame):
+        conn.execute(sa.insert(table), frame.to_pylist())
         return
     conn.execute(
         sa.insert(table),
@@ -454,7 +485,7 @@ def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of
             .values(as_of=as_of, batch_id=batch_id)
             .where(join, newer, sa.not_(kept), sa.not_(changed))
         )
-        inserted = len(frame) - existing
+        inserted = _n_rows(frame) - existing
         if inserted:
             exists = sa.select(sa.literal(1)).select_from(table).where(join).exists()
             conn.execute(

@@ -35,7 +35,7 @@ from ingest import summary as S
 from ingest import validate as V
 from ingest import values as X
 from ingest.headers import COLUMN_LABELS, KIND_LABELS, KINDS, ONLINE_FLAG
-from ingest.model import IngestError, ParsedFile
+from ingest.model import IngestError, ParsedFile, frame_to_arrow
 from kpi.schema import value_columns
 
 __all__ = ["parse_file", "detect_kind", "KIND_LABELS", "COLUMN_LABELS", "KINDS"]
@@ -103,6 +103,7 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
                mapping_overrides: dict[str, str] | None = None,
                value_overrides: dict[str, dict[str, int]] | None = None,
                unit: str | None = None,
+               remembered_columns: dict[str, dict[str, dict[str, str]]] | None = None,
                progress: Callable[[float], None] | None = None) -> ParsedFile:
     """Read one export into a ParsedFile (see ingest.model). Raises IngestError for a file
     that can't be read at all; row-level problems become ``rejects``.
@@ -110,7 +111,11 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
     ``mapping_overrides``: {file header, or its header path "Nhóm › Cột": canonical column
     ('' to leave the column out)} mapped by hand. ``value_overrides``: {"status" | "channel":
     {word: code}} for words the product does not know (ParsedFile.unknown_values lists them).
-    ``unit``: for a summary table listing several units, keep only this unit's row."""
+    ``unit``: for a summary table listing several units, keep only this unit's row.
+    ``remembered_columns``: {kind: {header signature: {header: canonical}}}, the column
+    mappings a unit made by hand before; those of this file's kind and header row are
+    applied in the same read (a hand mapping of ``mapping_overrides`` wins), and
+    ``ParsedFile.remembered_columns`` lists the ones applied."""
     prog = _Progress(progress)
     if kind not in ("auto", *KINDS):
         raise IngestError(
@@ -125,15 +130,33 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
     table, hb = _pick_table(files.tables(src, fmt), src.name, mapping_overrides)
     prog(0.05)
     kind = _resolve_kind(kind, hb, src.name, mapping_overrides)
+    applied = _remembered_for(kind, hb, remembered_columns, mapping_overrides)
+    overrides = {**applied, **(mapping_overrides or {})}
     title_period = X.parse_period(hb.title)
     ctx = _Context(src.name, table, hb, kind, today, prog, title_period, period)
     ctx.warnings.extend(table.warnings)  # e.g. a CSV under an Excel name (ingest.files)
     if kind == "summary":
-        parsed = S.read(ctx, mapping_overrides or {}, unit)
+        parsed = S.read(ctx, overrides, unit)
     else:
-        parsed = _read_records(ctx, mapping_overrides or {}, value_overrides or {})
+        parsed = _read_records(ctx, overrides, value_overrides or {})
+    parsed.remembered_columns = applied
     prog(1.0)
     return parsed
+
+
+def _remembered_for(kind: str, hb: H.HeaderBlock, remembered, hand) -> dict[str, str]:
+    """The remembered column mappings that apply to this header row: same kind, same header
+    signature, a header the row has, not mapped by hand for this file."""
+    if not remembered:
+        return {}
+    mine = (remembered.get(kind) or {}).get(H.header_signature(hb.columns)) or {}
+    if not mine:
+        return {}
+    names = set()
+    for col in hb.columns:
+        names.update((H.norm(col.label), H.norm(H.path_text(col.chain))))
+    hand_keys = {H.norm(h) for h in (hand or {})}
+    return {h: c for h, c in mine.items() if H.norm(h) in names and H.norm(h) not in hand_keys}
 
 
 # ---------------------------------------------------------------------------------------
@@ -441,7 +464,7 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
             values["rating_label"], values["satisfied"], values["negative"] = label_s, sat, neg
             continue
         else:
-            v = X.parse_text(t)
+            v = X.parse_text_arrow(t)
         values[canon] = v
     if kind == "dossiers" and "status" not in values and ({"finished_at", "returned_at"} & set(values)):
         values["status"] = _status_from_dates(values)
@@ -475,7 +498,7 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
     ctx.prog(0.95)
     as_of = ctx.title_period[1] if ctx.title_period else (X.title_as_of(ctx.hb.title) or _latest_date(frame))
     return ParsedFile(
-        kind=kind, frame=frame, columns=columns, rows_read=n, rejects=rejects,
+        kind=kind, frame=frame_to_arrow(frame), columns=columns, rows_read=n, rejects=rejects,
         warnings=ctx.warnings, as_of=as_of, period=ctx.title_period or ctx.period_arg,
         sheet=ctx.table.sheet, header_row=ctx.hb.top + 1, mapping=plan.mapping,
         unmapped=plan.unmapped, dropped_personal=plan.personal, title=ctx.hb.title,
@@ -517,7 +540,7 @@ def _build_frame(ctx: _Context, kind: str, values: dict[str, pd.Series], ok: np.
         v["rating_key"] = _rating_keys(v)
     out: dict[str, pd.Series] = {}
     for k in H.KEY_COLUMNS[kind]:
-        out[k] = v[k].astype(object)
+        out[k] = v[k] if isinstance(v[k].dtype, pd.StringDtype) else v[k].astype(object)
     columns = [c for c in value_columns(kind) if c in v]
     for c in columns:
         out[c] = v[c]
@@ -530,7 +553,8 @@ def _rating_keys(v: dict[str, pd.Series]) -> pd.Series:
     """Dossier code + rated day when a code is given, else a stable hash of
     (rated_at, rating, occurrence among identical rows)."""
     n = len(v["rating_label"])
-    code = v.get("dossier_code", pd.Series([None] * n, dtype=object))
+    code = v.get("dossier_code", pd.Series([None] * n, dtype=object)).astype(object)
+    code = code.where(code.notna(), None)
     rated = v.get("rated_at", pd.Series([pd.NaT] * n, dtype="datetime64[ns]"))
     rated_day = rated.dt.strftime("%Y-%m-%d").fillna("")
     rated_full = rated.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")

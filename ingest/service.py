@@ -106,18 +106,30 @@ class Upload:
         return unknown_values(self.parsed)
 
 
-def _bytes_of(source, filename: str | None) -> tuple[bytes, str]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), filename or "tệp tải lên"
-    path = Path(source)
+def _open(source, filename: str | None):
+    """The file to read and its SHA-256, hashed a block at a time. Missing, a folder or over
+    the upload limit is refused by ``ingest.files.open_source`` from the file's size (stat),
+    before any byte is read."""
+    from ingest import files
+
+    if isinstance(source, (bytearray, memoryview)):
+        source = bytes(source)
+    src = files.open_source(source, filename)
+    digest = hashlib.sha256()
     try:
-        return path.read_bytes(), filename or path.name
-    except FileNotFoundError as exc:
-        raise IngestError(f"Không tìm thấy tệp {path}. Kiểm tra lại đường dẫn.") from exc
-    except IsADirectoryError as exc:
-        raise IngestError(f"{path} là một thư mục, không phải tệp dữ liệu.") from exc
+        for block in src.chunks():
+            digest.update(block)
     except PermissionError as exc:
-        raise IngestError(f"Không có quyền đọc tệp {path}. Kiểm tra quyền truy cập của tệp.") from exc
+        raise IngestError(f"Không có quyền đọc tệp {src.path}. Kiểm tra quyền truy cập của tệp.") from exc
+    return src, digest.hexdigest()
+
+
+def _remembered_columns(memory: "Remembered") -> dict[str, dict[str, dict[str, str]]]:
+    """{kind: {header signature: {header: canonical}}} for the reader (a later one wins)."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for m in memory.columns:
+        out.setdefault(m.kind, {}).setdefault(m.header_signature, {})[m.header] = m.canonical
+    return out
 
 
 def _folded(values: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
@@ -139,7 +151,8 @@ def read(
 ) -> Upload:
     """Read one file with the unit's remembered mappings and the hand ones given here.
     Raises IngestError (Vietnamese) for a file that cannot be read; nothing is written."""
-    data, name = _bytes_of(source, filename)
+    src, sha256 = _open(source, filename)
+    name = src.name
     hand_columns = dict(mapping_overrides or {})
     hand_values = {c: dict(w) for c, w in (value_overrides or {}).items() if w}
     unit_name = config.unit_name(unit)
@@ -147,22 +160,16 @@ def read(
     words = memory.value_overrides()
     for c, w in hand_values.items():
         words.setdefault(c, {}).update(w)
-    common = dict(period=period, value_overrides=_folded(words) or None, progress=progress)
-    parsed = parse(data, name, kind=kind, mapping_overrides=hand_columns or None, **common)
+    # One read: the reader applies the remembered columns of the header row it finds.
+    parsed = parse(
+        src.path if src.path is not None else src.data, name, kind=kind, period=period,
+        mapping_overrides=hand_columns or None, value_overrides=_folded(words) or None,
+        remembered_columns=_remembered_columns(memory) or None, progress=progress,
+    )
     signature = header_signature(parsed)
-    headers = {norm(h) for h in [*parsed.mapping, *parsed.unmapped]}
-    hand_keys = {norm(h) for h in hand_columns}
-    applied = {
-        m.header: m.canonical
-        for m in memory.columns
-        if m.kind == parsed.kind and m.header_signature == signature
-        and norm(m.header) in headers and norm(m.header) not in hand_keys
-    }
-    if any(parsed.mapping.get(h) != c for h, c in applied.items()):
-        # The header row is one staff mapped before: read again with its columns mapped.
-        parsed = parse(data, name, kind=parsed.kind, mapping_overrides={**applied, **hand_columns}, **common)
+    applied = dict(getattr(parsed, "remembered_columns", None) or {})
     return Upload(
-        file_name=name, sha256=L.sha256_of(data), size=len(data), parsed=parsed, signature=signature,
+        file_name=name, sha256=sha256, size=src.size, parsed=parsed, signature=signature,
         hand_columns=hand_columns, hand_values=hand_values, remembered_columns=applied,
         remembered_values=memory.value_overrides(),
     )

@@ -113,6 +113,16 @@ def parse_text(text: pd.Series) -> pd.Series:
     return out.where(text != "", None)
 
 
+def parse_text_arrow(text: pd.Series) -> pd.Series:
+    """Text with blank as missing, kept in Arrow (pandas ``str`` dtype): no Python object per
+    cell (the record reader's frames go to the database as Arrow, ingest.model)."""
+    if not _is_str_series(text):
+        return parse_text(text)
+    arr = _arrow(text)
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    return str_series(arr, text.index)
+
+
 # ---------------------------------------------------------------------------------------
 # Dates
 # ---------------------------------------------------------------------------------------

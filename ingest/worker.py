@@ -78,6 +78,25 @@ def _ctx():
         return _context
 
 
+def warm_up() -> None:
+    """Start the fork server now (it imports the readers in its own process), so that the
+    first parse does not wait for it: the command line calls this before it opens the
+    database, and both happen at once on two cores."""
+    ctx = _ctx()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    with _lock:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            forkserver.ensure_running()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
 def _limits(memory_mb, timeout_s) -> tuple[float, float]:
     def env(name, default):
         try:
@@ -106,6 +125,7 @@ def _run(func: str, source, filename, kwargs: dict[str, Any], memory_mb, timeout
             path.write_bytes(src.data)
         errlog = Path(tmp) / "stderr.txt"
         job = {
+            "arrow": str(Path(tmp) / "frame.arrow"),
             "func": func, "path": str(Path(path).resolve()), "name": name, "kwargs": kwargs,
             "memory": int(memory * (1 << 20)), "stderr": str(errlog),
             "progress": progress is not None, "hook": hook,
@@ -238,11 +258,23 @@ def _exit_reason(code: int | None, tail: str) -> str:
 # The result on its way back: text columns travel as Arrow arrays (a pickled object column
 # costs a Python object per cell each way)
 # ---------------------------------------------------------------------------------------
-def _pack(result):
+def _pack(result, arrow_path: str | None = None):
     from ingest.model import ParsedFile
 
     if not isinstance(result, ParsedFile):
         return result
+    table = result.__dict__.get("_table")
+    if table is not None:
+        # Held as Arrow: written as an Arrow IPC file the parent maps into memory (no copy
+        # through the pipe, no pickling of the rows), else pickled as its buffers.
+        if arrow_path is None:
+            return result
+        import pyarrow as pa
+
+        with pa.OSFile(arrow_path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        result.__dict__["_table"] = None
+        return ("arrow", result, arrow_path)
     import dataclasses
 
     import pyarrow as pa
@@ -262,6 +294,13 @@ def _pack(result):
 
 
 def _unpack(value):
+    if isinstance(value, tuple) and value and value[0] == "arrow":
+        import pyarrow as pa
+
+        _, result, path = value
+        # Memory-mapped: the rows stay valid after the temporary file is removed.
+        result.frame = pa.ipc.open_file(pa.memory_map(path, "r")).read_all()
+        return result
     if not (isinstance(value, tuple) and value and value[0] == "packed"):
         return value
     import pandas as pd
@@ -308,7 +347,7 @@ def _child_main(send, job: dict) -> None:
         if job["progress"]:
             kwargs["progress"] = lambda f: send.send(("progress", f))
         result = getattr(reader, job["func"])(job["path"], job["name"], **kwargs)
-        send.send_bytes(pickle.dumps(("ok", _pack(result)), protocol=pickle.HIGHEST_PROTOCOL))
+        send.send_bytes(pickle.dumps(("ok", _pack(result, job.get("arrow"))), protocol=pickle.HIGHEST_PROTOCOL))
     except IngestError as exc:
         send.send(("refused", str(exc)))
     except MemoryError:
