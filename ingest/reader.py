@@ -129,6 +129,13 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
     fmt = files.sniff_format(src)
     table, hb = _pick_table(files.tables(src, fmt), src.name, mapping_overrides)
     prog(0.05)
+    if kind == "auto" and remembered_columns:
+        # A header row mapped by hand before for one kind is that kind (the kind its
+        # remembered mapping was made for), even when its headers alone do not say it.
+        sig = H.header_signature(hb.columns)
+        known = [k for k, sigs in remembered_columns.items() if sig in sigs]
+        if len(known) == 1 and H.guess_kind(hb.cells, [c.chain for c in hb.columns], hb.title) is None:
+            kind = known[0]
     kind = _resolve_kind(kind, hb, src.name, mapping_overrides)
     applied = _remembered_for(kind, hb, remembered_columns, mapping_overrides)
     overrides = {**applied, **(mapping_overrides or {})}
@@ -396,7 +403,8 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
     raw, rownums = ctx.table.loader(ctx.hb.data_start, order, ctx.prog)
     raw = ctx.fill_merged(raw, rownums)
     ctx.prog(0.5)
-    texts = {idx: X.as_text(raw[idx]) for idx in order}
+    columns_raw = [raw[idx] for idx in order]
+    texts = dict(zip(order, _map(X.as_text, columns_raw, len(raw))))
     ctx.prog(0.6)
     key_canon = H.REQUIRED[kind][0]
     key_idx = plan.by_canon[key_canon].index
@@ -424,48 +432,62 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
         c = plan.by_canon[canon]
         return raw[c.index], texts[c.index], c.label
 
-    for canon in plan.by_canon:
-        r, t, label = col(canon)
+    def parse_one(canon):
+        # One column's values, problems and unknown words (run in a pool for big files:
+        # Arrow compute releases the GIL); merged below in the plan's column order.
+        local = V.Problems(n)
+        vals: dict[str, pd.Series] = {}
+        unk: dict[str, dict[str, int]] = {}
+        r, t, label = cols[canon]
         if canon in DATE_COLUMNS:
             v, bad = X.parse_dates(r, t)
-            V.check_unreadable(problems, bad, label, t, HINTS["date"])
+            V.check_unreadable(local, bad, label, t, HINTS["date"])
         elif canon == "status" and kind == "dossiers":
             v, bad = X.parse_status(t, value_overrides.get("status"))
-            V.check_unreadable(problems, bad, label, t, HINTS["status"])
-            _note_unknown(unknown, "status", X.unknown_words(t, bad, strip_timeliness=True))
+            V.check_unreadable(local, bad, label, t, HINTS["status"])
+            _note_unknown(unk, "status", X.unknown_words(t, bad, strip_timeliness=True))
         elif canon == "channel":
             v, bad = X.parse_channel(t, value_overrides.get("channel"))
-            V.check_unreadable(problems, bad, label, t, HINTS["channel"])
-            _note_unknown(unknown, "channel", X.unknown_words(t, bad))
+            V.check_unreadable(local, bad, label, t, HINTS["channel"])
+            _note_unknown(unk, "channel", X.unknown_words(t, bad))
         elif canon == ONLINE_FLAG:
             v, bad = X.parse_online_flag(t, value_overrides.get("channel"))
-            V.check_unreadable(problems, bad, label, t, HINTS["bool"])
-            _note_unknown(unknown, "channel", X.unknown_words(t, bad))
+            V.check_unreadable(local, bad, label, t, HINTS["bool"])
+            _note_unknown(unk, "channel", X.unknown_words(t, bad))
             canon = "channel"
         elif canon == "supplement_count":
             v, bad = X.parse_count(t)
-            V.check_unreadable(problems, bad, label, t, HINTS["count"])
+            V.check_unreadable(local, bad, label, t, HINTS["count"])
         elif canon == "fee" and kind == "procedures":
             v, has = X.parse_fee_text(t)
-            values["_fee_has"] = has
+            vals["_fee_has"] = has
         elif canon == "fee":
             v, bad = X.parse_amount(t)
-            V.check_unreadable(problems, bad, label, t, HINTS["amount"])
+            V.check_unreadable(local, bad, label, t, HINTS["amount"])
         elif canon == "paid_online":
             v, bad = X.parse_paid_online(t)
-            V.check_unreadable(problems, bad, label, t, HINTS["bool"])
+            V.check_unreadable(local, bad, label, t, HINTS["bool"])
         elif canon in BOOL_COLUMNS:
             v, bad = X.parse_bool(t)
-            V.check_unreadable(problems, bad, label, t, HINTS["bool"])
+            V.check_unreadable(local, bad, label, t, HINTS["bool"])
         elif canon == "rating" and kind == "ratings":
             label_s, sat, neg, bad, scale = X.parse_ratings(t)
             hint = HINTS["rating"] + (" 0–2" if scale == (0, 2) else " 1–5")
-            V.check_unreadable(problems, bad & (t != "").to_numpy(dtype=bool), label, t, hint)
-            values["rating_label"], values["satisfied"], values["negative"] = label_s, sat, neg
-            continue
+            V.check_unreadable(local, bad & (t != "").to_numpy(dtype=bool), label, t, hint)
+            vals["rating_label"], vals["satisfied"], vals["negative"] = label_s, sat, neg
+            return local.items, vals, unk
         else:
             v = X.parse_text_arrow(t)
-        values[canon] = v
+        vals[canon] = v
+        return local.items, vals, unk
+
+    cols = {canon: col(canon) for canon in plan.by_canon}
+    for items, vals, unk in _map(parse_one, list(plan.by_canon), n):
+        problems.items.extend(items)
+        values.update(vals)
+        for column, words in unk.items():
+            _note_unknown(unknown, column, words)
+
     if kind == "dossiers" and "status" not in values and ({"finished_at", "returned_at"} & set(values)):
         values["status"] = _status_from_dates(values)
     ctx.prog(0.8)
@@ -505,6 +527,21 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
         unknown_values=unknown, header_signature=H.header_signature(ctx.hb.columns),
         paths={c.label: H.path_text(c.chain) for c in ctx.hb.columns},
     )
+
+
+PARALLEL_ROWS = 50_000  # from this many rows, columns are cleaned and parsed on every core
+
+
+def _map(fn, items: list, rows: int) -> list:
+    """``[fn(x) for x in items]``, in a thread pool for big files (pyarrow and NumPy release
+    the GIL, so the columns of a 1M-row file are parsed on every core); results in order."""
+    workers = min(len(items), os.cpu_count() or 1)
+    if rows < PARALLEL_ROWS or workers < 2:
+        return [fn(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, items))
 
 
 def _note_unknown(unknown: dict[str, dict[str, int]], column: str, words: dict[str, int]) -> None:

@@ -1,0 +1,146 @@
+"""The loader's fast path (issue 13 item 4) and the review's correctness gaps (item 3):
+record frames held as Arrow from the reader to the database, the parallel column parse that
+gives the same result as the serial one, the worker's Arrow hand-back, one hashing pass for
+duplicate codes, one read with remembered mappings, the size limit checked from the file's
+size before it is read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from ingest import files, reader, service
+from ingest import validate as V
+from ingest.model import ParsedFile, arrow_to_frame, frame_to_arrow
+from ingest.worker import parse_in_worker
+from tests.filemakers import csv_bytes
+
+TODAY = dt.date(2026, 3, 31)
+UNIT = "Xã Lộc Tân"
+HEAD = ["Mã hồ sơ", "Tên thủ tục", "Lĩnh vực", "Ngày tiếp nhận", "Ngày hẹn trả", "Trạng thái",
+        "Kênh thực hiện", "Đã số hóa", "Lệ phí"]
+ROWS = [
+    ["A1", "Đăng ký khai sinh", "Hộ tịch", "02/03/2026 08:07", "05/03/2026", "Đã trả kết quả", "Trực tuyến", "Có", "8.000"],
+    ["A2", "", "Hộ tịch", "03/03/2026", "04/03/2026", "Đang xử lý - Quá hạn", "Trực tiếp", "Không", ""],
+    ["A3", "Chứng thực", "", "31/02/2026", "05/03/2026", "Đã trả kết quả", "BCCI", "", "0"],
+    ["A4", "Chứng thực", "Chứng thực", "04/03/2026", "01/03/2026", "Chờ ký số", "Zalo", "x", "5000"],
+    ["A1", "Đăng ký khai sinh", "Hộ tịch", "02/03/2026 08:07", "06/03/2026", "Đã trả kết quả", "Trực tuyến", "Có", "8.000"],
+]
+
+
+def _csv(tmp_path, rows=ROWS, name="ds.csv"):
+    path = tmp_path / name
+    path.write_bytes(csv_bytes([HEAD, *rows], sep=";"))
+    return path
+
+
+def _facts(p: ParsedFile):
+    return (p.frame.to_dict("list"), [(r.row_number, r.column, r.reason, r.raw) for r in p.rejects],
+            p.unknown_values, p.warnings, list(p.frame.dtypes.astype(str)))
+
+
+def test_parallel_parse_equals_serial(tmp_path, monkeypatch):
+    path = _csv(tmp_path)
+    monkeypatch.setattr(reader, "PARALLEL_ROWS", 10**9)
+    serial = reader.parse_file(path, today=TODAY)
+    monkeypatch.setattr(reader, "PARALLEL_ROWS", 1)
+    calls = []
+    real = reader._map
+    monkeypatch.setattr(reader, "_map", lambda fn, items, rows: calls.append(rows) or real(fn, items, rows))
+    parallel = reader.parse_file(path, today=TODAY)
+    assert calls == [5, 5]  # text clean-up, then the column parse, both through the pool
+    assert _facts(parallel) == _facts(serial)
+    assert [r.row_number for r in serial.rejects] == [4, 5]
+    assert serial.unknown_values == {"status": {"Chờ ký số": 1}, "channel": {"Zalo": 1}}
+    assert serial.frame["dossier_code"].tolist() == ["A2", "A1"]
+
+
+def test_record_frame_is_arrow_until_used(tmp_path):
+    p = reader.parse_file(_csv(tmp_path), today=TODAY)
+    table = p.__dict__["_table"]
+    assert isinstance(table, pa.Table) and p.__dict__["_frame"] is None
+    assert p.arrow_table() is table and p.row_count == 2
+    assert p.column_min("received_at") == dt.datetime(2026, 3, 2, 8, 7)
+    assert p.__dict__["_frame"] is None  # nothing above turned it into pandas
+    f = p.frame
+    assert f["procedure_name"].tolist() == [None, "Đăng ký khai sinh"]  # blank is None, not NaN
+    assert f["procedure_name"].dtype == object and str(f["status"].dtype) == "Int64"
+    assert str(f["inputs_digitized"].dtype) == "boolean" and str(f["source_row"].dtype) == "int64"
+    assert f["status"].tolist() == [4, 10] and f["inputs_digitized"].tolist() == [False, True]
+    assert f["received_at"].tolist() == [pd.Timestamp(2026, 3, 3), pd.Timestamp(2026, 3, 2, 8, 7)]
+    # through pickle (the worker) and back, the frame is the same
+    back = pickle.loads(pickle.dumps(p))
+    assert back.frame.equals(f) and list(back.frame.dtypes) == list(f.dtypes)
+
+
+def test_frame_arrow_round_trip_keeps_dtypes():
+    frame = pd.DataFrame({
+        "code": pd.Series(["A", None, "Đ"], dtype=object),
+        "n": pd.array([1, None, 3], dtype="Int64"),
+        "b": pd.array([True, None, False], dtype="boolean"),
+        "t": pd.Series([pd.Timestamp(2026, 3, 1, 8), pd.NaT, pd.Timestamp(2026, 3, 2)], dtype="datetime64[ns]"),
+        "row": np.array([4, 5, 6], dtype=np.int64),
+    })
+    back = arrow_to_frame(frame_to_arrow(frame))
+    assert back.equals(frame) and list(back.dtypes) == list(frame.dtypes)
+    assert back["code"].tolist() == ["A", None, "Đ"]
+    many = pd.DataFrame({"w": pd.Series(["x", None, "y"] * 100, dtype=object)})  # few distinct words
+    assert arrow_to_frame(frame_to_arrow(many))["w"].tolist() == ["x", None, "y"] * 100
+
+
+def test_worker_hands_rows_back_as_arrow(tmp_path):
+    path = _csv(tmp_path)
+    here = reader.parse_file(path, today=TODAY)
+    there = parse_in_worker(path, today=TODAY)
+    assert isinstance(there.__dict__["_table"], pa.Table)
+    assert there.arrow_table().equals(here.arrow_table())
+    assert _facts(there) == _facts(here)
+
+
+def test_duplicate_check_hashes_once_without_duplicates(monkeypatch):
+    calls = []
+    real = pd.Series.duplicated
+    monkeypatch.setattr(pd.Series, "duplicated", lambda self, keep="first": calls.append(keep) or real(self, keep=keep))
+    keep, warning = V.duplicate_warning(pd.Series(["A", "B", None, None]), np.array([2, 3, 4, 5]), "mã hồ sơ")
+    assert calls == ["last"] and warning is None and keep.tolist() == [True] * 4
+    keep, warning = V.duplicate_warning(pd.Series(["A", "B", "A", None, "B", "A"]), np.array([2, 3, 4, 5, 6, 7]),
+                                        "mã hồ sơ")
+    assert keep.tolist() == [False, False, False, True, True, True]
+    assert warning == ("Có 2 mã hồ sơ xuất hiện nhiều lần trong tệp; dùng dòng xuất hiện sau cùng: "
+                       "A (dòng 2, 4, 7); B (dòng 3, 6).")
+
+
+def test_size_limit_checked_before_reading(tmp_path, monkeypatch, engine):
+    path = _csv(tmp_path)
+    monkeypatch.setenv("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", str(100 / (1 << 20)))  # 100 bytes
+    read = []
+    monkeypatch.setattr(files.Source, "chunks", lambda self, size=0: read.append(1) or iter([]))
+    monkeypatch.setattr(files.Source, "read", lambda self: read.append(1) or b"")
+    with pytest.raises(files.IngestError, match="vượt giới hạn"):
+        service.read(engine, path, unit=UNIT)
+    assert read == []
+
+
+def test_remembered_columns_applied_in_one_read(tmp_path, monkeypatch, engine):
+    monkeypatch.setenv("CCHC_TODAY", "2026-03-31")
+    head = ["Số HS nội bộ", "Ngày tiếp nhận", "Trạng thái"]
+    first = tmp_path / "t3.csv"
+    first.write_bytes(csv_bytes([head, ["B1", "02/03/2026", "Đã trả kết quả"]]))
+    up = service.read(engine, first, unit=UNIT, kind="dossiers", mapping_overrides={"Số HS nội bộ": "dossier_code"})
+    service.load_upload(engine, up, unit=UNIT)
+    nxt = tmp_path / "t4.csv"
+    nxt.write_bytes(csv_bytes([head, ["B2", "03/03/2026", "Đã trả kết quả"]]))
+    parses = []
+    real = service._parser()
+    monkeypatch.setattr(service, "_parser", lambda: (lambda *a, **k: parses.append(1) or real(*a, **k)))
+    up2 = service.read(engine, nxt, unit=UNIT)  # kind auto: the remembered header row says dossiers
+    assert parses == [1] and up2.parsed.kind == "dossiers"
+    assert up2.remembered_columns == {"Số HS nội bộ": "dossier_code"}
+    assert up2.parsed.mapping["Số HS nội bộ"] == "dossier_code"
+    assert up2.parsed.frame["dossier_code"].tolist() == ["B2"]
+    assert up2.sha256 == service.sha256_of(nxt.read_bytes()) and up2.size == nxt.stat().st_size
