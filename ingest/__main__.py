@@ -16,7 +16,9 @@ from pathlib import Path
 
 from kpi import config
 from kpi.cli import VietnameseArgumentParser, parse_period_arg
-from kpi.schema import KINDS
+
+# kpi.schema.KINDS, written out so that --help needs no SQLAlchemy (a test keeps them equal).
+KINDS = ("dossiers", "ratings", "procedures", "feedback", "summary")
 
 EPILOG = """\
 Theo dõi thư mục (--watch): nạp mọi tệp mới xuất hiện trong thư mục, mỗi nội dung tệp một lần

@@ -49,14 +49,32 @@ import struct
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-import pandas as pd
-
 from ingest.model import IngestError
+
+
+class _Lazy:
+    """A module imported on first use: the parent process of the command line opens files
+    (size, hash) without paying for NumPy and pandas, which only the reader needs. The
+    global is replaced by the module itself on first use."""
+
+    def __init__(self, alias: str, name: str):
+        self._alias, self._name = alias, name
+
+    def __getattr__(self, attr):
+        import importlib
+
+        module = importlib.import_module(self._name)
+        globals()[self._alias] = module
+        return getattr(module, attr)
+
+
+np = _Lazy("np", "numpy")
+pd = _Lazy("pd", "pandas")
 
 HEAD_ROWS = 60  # rows scanned for the header block
 HEAD_BYTES = 256 * 1024
@@ -645,13 +663,22 @@ def _scan_sheet_xml(fh, sheet: str | None, name: str) -> None:
 
 
 _DIM_RE = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_TAG_END = np.zeros(256, dtype=bool)
-_TAG_END[[32, 9, 10, 13, 62, 47]] = True  # what may follow a tag's name: space, >, /
+@lru_cache(maxsize=1)
+def _byte_classes():
+    """(what may follow a tag's name: space, >, /; A-Z; 0-9) as 256-entry lookup tables."""
+    tag_end = np.zeros(256, dtype=bool)
+    tag_end[[32, 9, 10, 13, 62, 47]] = True
+    letter = np.zeros(256, dtype=bool)
+    letter[65:91] = True
+    digit = np.zeros(256, dtype=bool)
+    digit[48:58] = True
+    return tag_end, letter, digit
 
 
 def _scan_block(work: bytes, sheet: str | None, name: str) -> bool:
     """Check one block of a sheet's XML (cut before a '<'). False: the block has cells or
     rows the fast path can't place (the caller then walks the sheet exactly)."""
+    _TAG_END, _LETTER, _ = _byte_classes()
     a = np.frombuffer(work + b"\0" * 24, dtype=np.uint8)
     head = a[:len(work)]
     colon = np.flatnonzero(head == 58)  # a prefixed <x:c> or <x:row> anywhere: exact walk
@@ -705,17 +732,10 @@ def _scan_block(work: bytes, sheet: str | None, name: str) -> bool:
     return True
 
 
-_LETTER = np.zeros(256, dtype=bool)
-_LETTER[65:91] = True
-
-
-_DIGIT = np.zeros(256, dtype=bool)
-_DIGIT[48:58] = True
-
-
 def _digit_run(a: np.ndarray, p: np.ndarray) -> np.ndarray:
     """How many digits start at each position and are closed by a quote (0: not so; 9: too
     many — the caller walks the sheet exactly)."""
+    _DIGIT = _byte_classes()[2]
     live = np.ones(len(p), dtype=bool)
     count = np.zeros(len(p), dtype=np.int64)
     for k in range(9):
@@ -830,7 +850,7 @@ def _biff_sheet_name(raw: bytes, biff5: bool) -> str:
 # ---------------------------------------------------------------------------------------
 # Tables
 # ---------------------------------------------------------------------------------------
-Loader = Callable[[int, list[int], Callable[[float], None]], tuple[pd.DataFrame, np.ndarray]]
+Loader = Callable[[int, list[int], Callable[[float], None]], "tuple[pd.DataFrame, np.ndarray]"]
 
 
 @dataclass

@@ -28,8 +28,8 @@ import io
 import json
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from ingest.model import IngestError, ParsedFile, Reject
@@ -39,6 +39,9 @@ from kpi import format as fmt
 from kpi.coverage import START_COLUMNS, covers_from
 from kpi.definitions import STATUS_LABELS
 from kpi.schema import FACT_TABLES, batches, rejected_rows, units
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made, not at start-up
+    import pandas as pd
 
 # Short names for the one-line summaries of the command line.
 KIND_SHORT = {
@@ -281,6 +284,8 @@ def _covers_from(parsed: ParsedFile):
     first = parsed.column_min(col)
     if first is None:
         return None
+    import pandas as pd
+
     return covers_from(parsed.kind, None, pd.DataFrame({col: pd.Series([first])}))
 
 
@@ -322,15 +327,20 @@ def _kept_message(count: int, rows: list[dict]) -> str:
 
 def _arrow(frame, columns: list[str]):
     """The columns of a DataFrame or an Arrow table, as an Arrow table."""
-    if not isinstance(frame, pd.DataFrame):
+    if _is_arrow(frame):
         return frame.select(columns)
     import pyarrow as pa
 
     return pa.Table.from_pandas(frame[columns], preserve_index=False)
 
 
+def _is_arrow(rows) -> bool:
+    """An Arrow table (else a DataFrame), told without importing either library."""
+    return hasattr(rows, "column_names") and hasattr(rows, "num_rows")
+
+
 def _n_rows(rows) -> int:
-    return len(rows) if isinstance(rows, pd.DataFrame) else rows.num_rows
+    return rows.num_rows if _is_arrow(rows) else len(rows)
 
 
 NATIVE_BULK = True  # False: plain executemany on every engine (the reference the tests compare with)
@@ -357,7 +367,7 @@ def _stage(conn: sa.Connection, table: sa.Table, columns: list[str], frame) -> _
     tmp = sa.Table(name, sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in columns],
                    prefixes=["TEMPORARY"])
     tmp.create(conn)
-    bulk_insert(conn, tmp, frame[columns] if isinstance(frame, pd.DataFrame) else frame.select(columns))
+    bulk_insert(conn, tmp, frame.select(columns) if _is_arrow(frame) else frame[columns])
     return _Staged(relation, lambda: tmp.drop(conn))
 
 
@@ -370,7 +380,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame) -> None:
     executemany."""
     if _n_rows(frame) == 0:
         return
-    cols = list(frame.columns) if isinstance(frame, pd.DataFrame) else list(frame.column_names)
+    cols = list(frame.column_names) if _is_arrow(frame) else list(frame.columns)
     col_list = ", ".join(f'"{c}"' for c in cols)
     dialect = conn.dialect.name if NATIVE_BULK else None
     if dialect == "duckdb":
@@ -395,7 +405,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame) -> None:
                     pacsv.write_csv(batch, buf, options)
                     cp.write(buf.getbuffer())
         return
-    if not isinstance(frame, pd.DataFrame):
+    if _is_arrow(frame):
         conn.execute(sa.insert(table), frame.to_pylist())
         return
     conn.execute(
@@ -616,7 +626,10 @@ def list_batches(engine: sa.Engine, unit: str | None = None, limit: int = 200) -
     if unit:
         q = q.where(units.c.name == unit)
     with kdb.connect(engine) as conn:
-        return pd.DataFrame(conn.execute(q).mappings().all(), columns=[c.name for c in q.selected_columns])
+        rows = conn.execute(q).mappings().all()
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=[c.name for c in q.selected_columns])
 
 
 def rejected_rows_of(engine: sa.Engine, batch_id: int) -> pd.DataFrame:
@@ -626,7 +639,10 @@ def rejected_rows_of(engine: sa.Engine, batch_id: int) -> pd.DataFrame:
         .order_by(rejected_rows.c.row_number)
     )
     with kdb.connect(engine) as conn:
-        return pd.DataFrame(conn.execute(q).all(), columns=["row_number", "column_name", "reason", "raw"])
+        rows = conn.execute(q).all()
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=["row_number", "column_name", "reason", "raw"])
 
 
 def has_data(engine: sa.Engine, kind: str = "dossiers") -> bool:

@@ -23,9 +23,8 @@ import inspect
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from ingest import load as L
@@ -34,6 +33,9 @@ from ingest.model import IngestError, ParsedFile
 from kpi import config
 from kpi import db as kdb
 from kpi.schema import column_mappings, value_columns, value_mappings
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made, not at start-up
+    import pandas as pd
 
 LoadResult = L.LoadResult
 UndoResult = L.UndoResult

@@ -144,3 +144,23 @@ def test_remembered_columns_applied_in_one_read(tmp_path, monkeypatch, engine):
     assert up2.parsed.mapping["Số HS nội bộ"] == "dossier_code"
     assert up2.parsed.frame["dossier_code"].tolist() == ["B2"]
     assert up2.sha256 == service.sha256_of(nxt.read_bytes()) and up2.size == nxt.stat().st_size
+
+
+def test_command_line_starts_without_heavy_imports():
+    import subprocess
+    import sys
+
+    import ingest.__main__ as cli
+    from kpi.schema import KINDS
+
+    assert list(cli.KINDS) == KINDS
+
+    def loaded(imports: str, names: tuple[str, ...]) -> str:
+        code = f"import sys, {imports}; print(sorted(x for x in {names!r} if x in sys.modules))"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+    # --help needs argparse and kpi.cli only; a load needs SQLAlchemy and the database, the
+    # readers (pandas, NumPy, pyarrow) run in the parse worker.
+    assert loaded("ingest.__main__", ("sqlalchemy", "pandas", "numpy", "pyarrow")) == "[]"
+    assert loaded("ingest.__main__, ingest.service, ingest.watch, ingest.worker, ingest.files",
+                  ("pandas", "numpy", "pyarrow")) == "[]"
