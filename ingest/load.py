@@ -147,7 +147,7 @@ def load_parsed(
     on_wait=None,
 ) -> LoadResult:
     """Load a parsed file in one transaction (``write_parsed`` on a connection of its own)."""
-    unit_name = resolve_unit(unit)
+    unit_name = None if row_units(parsed) else resolve_unit(unit)
     with kdb.connect(engine, write=True, on_wait=on_wait) as conn:
         return write_parsed(conn, parsed, file_name=file_name, sha256=sha256, unit=unit_name,
                             allow_rejects=allow_rejects, uploaded_by=uploaded_by)
@@ -170,13 +170,22 @@ def write_parsed(
     *,
     file_name: str,
     sha256: str,
-    unit: str,
+    unit: str | None,
     allow_rejects: bool = False,
     uploaded_by: str | None = None,
 ) -> LoadResult:
     """Write a parsed file on ``conn``, inside the caller's write transaction
     (``kpi.db.connect(engine, write=True)``). Raises IngestError before writing anything
-    when the file is refused; the caller's transaction then changes nothing."""
+    when the file is refused; the caller's transaction then changes nothing.
+
+    A summary table whose rows name their units (a "unit" column: no unit was chosen when it
+    was read) gives each row to its unit — one upload log entry per unit, in the same
+    transaction; ``unit`` is then not used."""
+    if row_units(parsed):
+        return _write_by_unit(conn, parsed, file_name=file_name, sha256=sha256,
+                              allow_rejects=allow_rejects, uploaded_by=uploaded_by)
+    if not unit:
+        unit = resolve_unit(None)
     if parsed.row_count == 0 and not parsed.rejects:
         raise _no_valid_rows(file_name)
     table, history, keys = FACT_TABLES[parsed.kind]
@@ -271,6 +280,53 @@ def write_parsed(
         )
     )
     return result
+
+
+def row_units(parsed: ParsedFile) -> list[str]:
+    """The units a summary table's rows name, in file order ([] when the rows are one
+    unit's: a table by field, or a by-unit table read for a chosen unit)."""
+    if parsed.kind != "summary":
+        return []
+    frame = parsed.frame
+    if "unit" not in frame.columns:
+        return []
+    return [config.unit_name(u) for u in dict.fromkeys(frame["unit"].dropna().tolist()) if str(u).strip()]
+
+
+def _write_by_unit(conn, parsed: ParsedFile, *, file_name, sha256, allow_rejects, uploaded_by) -> LoadResult:
+    """Each unit's rows to that unit (``write_parsed`` once per unit, same transaction)."""
+    import dataclasses
+
+    if parsed.rejects and not allow_rejects:
+        raise IngestError(rejects_message(file_name, parsed.rejects))
+    frame = parsed.frame
+    names = frame["unit"].map(lambda u: config.unit_name(u) if isinstance(u, str) and u.strip() else None)
+    units_in = row_units(parsed)
+    total = LoadResult(file_name=file_name, kind=parsed.kind, status="duplicate", batch_id=None,
+                       rows_read=parsed.rows_read, rejected=len(parsed.rejects), as_of=parsed.as_of,
+                       warnings=list(parsed.warnings))
+    total.warnings.append(
+        f"Bảng có dòng của {fmt.integer(len(units_in))} đơn vị; mỗi dòng được nạp cho đơn vị của nó: "
+        + ", ".join(units_in) + "."
+    )
+    for i, name in enumerate(units_in):
+        rows = frame[(names == name).to_numpy(dtype=bool)].drop(columns=["unit"]).reset_index(drop=True)
+        part = dataclasses.replace(parsed, frame=rows, rows_read=len(rows), rejects=parsed.rejects if i == 0 else [],
+                                   warnings=[])
+        r = write_parsed(conn, part, file_name=file_name, sha256=sha256, unit=name,
+                         allow_rejects=allow_rejects, uploaded_by=uploaded_by)
+        if r.status == "loaded":
+            total.status = "loaded"
+            total.batch_id = total.batch_id or r.batch_id
+        else:
+            total.previous_load_at = total.previous_load_at or r.previous_load_at
+        for k in ("inserted", "updated", "unchanged", "skipped_older", "kept"):
+            setattr(total, k, getattr(total, k) + getattr(r, k))
+        total.as_of = r.as_of
+        total.warnings.extend(w for w in r.warnings if w not in total.warnings)
+    if total.status == "duplicate":
+        total.rejected = 0
+    return total
 
 
 def _covers_from(parsed: ParsedFile):

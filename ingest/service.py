@@ -167,6 +167,7 @@ def read(
         src.path if src.path is not None else src.data, name, kind=kind, period=period,
         mapping_overrides=hand_columns or None, value_overrides=_folded(words) or None,
         remembered_columns=_remembered_columns(memory) or None, progress=progress,
+        unit=unit_name,  # a summary table by unit: only this unit's row
     )
     signature = header_signature(parsed)
     applied = dict(getattr(parsed, "remembered_columns", None) or {})
@@ -191,13 +192,16 @@ def load_upload(
 ) -> LoadResult:
     """Load a file read by ``read`` in one transaction, remembering its hand mappings there
     too. Raises IngestError when refused; then nothing in the database has changed."""
-    unit_name = L.resolve_unit(unit)
+    # A summary table whose rows name their units (read with no unit chosen) needs none.
+    by_row = L.row_units(upload.parsed)
+    unit_name = None if by_row else L.resolve_unit(unit)
     with kdb.connect(engine, write=True, on_wait=on_wait) as conn:
         result = L.write_parsed(
             conn, upload.parsed, file_name=upload.file_name, sha256=upload.sha256, unit=unit_name,
             allow_rejects=allow_rejects, uploaded_by=uploaded_by,
         )
-        _remember(conn, kdb.get_or_create_unit(conn, unit_name), upload, uploaded_by)
+        for name in by_row or [unit_name]:
+            _remember(conn, kdb.get_or_create_unit(conn, name), upload, uploaded_by)
     result.remembered_columns = dict(upload.remembered_columns)
     return result
 
@@ -218,7 +222,7 @@ def load(
     on_wait=None,
 ) -> LoadResult:
     """Read and load one file (the command line, the watched folder, scripts)."""
-    unit_name = L.resolve_unit(unit)
+    unit_name = config.unit_name(unit)  # None: only a summary table naming its units loads
     upload = read(
         engine, source, filename=filename, unit=unit_name, kind=kind, period=period,
         mapping_overrides=mapping_overrides, value_overrides=value_overrides,

@@ -164,3 +164,57 @@ def test_command_line_starts_without_heavy_imports():
     assert loaded("ingest.__main__", ("sqlalchemy", "pandas", "numpy", "pyarrow")) == "[]"
     assert loaded("ingest.__main__, ingest.service, ingest.watch, ingest.worker, ingest.files",
                   ("pandas", "numpy", "pyarrow")) == "[]"
+
+
+# --- a summary table by unit: each row to its unit -------------------------------------------
+def _summary_rows(engine):
+    import sqlalchemy as sa
+
+    from kpi import db as kdb
+    from kpi.schema import batches, summaries, units
+
+    with kdb.connect(engine) as conn:
+        rows = conn.execute(
+            sa.select(units.c.name, summaries.c.field, summaries.c.received_total, summaries.c.on_time,
+                      summaries.c.late, batches.c.file_name)
+            .join(units, units.c.id == summaries.c.unit_id).join(batches, batches.c.id == summaries.c.batch_id)
+            .order_by(units.c.name)).all()
+    return [tuple(r) for r in rows]
+
+
+def test_summary_by_unit_rows_stored_to_their_units(engine, tmp_path, monkeypatch):
+    from kpi import config
+    from kpi import queries as Q
+    from tests import layouts as LY
+
+    monkeypatch.setenv("CCHC_TODAY", "2026-04-10")
+    monkeypatch.delenv("CCHC_UNIT", raising=False)
+    monkeypatch.setattr(config, "default_unit", lambda: None)
+    path = LY.write("xlsx", tmp_path / "don-vi", *LY.summary_by_unit())
+    r = service.load(engine, path)  # no unit chosen: the rows name theirs
+    assert (r.status, r.rows_read, r.inserted, r.rejected) == ("loaded", 3, 3, 0)
+    assert r.warnings[-1] == ("Bảng có dòng của 3 đơn vị; mỗi dòng được nạp cho đơn vị của nó: "
+                              "Xã Lộc Tân, Xã Lộc An, Xã Lộc Thành.")
+    assert _summary_rows(engine) == [
+        ("Xã Lộc An", "Tất cả lĩnh vực", 60, 8, 0, "don-vi.xlsx"),
+        ("Xã Lộc Thành", "Tất cả lĩnh vực", 25, 6, 4, "don-vi.xlsx"),
+        ("Xã Lộc Tân", "Tất cả lĩnh vực", 130, 45, 5, "don-vi.xlsx"),
+    ]
+    an = Q.snapshot(engine, "Xã Lộc An", "2026-03", today=dt.date(2026, 4, 10))
+    kpi = next(k for k in an.kpis if k.key == "online_submission_rate")
+    assert (kpi.numerator, kpi.denominator) == (20, 60)
+    again = service.load(engine, path)
+    assert (again.status, again.inserted) == ("duplicate", 0)
+    assert len(service.history(engine)) == 3  # one upload log entry per unit
+
+
+def test_summary_by_unit_with_a_unit_keeps_its_row(engine, tmp_path, monkeypatch):
+    from tests import layouts as LY
+
+    monkeypatch.setenv("CCHC_TODAY", "2026-04-10")
+    path = LY.write("xlsx", tmp_path / "don-vi", *LY.summary_by_unit())
+    r = service.load(engine, path, unit="Xã Lộc An")  # service passes the unit to the reader
+    assert (r.rows_read, r.inserted) == (1, 1)
+    assert _summary_rows(engine) == [("Xã Lộc An", "Tất cả lĩnh vực", 60, 8, 0, "don-vi.xlsx")]
+    with pytest.raises(files.IngestError, match="không có dòng của đơn vị “Xã Khác”"):
+        service.load(engine, path, unit="Xã Khác")
