@@ -20,6 +20,22 @@ class IngestError(Exception):
     saying what is wrong and what to do."""
 
 
+class MappingNeeded(IngestError):
+    """A file that loads once staff map something by hand on the upload page: a required
+    column the reader did not find (``missing``, canonical names; every header found is
+    offered in ``parsed.unmapped``), or status/channel words it does not know, so that no
+    row is valid (``parsed.unknown_values``). ``parsed`` is what was read, with no valid
+    rows; ``str(exc)`` is the refusal the command line prints."""
+
+    def __init__(self, message: str, parsed: "ParsedFile", missing: list[str] | None = None):
+        super().__init__(message)
+        self.parsed = parsed
+        self.missing = list(missing or [])
+
+    def __reduce__(self):
+        return (MappingNeeded, (str(self), self.parsed, self.missing))
+
+
 @dataclass
 class Reject:
     """One row refused by validation."""

@@ -35,7 +35,7 @@ from ingest import summary as S
 from ingest import validate as V
 from ingest import values as X
 from ingest.headers import COLUMN_LABELS, KIND_LABELS, KINDS, ONLINE_FLAG
-from ingest.model import IngestError, ParsedFile, frame_to_arrow
+from ingest.model import IngestError, MappingNeeded, ParsedFile, frame_to_arrow
 from kpi.schema import value_columns
 
 __all__ = ["parse_file", "detect_kind", "KIND_LABELS", "COLUMN_LABELS", "KINDS"]
@@ -142,10 +142,14 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
     title_period = X.parse_period(hb.title)
     ctx = _Context(src.name, table, hb, kind, today, prog, title_period, period)
     ctx.warnings.extend(table.warnings)  # e.g. a CSV under an Excel name (ingest.files)
-    if kind == "summary":
-        parsed = S.read(ctx, overrides, unit)
-    else:
-        parsed = _read_records(ctx, overrides, value_overrides or {})
+    try:
+        if kind == "summary":
+            parsed = S.read(ctx, overrides, unit)
+        else:
+            parsed = _read_records(ctx, overrides, value_overrides or {})
+    except MappingNeeded as exc:
+        exc.parsed.remembered_columns = applied
+        raise
     parsed.remembered_columns = applied
     prog(1.0)
     return parsed
@@ -339,12 +343,32 @@ def _plan_columns(ctx: _Context, overrides: dict[str, str]) -> _Plan:
     if missing:
         found = ", ".join(f"“{H.path_text(c.chain)}”" for c in ctx.hb.columns) or "(không có)"
         names = " và ".join(f"“{COLUMN_LABELS[c]}”" for c in missing)
-        raise IngestError(
+        message = (
             f"Tệp “{ctx.name}” ({KIND_LABELS[kind]}) thiếu cột bắt buộc {names}. Các cột tìm "
             f"thấy: {found}. Hãy thêm hoặc đổi tên cột trong tệp, hoặc ghép cột trên trang Tải "
             "dữ liệu."
         )
+        # Every header found that is not mapped is offered for mapping by hand.
+        offered = [c.label for c in plan.keep if c.label not in plan.mapping]
+        raise MappingNeeded(message, _skeleton(ctx, plan.mapping, offered, plan.personal, message), missing)
     return plan
+
+
+def _skeleton(ctx: _Context, mapping: dict[str, str], unmapped: list[str], personal: list[str],
+              message: str, rows_read: int = 0, rejects=None, unknown=None) -> ParsedFile:
+    """What a read that needs a mapping by hand gives back (MappingNeeded): the headers, no
+    valid rows."""
+    keys = H.KEY_COLUMNS[ctx.kind]
+    frame = pd.DataFrame({**{k: pd.Series([], dtype=object) for k in keys},
+                          "source_row": pd.Series([], dtype=np.int64)})
+    return ParsedFile(
+        kind=ctx.kind, frame=frame, columns=[], rows_read=rows_read, rejects=list(rejects or []),
+        warnings=[*ctx.warnings, message], as_of=None, period=ctx.title_period or ctx.period_arg,
+        sheet=ctx.table.sheet, header_row=ctx.hb.top + 1, mapping=dict(mapping), unmapped=list(unmapped),
+        dropped_personal=list(personal), title=ctx.hb.title, unknown_values=dict(unknown or {}),
+        header_signature=H.header_signature(ctx.hb.columns),
+        paths={c.label: H.path_text(c.chain) for c in ctx.hb.columns},
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -509,10 +533,14 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
     problems.items.sort(key=lambda p: pos.get(p.column, -1))
     rejects = problems.rejects(rownums, _raw_getter(texts, labels))
     if len(rejects) == n:
-        raise IngestError(
+        message = (
             f"Không có dòng nào hợp lệ trong tệp “{ctx.name}” ({n} dòng đều bị từ chối). "
             f"Một số lý do: {V.summarise(rejects)}. Hãy sửa tệp rồi tải lên lại."
         )
+        if unknown:  # words staff can map by hand: offer the value mapping
+            raise MappingNeeded(message, _skeleton(ctx, plan.mapping, plan.unmapped, plan.personal, message,
+                                                   n, rejects, unknown))
+        raise IngestError(message)
     ok = ~problems.any_mask()
 
     frame, columns = _build_frame(ctx, kind, values, ok, rownums)

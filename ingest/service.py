@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from ingest import load as L
 from ingest.headers import fold, norm
-from ingest.model import IngestError, ParsedFile
+from ingest.model import IngestError, MappingNeeded, ParsedFile
 from kpi import config
 from kpi import db as kdb
 from kpi.schema import column_mappings, value_columns, value_mappings
@@ -102,6 +102,11 @@ class Upload:
     hand_values: dict[str, dict[str, int]] = field(default_factory=dict)  # {column: {word: code}}
     remembered_columns: dict[str, str] = field(default_factory=dict)  # applied from memory
     remembered_values: dict[str, dict[str, int]] = field(default_factory=dict)  # the unit's words
+    # The file loads only once staff map by hand (ingest.model.MappingNeeded): the refusal
+    # text, and the required columns not found (the headers found are parsed.unmapped; words
+    # not known are unknown_values). Loading it as it is raises IngestError with the text.
+    needs_mapping: str | None = None
+    missing_columns: list[str] = field(default_factory=list)
 
     @property
     def unknown_values(self) -> dict[str, dict[str, int]]:
@@ -152,7 +157,11 @@ def read(
     on_wait=None,
 ) -> Upload:
     """Read one file with the unit's remembered mappings and the hand ones given here.
-    Raises IngestError (Vietnamese) for a file that cannot be read; nothing is written."""
+    Raises IngestError (Vietnamese) for a file that cannot be read; nothing is written.
+    A file that a mapping by hand would make loadable (a required column not found, or no
+    valid row because of unknown status/channel words) comes back as an Upload with
+    ``needs_mapping`` set, the headers found and the unknown words, for the upload page's
+    column and value mapping."""
     src, sha256 = _open(source, filename)
     name = src.name
     hand_columns = dict(mapping_overrides or {})
@@ -163,15 +172,20 @@ def read(
     for c, w in hand_values.items():
         words.setdefault(c, {}).update(w)
     # One read: the reader applies the remembered columns of the header row it finds.
-    parsed = parse(
-        src.path if src.path is not None else src.data, name, kind=kind, period=period,
-        mapping_overrides=hand_columns or None, value_overrides=_folded(words) or None,
-        remembered_columns=_remembered_columns(memory) or None, progress=progress,
-        unit=unit_name,  # a summary table by unit: only this unit's row
-    )
+    needs, missing = None, []
+    try:
+        parsed = parse(
+            src.path if src.path is not None else src.data, name, kind=kind, period=period,
+            mapping_overrides=hand_columns or None, value_overrides=_folded(words) or None,
+            remembered_columns=_remembered_columns(memory) or None, progress=progress,
+            unit=unit_name,  # a summary table by unit: only this unit's row
+        )
+    except MappingNeeded as exc:
+        parsed, needs, missing = exc.parsed, str(exc), exc.missing
     signature = header_signature(parsed)
     applied = dict(getattr(parsed, "remembered_columns", None) or {})
     return Upload(
+        needs_mapping=needs, missing_columns=missing,
         file_name=name, sha256=sha256, size=src.size, parsed=parsed, signature=signature,
         hand_columns=hand_columns, hand_values=hand_values, remembered_columns=applied,
         remembered_values=memory.value_overrides(),
@@ -192,6 +206,8 @@ def load_upload(
 ) -> LoadResult:
     """Load a file read by ``read`` in one transaction, remembering its hand mappings there
     too. Raises IngestError when refused; then nothing in the database has changed."""
+    if upload.needs_mapping:
+        raise IngestError(upload.needs_mapping)
     # A summary table whose rows name their units (read with no unit chosen) needs none.
     by_row = L.row_units(upload.parsed)
     unit_name = None if by_row else L.resolve_unit(unit)

@@ -35,7 +35,7 @@ import types
 from pathlib import Path
 from typing import Any, Callable
 
-from ingest.model import IngestError
+from ingest.model import IngestError, MappingNeeded
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +214,9 @@ def _result(outcome, name: str, memory: float, timeout: float, errlog: Path):
         return _unpack(value)
     if kind == "refused":
         raise IngestError(value)
+    if kind == "mapping":
+        message, parsed, missing = value
+        raise MappingNeeded(message, _unpack(parsed), missing)
     tail = _stderr_tail(errlog)
     if kind == "memory":
         log.warning("parse of %r exceeded %d MB; child stderr: %s", name, memory, tail)
@@ -348,6 +351,9 @@ def _child_main(send, job: dict) -> None:
             kwargs["progress"] = lambda f: send.send(("progress", f))
         result = getattr(reader, job["func"])(job["path"], job["name"], **kwargs)
         send.send_bytes(pickle.dumps(("ok", _pack(result, job.get("arrow"))), protocol=pickle.HIGHEST_PROTOCOL))
+    except MappingNeeded as exc:  # what was read travels back: the page offers the mapping
+        send.send_bytes(pickle.dumps(("mapping", (str(exc), _pack(exc.parsed), exc.missing)),
+                                     protocol=pickle.HIGHEST_PROTOCOL))
     except IngestError as exc:
         send.send(("refused", str(exc)))
     except MemoryError:

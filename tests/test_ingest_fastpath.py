@@ -218,3 +218,51 @@ def test_summary_by_unit_with_a_unit_keeps_its_row(engine, tmp_path, monkeypatch
     assert _summary_rows(engine) == [("Xã Lộc An", "Tất cả lĩnh vực", 60, 8, 0, "don-vi.xlsx")]
     with pytest.raises(files.IngestError, match="không có dòng của đơn vị “Xã Khác”"):
         service.load(engine, path, unit="Xã Khác")
+
+
+# --- files that load once staff map by hand ----------------------------------------------------
+def test_missing_required_column_offers_the_headers_found(engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("CCHC_TODAY", "2026-03-31")
+    path = tmp_path / "thieu.csv"
+    path.write_bytes(csv_bytes([["Mã hồ sơ", "Ngày nhận HS", "STT", "Trạng thái", "Họ tên người nộp"],
+                                ["C1", "02/03/2026", "1", "Đã trả kết quả", "Nguyễn Văn A"],
+                                ["C2", "03/03/2026", "2", "Đang xử lý", "Trần Thị B"]]))
+    with pytest.raises(files.IngestError) as refused:
+        reader.parse_file(path, today=TODAY)
+    up = service.read(engine, path, unit=UNIT)
+    assert up.needs_mapping == str(refused.value)
+    assert up.needs_mapping.startswith("Tệp “thieu.csv” (Danh sách hồ sơ) thiếu cột bắt buộc “Ngày tiếp nhận”.")
+    assert up.missing_columns == ["received_at"]
+    p = up.parsed
+    assert (p.kind, p.rows_read, len(p.frame), p.mapping) == ("dossiers", 0, 0, {"Mã hồ sơ": "dossier_code",
+                                                                                 "Trạng thái": "status"})
+    assert p.unmapped == ["Ngày nhận HS", "STT"]  # every header found, never the personal one
+    assert p.dropped_personal == ["Họ tên người nộp"] and p.warnings[-1] == up.needs_mapping
+    with pytest.raises(files.IngestError) as load_refused:
+        service.load_upload(engine, up, unit=UNIT)
+    assert str(load_refused.value) == up.needs_mapping
+    with pytest.raises(files.IngestError, match="thiếu cột bắt buộc “Ngày tiếp nhận”"):
+        service.load(engine, path, unit=UNIT)  # the command line: the same refusal
+    mapped = service.read(engine, path, unit=UNIT, mapping_overrides={"Ngày nhận HS": "received_at"})
+    assert mapped.needs_mapping is None
+    r = service.load_upload(engine, mapped, unit=UNIT)
+    assert (r.inserted, r.rejected) == (2, 0)
+
+
+def test_every_status_unknown_offers_the_value_mapping(engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("CCHC_TODAY", "2026-03-31")
+    path = tmp_path / "tt.csv"
+    path.write_bytes(csv_bytes([["Mã hồ sơ", "Ngày tiếp nhận", "Trạng thái"],
+                                ["D1", "02/03/2026", "Xong việc"], ["D2", "03/03/2026", "Xong việc"],
+                                ["D3", "04/03/2026", "Đang làm"]]))
+    up = service.read(engine, path, unit=UNIT)
+    assert up.needs_mapping.startswith("Không có dòng nào hợp lệ trong tệp “tt.csv” (3 dòng đều bị từ chối).")
+    assert up.unknown_values == {"status": {"Xong việc": 2, "Đang làm": 1}}
+    assert [r.row_number for r in up.parsed.rejects] == [2, 3, 4] and up.parsed.rows_read == 3
+    with pytest.raises(files.IngestError, match="3 dòng đều bị từ chối"):
+        service.load_upload(engine, up, unit=UNIT)
+    mapped = service.read(engine, path, unit=UNIT, value_overrides={"status": {"Xong việc": 10, "Đang làm": 4}})
+    assert mapped.needs_mapping is None and mapped.unknown_values == {}
+    r = service.load_upload(engine, mapped, unit=UNIT)
+    assert (r.inserted, r.rejected) == (3, 0)
+    assert service.read(engine, path, unit=UNIT).parsed.frame["status"].tolist() == [10, 10, 4]  # remembered
