@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.model import IngestError
     from kpi import db as kdb
 
-    worker.warm_up()  # the parse worker starts while the database opens
+    worker.warm_up(worker.CLI_PRELOAD)  # the parse worker starts while the database opens
 
     try:
         engine = kdb.get_engine(args.db)

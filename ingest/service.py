@@ -114,21 +114,44 @@ class Upload:
 
 
 def _open(source, filename: str | None):
-    """The file to read and its SHA-256, hashed a block at a time. Missing, a folder or over
-    the upload limit is refused by ``ingest.files.open_source`` from the file's size (stat),
-    before any byte is read."""
+    """The file to read, and its SHA-256 being computed a block at a time in a thread (the
+    parse runs meanwhile; hashlib releases the GIL): ``(src, hashing)``, ``hashing()`` gives
+    the hex digest. Missing, a folder or over the upload limit is refused by
+    ``ingest.files.open_source`` from the file's size (stat), before any byte is read."""
+    import threading
+
     from ingest import files
 
     if isinstance(source, (bytearray, memoryview)):
         source = bytes(source)
     src = files.open_source(source, filename)
-    digest = hashlib.sha256()
-    try:
-        for block in src.chunks():
-            digest.update(block)
-    except PermissionError as exc:
-        raise IngestError(f"Không có quyền đọc tệp {src.path}. Kiểm tra quyền truy cập của tệp.") from exc
-    return src, digest.hexdigest()
+    if src.path is not None:
+        try:
+            with open(src.path, "rb"):
+                pass
+        except PermissionError as exc:
+            raise IngestError(f"Không có quyền đọc tệp {src.path}. Kiểm tra quyền truy cập của tệp.") from exc
+    out: dict = {}
+
+    def run():
+        digest = hashlib.sha256()
+        try:
+            for block in src.chunks():
+                digest.update(block)
+            out["hex"] = digest.hexdigest()
+        except OSError as exc:
+            out["error"] = exc
+
+    worker = threading.Thread(target=run, name="cchc-sha256", daemon=True)
+    worker.start()
+
+    def hashing() -> str:
+        worker.join()
+        if "error" in out:
+            raise IngestError(f"Không đọc được tệp {src.name}: {out['error']}.") from out["error"]
+        return out["hex"]
+
+    return src, hashing
 
 
 def _remembered_columns(memory: "Remembered") -> dict[str, dict[str, dict[str, str]]]:
@@ -162,7 +185,7 @@ def read(
     valid row because of unknown status/channel words) comes back as an Upload with
     ``needs_mapping`` set, the headers found and the unknown words, for the upload page's
     column and value mapping."""
-    src, sha256 = _open(source, filename)
+    src, hashing = _open(source, filename)
     name = src.name
     hand_columns = dict(mapping_overrides or {})
     hand_values = {c: dict(w) for c, w in (value_overrides or {}).items() if w}
@@ -182,6 +205,8 @@ def read(
         )
     except MappingNeeded as exc:
         parsed, needs, missing = exc.parsed, str(exc), exc.missing
+    finally:
+        sha256 = hashing()
     signature = header_signature(parsed)
     applied = dict(getattr(parsed, "remembered_columns", None) or {})
     return Upload(

@@ -78,14 +78,23 @@ def _ctx():
         return _context
 
 
-def warm_up() -> None:
+# What the command line's fork server imports: the CSV path (a workbook's reader is imported
+# by the child that needs it), so that the server is ready by the time the database is open.
+CLI_PRELOAD = ["ingest.reader", "ingest.files", "pyarrow.csv", "pyarrow.compute", "python_calamine"]
+
+
+def warm_up(preload: list[str] | None = None) -> None:
     """Start the fork server now (it imports the readers in its own process), so that the
     first parse does not wait for it: the command line calls this before it opens the
-    database, and both happen at once on two cores."""
+    database, and both happen at once on two cores. ``preload``: the modules the server
+    imports (default: every reader, as for the upload page)."""
     ctx = _ctx()
     if ctx.get_start_method() != "forkserver":
         return
     from multiprocessing import forkserver
+
+    if preload is not None:
+        ctx.set_forkserver_preload(preload)
 
     with _lock:
         main = sys.modules.get("__main__")
