@@ -429,17 +429,23 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
     ctx.prog(0.5)
     columns_raw = [raw[idx] for idx in order]
     texts = dict(zip(order, _map(X.as_text, columns_raw, len(raw))))
+    # Text cells (CSV) are read from their cleaned text from here on: the raw strings of a
+    # big file are let go (memory), only typed workbook cells keep their raw column.
+    n_raw = len(raw)
+    raw = {idx: (texts[idx] if isinstance(r.dtype, pd.StringDtype) else r) for idx, r in zip(order, columns_raw)}
+    del columns_raw
     ctx.prog(0.6)
     key_canon = H.REQUIRED[kind][0]
     key_idx = plan.by_canon[key_canon].index
     date_idx = {c.index for k, c in plan.by_canon.items() if k in DATE_COLUMNS}
-    is_data = _data_rows(texts, order, key_idx, date_idx) if len(raw) else np.zeros(0, dtype=bool)
+    is_data = _data_rows(texts, order, key_idx, date_idx) if n_raw else np.zeros(0, dtype=bool)
     sel = np.flatnonzero(is_data)
-    if len(sel) < len(raw):
-        raw = raw.iloc[sel].reset_index(drop=True)
+    if len(sel) < n_raw:
+        shared = {k for k in raw if raw[k] is texts[k]}
         texts = {k: v.iloc[sel].reset_index(drop=True) for k, v in texts.items()}
+        raw = {k: (texts[k] if k in shared else v.iloc[sel].reset_index(drop=True)) for k, v in raw.items()}
         rownums = rownums[sel]
-    n = len(raw)
+    n = len(sel)
     if n == 0:
         raise IngestError(
             f"Tệp “{ctx.name}” không có dòng dữ liệu nào dưới dòng tiêu đề (dòng "
@@ -512,6 +518,8 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
         for column, words in unk.items():
             _note_unknown(unknown, column, words)
 
+    if n >= PARALLEL_ROWS:
+        pa.default_memory_pool().release_unused()  # the parsers' scratch buffers (memory)
     if kind == "dossiers" and "status" not in values and ({"finished_at", "returned_at"} & set(values)):
         values["status"] = _status_from_dates(values)
     ctx.prog(0.8)

@@ -54,13 +54,19 @@ def str_series(arr, index=None) -> pd.Series:
 
 
 def _clean_arrow(arr):
-    """NFC, whitespace collapsed and trimmed; each step only when the column needs it."""
-    arr = pc.fill_null(arr, "")
+    """NFC, whitespace collapsed and trimmed; each step only when the column needs it (a
+    column already clean is given back as it is: no copy of a big file's text)."""
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
     if not pc.all(pc.string_is_ascii(arr)).as_py():
-        arr = pc.utf8_normalize(arr, "NFC")
+        normal = pc.utf8_normalize(arr, "NFC")
+        if not normal.equals(arr):
+            arr = normal
     if pc.any(pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{a0}\x{2007}\x{202f}]")).as_py():
         arr = pc.replace_substring_regex(arr, r"\s+", " ")
-    return pc.utf8_trim_whitespace(arr)
+    if pc.any(pc.match_substring_regex(arr, r"^[\s\x{0b}\x{85}\pZ]|[\s\x{0b}\x{85}\pZ]$")).as_py():
+        arr = pc.utf8_trim_whitespace(arr)
+    return arr
 
 
 def as_text(s: pd.Series) -> pd.Series:
@@ -70,7 +76,10 @@ def as_text(s: pd.Series) -> pd.Series:
         if len(arr) > 50_000:
             enc = pc.dictionary_encode(arr).combine_chunks()
             if len(enc.dictionary) * 4 < len(arr):
-                cleaned = _clean_arrow(enc.dictionary)
+                words = enc.dictionary
+                cleaned = _clean_arrow(words)
+                if cleaned is words and not arr.null_count:
+                    return str_series(arr, s.index)  # already clean: the column as it is
                 arr = pc.fill_null(pc.take(cleaned, enc.indices), "")
                 return str_series(arr, s.index)
         return str_series(_clean_arrow(arr), s.index)
