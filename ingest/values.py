@@ -74,6 +74,10 @@ def as_text(s: pd.Series) -> pd.Series:
     if _is_str_series(s):
         arr = _arrow(s)
         if len(arr) > 50_000:
+            if not arr.null_count and pc.all(pc.string_is_ascii(arr)).as_py():
+                # Codes, dates, numbers: the checks run on the column itself (no hashing
+                # of a million distinct codes), and a clean column comes back as it is.
+                return str_series(_clean_arrow(arr), s.index)
             enc = pc.dictionary_encode(arr).combine_chunks()
             if len(enc.dictionary) * 4 < len(arr):
                 words = enc.dictionary
