@@ -39,7 +39,7 @@ from ingest.model import IngestError, MappingNeeded
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MEMORY_MB = 4096  # address space: a 1M-row, 180 MB CSV (bench/) peaks at 3.1 GB
+DEFAULT_MEMORY_MB = 4096  # address space (not resident memory) of the child: a 1M-row, 180 MB CSV (bench/)
 DEFAULT_TIMEOUT_S = 600
 _ENV_PREFIXES = ("CCHC_", "STREAMLIT_")  # settings the reader reads from the environment
 # Imported once by the fork server, so that each child starts with them loaded (a module the
