@@ -266,3 +266,15 @@ def test_every_status_unknown_offers_the_value_mapping(engine, tmp_path, monkeyp
     r = service.load_upload(engine, mapped, unit=UNIT)
     assert (r.inserted, r.rejected) == (3, 0)
     assert service.read(engine, path, unit=UNIT).parsed.frame["status"].tolist() == [10, 10, 4]  # remembered
+
+
+def test_duplicate_check_of_arrow_codes(monkeypatch):
+    calls = []
+    real = pd.Series.duplicated
+    monkeypatch.setattr(pd.Series, "duplicated", lambda self, keep="first": calls.append(keep) or real(self, keep=keep))
+    codes = pd.Series(["A", "B", None, "C"], dtype="str")
+    keep, warning = V.duplicate_warning(codes, np.array([2, 3, 4, 5]), "mã hồ sơ")
+    assert calls == [] and warning is None and keep.tolist() == [True] * 4  # no pandas pass at all
+    keep, warning = V.duplicate_warning(pd.Series(["A", "B", "A"], dtype="str"), np.array([2, 3, 4]), "mã hồ sơ")
+    assert keep.tolist() == [False, True, True]
+    assert warning == "Có 1 mã hồ sơ xuất hiện nhiều lần trong tệp; dùng dòng xuất hiện sau cùng: A (dòng 2, 4)."
