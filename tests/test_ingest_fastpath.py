@@ -106,9 +106,11 @@ def test_duplicate_check_hashes_once_without_duplicates(monkeypatch):
     calls = []
     real = pd.Series.duplicated
     monkeypatch.setattr(pd.Series, "duplicated", lambda self, keep="first": calls.append(keep) or real(self, keep=keep))
-    keep, warning = V.duplicate_warning(pd.Series(["A", "B", None, None]), np.array([2, 3, 4, 5]), "mã hồ sơ")
+    keep, warning = V.duplicate_warning(pd.Series(["A", "B", None, None], dtype=object), np.array([2, 3, 4, 5]),
+                                        "mã hồ sơ")
     assert calls == ["last"] and warning is None and keep.tolist() == [True] * 4
-    keep, warning = V.duplicate_warning(pd.Series(["A", "B", "A", None, "B", "A"]), np.array([2, 3, 4, 5, 6, 7]),
+    keep, warning = V.duplicate_warning(pd.Series(["A", "B", "A", None, "B", "A"], dtype=object),
+                                        np.array([2, 3, 4, 5, 6, 7]),
                                         "mã hồ sơ")
     assert keep.tolist() == [False, False, False, True, True, True]
     assert warning == ("Có 2 mã hồ sơ xuất hiện nhiều lần trong tệp; dùng dòng xuất hiện sau cùng: "
