@@ -68,10 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     unit = config.unit_name(args.unit)
 
     from ingest import worker
+
+    worker.warm_up(worker.CLI_PRELOAD)  # the parse worker starts while SQLAlchemy and the database open
+
     from ingest.model import IngestError
     from kpi import db as kdb
-
-    worker.warm_up(worker.CLI_PRELOAD)  # the parse worker starts while the database opens
 
     try:
         engine = kdb.get_engine(args.db)
