@@ -483,7 +483,36 @@ class _Counts:
     kept_rows: list[dict]
 
 
+def _first_load(conn, table, keys, columns, frame, unit_id, batch_id, as_of) -> _Counts | None:
+    """The unit has no row of this kind yet (its first upload): every row is new, so the
+    rows go in by one INSERT … SELECT, without the joins that look for stored rows. None
+    when the unit has rows (the full upsert then runs)."""
+    if conn.execute(sa.select(sa.exists().where(table.c.unit_id == unit_id))).scalar_one():
+        return None  # (scalar_one reads the result to its end: DuckDB's raw connection is reused)
+    staged = _stage(conn, table, keys + columns, frame)
+    stg = staged.table
+    try:
+        conn.execute(
+            sa.insert(table).from_select(
+                ["unit_id", *keys, *columns, "batch_id", "created_batch_id", "as_of"],
+                sa.select(
+                    sa.literal(unit_id, sa.Integer), *[stg.c[k] for k in keys], *[stg.c[c] for c in columns],
+                    sa.literal(batch_id, sa.Integer), sa.literal(batch_id, sa.Integer), sa.literal(as_of, sa.Date),
+                ).select_from(stg),
+            )
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            staged.drop()
+        raise
+    staged.drop()
+    return _Counts(_n_rows(frame), 0, 0, 0, 0, [])
+
+
 def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of, guard=False) -> _Counts:
+    first = _first_load(conn, table, keys, columns, frame, unit_id, batch_id, as_of)
+    if first is not None:
+        return first
     staged = _stage(conn, table, keys + columns, frame)
     stg = staged.table
     try:

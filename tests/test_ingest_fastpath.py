@@ -280,3 +280,34 @@ def test_duplicate_check_of_arrow_codes(monkeypatch):
     keep, warning = V.duplicate_warning(pd.Series(["A", "B", "A"], dtype="str"), np.array([2, 3, 4]), "mã hồ sơ")
     assert keep.tolist() == [False, True, True]
     assert warning == "Có 1 mã hồ sơ xuất hiện nhiều lần trong tệp; dùng dòng xuất hiện sau cùng: A (dòng 2, 4)."
+
+
+def test_first_load_of_a_unit_stores_what_the_full_upsert_stores(engine, tmp_path, monkeypatch):
+    import sqlalchemy as sa
+
+    from ingest import load as L
+    from kpi import db as kdb
+    from kpi.schema import dossiers, units
+
+    monkeypatch.setenv("CCHC_TODAY", "2026-03-31")
+    path = _csv(tmp_path)
+    other = tmp_path / "khac.csv"
+    other.write_bytes(csv_bytes([HEAD, ["Z9", "Khác", "Hộ tịch", "01/03/2026", "02/03/2026", "Đã trả kết quả",
+                                        "Trực tiếp", "Có", "0"]], sep=";"))
+    service.load(engine, other, unit="Xã B")  # Xã B has a row: its next load runs the full upsert
+    used = []
+    real = L._first_load
+    monkeypatch.setattr(L, "_first_load", lambda *a, **k: used.append(r := real(*a, **k)) or r)
+    a = service.load(engine, path, unit="Xã A", allow_rejects=True)
+    b = service.load(engine, path, unit="Xã B", allow_rejects=True)
+    assert [u is not None for u in used] == [True, False]
+    assert (a.inserted, a.updated, a.rejected) == (b.inserted, b.updated, b.rejected) == (2, 0, 2)
+    cols = [c for c in dossiers.columns.keys() if c not in ("unit_id", "batch_id", "created_batch_id")]
+
+    def rows(unit):
+        with kdb.connect(engine) as conn:
+            q = (sa.select(*[dossiers.c[c] for c in cols]).join(units, units.c.id == dossiers.c.unit_id)
+                 .where(units.c.name == unit, dossiers.c.dossier_code != "Z9").order_by(dossiers.c.dossier_code))
+            return [tuple(r) for r in conn.execute(q)]
+
+    assert rows("Xã A") == rows("Xã B") and [r[0] for r in rows("Xã A")] == ["A1", "A2"]
