@@ -42,6 +42,7 @@ ACTIONS: dict[str, str] = {
     "undo": "Hoàn tác lần tải dữ liệu",
     "plan_update": "Cập nhật tiến độ kế hoạch",
     "apology": "Lập thư xin lỗi",
+    "report_text": "Sửa nội dung báo cáo định kỳ",
     "account_add": "Tạo tài khoản",
     "account_passwd": "Đổi mật khẩu",
     "account_disable": "Vô hiệu hóa tài khoản",

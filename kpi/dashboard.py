@@ -85,7 +85,7 @@ def default_period(span: tuple[dt.date, dt.date] | None, today: dt.date | None =
 
 def period_choices(kind: str, span: tuple[dt.date, dt.date] | None,
                    today: dt.date | None = None) -> list[P.Period]:
-    """The periods of a kind (month, quarter, year, ytd) from the first data to today,
+    """The periods of a kind (month, quarter, half, year, window, ytd) from the first data to today,
     newest first. Without data: the current year's."""
     today = today or config.today()
     first = span[0] if span else dt.date(today.year, 1, 1)
@@ -103,6 +103,8 @@ def period_choices(kind: str, span: tuple[dt.date, dt.date] | None,
             out.append(P.quarter(y, q))
             y, q = (y, q - 1) if q > 1 else (y - 1, 4)
         return out
+    if kind in ("half", "window"):  # six months, Nghị định 09/2019 windows: kpi.periods
+        return P.choices(kind, first, last)
     years = range(last.year, first.year - 1, -1)
     if kind == "year":
         return [P.year(y) for y in years]
@@ -280,6 +282,24 @@ def groups(frame) -> list[Group]:
         out.append(Group(group=None if g is None or g != g else g, label=str(lab), value=value,
                          text=fmt.pct(value), shortfall=int(short)))
     return out
+
+
+OTHERS = "__others__"  # the group value of the "Khác" bar (never a filter)
+CHART_TOP = 12
+
+
+def chart_groups(frame, top: int = CHART_TOP) -> list[Group]:
+    """The groups a breakdown chart draws: the ``top`` worst (the frame's order), then one
+    "Khác (n nhóm)" for the rest, its rate over their summed counts; all of them when at most
+    one would be left over."""
+    gs = groups(frame)
+    if len(gs) <= top + 1:
+        return gs
+    rest = frame.iloc[top:]
+    num, den = int(rest["numerator"].sum()), int(rest["denominator"].sum())
+    value = num / den if den else None
+    return gs[:top] + [Group(group=OTHERS, label=f"Khác ({fmt.integer(len(rest))} nhóm)",
+                             value=value, text=fmt.pct(value), shortfall=den - num)]
 
 
 def series_from_points(key: str, points, target: float | None) -> Series:
@@ -503,5 +523,7 @@ def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = Non
 
 
 def shortfall_file_name(key: str, period) -> str:
+    """A Vietnamese slug, never the KPI's code: chua-dat_dung-han_thang-3-2026.xlsx."""
     p = P.parse_period(period)
-    return f"chua-dat_{key}_{p.start.isoformat()}_{p.end.isoformat()}.xlsx"
+    kpi = D.KPI_BY_KEY[key]
+    return f"chua-dat_{fmt.slug(kpi.short_label or kpi.label)}_{fmt.slug(p.label)}.xlsx"

@@ -752,6 +752,68 @@ _LISTING = {"dossiers": (DOSSIER_COLUMNS, ("due_at", "received_at", "dossier_cod
             "feedback": (FEEDBACK_COLUMNS, ("due_day", "feedback_code"))}
 
 
+REASON_COLUMN = "Lý do chưa đạt"
+
+
+def _reason_values(source: str, ns: dict, eday: dt.date) -> dict:
+    """The per-row values reasons may use (``kpi.definitions.REASON_VALUES``) as SQL over the
+    facts: calendar days late / overdue as of the classification day ``eday``."""
+    e = sa.literal(eday, sa.Date)
+    e1 = sa.literal(dt.datetime.combine(eday + dt.timedelta(days=1), dt.time()), sa.DateTime)
+    if source == "dossiers":
+        st = ns["status"]
+        fin = sa.case((st.in_([8, 9, 10]), sa.func.coalesce(
+            ns["finished_at"], sa.case((st == 10, ns["returned_at"])))))
+        due = C._day(ns["due_at"])
+        return {"days_late": sa.case((fin < e1, C._day(fin) - due)),
+                "days_overdue": sa.case((sa.or_(fin.is_(None), fin >= e1), e - due))}
+    if source == "feedback":
+        fin, due = ns["finished_at"], ns["due_day"]
+        return {"days_late": sa.case((fin < e1, C._day(fin) - due)),
+                "days_overdue": sa.case((sa.or_(fin.is_(None), fin >= e1), e - due))}
+    return {}
+
+
+def _reason_fields(text: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def _reason_columns(ratio: D.Ratio, ns: dict) -> tuple[list, list[str]]:
+    """SELECT columns for the reasons: one flag per declared reason, then the values their
+    texts name (labels ``_r<i>`` and ``_v_<name>``)."""
+    cols, names = [], []
+    for i, r in enumerate(ratio.reasons):
+        cond = C.compile_filter(r.when, ns)
+        cols.append(sa.case((cond, sa.true()), else_=sa.false()).label(f"_r{i}"))
+        for name in _reason_fields(r.text):
+            if name not in names:
+                names.append(name)
+    cols += [ns[name].label(f"_v_{name}") for name in names]
+    return cols, names
+
+
+def _reason_text(ratio: D.Ratio, row: dict) -> str:
+    """"Quá hạn 3 ngày; Yêu cầu bổ sung 2 lần …": every declared reason that holds for a row."""
+    out = []
+    for i, r in enumerate(ratio.reasons):
+        if not row.get(f"_r{i}"):
+            continue
+        values = {}
+        for name in _reason_fields(r.text):
+            v = row.get(f"_v_{name}")
+            if v is None or (isinstance(v, float) and v != v):
+                values = None
+                break
+            values[name] = fmt.integer(v) if isinstance(v, (int, float)) and not isinstance(
+                v, bool) else str(v)
+        text = r.text.format(**values) if values is not None else r.otherwise
+        if text and text not in out:
+            out.append(text)
+    return "; ".join(out) or D.DEFAULT_REASON
+
+
 def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
               page: int = 1, page_size: int = 50, by: str | None = None, group=None,
               today: dt.date | None = None) -> ShortfallPage:
@@ -761,7 +823,9 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
 
     ``by``/``group`` narrow it to one row of ``breakdown`` (e.g. by="field", group="Hộ tịch";
     group=None with by set means the "(Không rõ)" group). Ordered by due date (oldest first),
-    paged (``page`` is 1-based). Columns have Vietnamese headers; status, channel and class
+    paged (``page`` is 1-based). Columns have Vietnamese headers; the second, "Lý do chưa đạt"
+    (``REASON_COLUMN``), says why the row fails (the variant's ``reasons`` in
+    kpi.definitions: "Quá hạn 3 ngày", "Chưa thanh toán trực tuyến"…); status, channel and class
     are Vietnamese words; dates are ``datetime.date``."""
     import pandas as pd
 
@@ -780,11 +844,13 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
             cond = sa.and_(cond, gcol.is_(None) if group is None else gcol == group)
         total = conn.execute(sa.select(sa.func.count()).select_from(facts).where(cond)).scalar()
         present = [c for c in columns if c in ns]
-        q = (sa.select(*[ns[c] for c in present]).where(cond)
+        reason_cols, _ = _reason_columns(ratio, {**ns, **_reason_values(ratio.source, ns, eday)})
+        q = (sa.select(*[ns[c] for c in present], *reason_cols).where(cond)
              .order_by(*[ns[c].asc().nulls_last() for c in order if c in ns])
              .limit(page_size).offset((page - 1) * page_size))
         rows = [dict(r._mapping) for r in conn.execute(q)]
-    df = pd.DataFrame(rows, columns=present)
+    reasons = [_reason_text(ratio, r) for r in rows]
+    df = pd.DataFrame([{c: r[c] for c in present} for r in rows], columns=present)
     if ratio.source == "dossiers" and len(df):
         df["status"] = df["status"].map(lambda s: D.STATUS_LABELS.get(s, s) if s == s else None)
         df["channel"] = df["channel"].map(lambda c: D.CHANNEL_LABELS.get(c) if c == c else None)
@@ -797,6 +863,7 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
     if "due_day" in df.columns:
         df["due_day"] = [_as_date(x) for x in df["due_day"]]
     df = df.rename(columns=columns)
+    df.insert(min(1, len(df.columns)), REASON_COLUMN, pd.Series(reasons, dtype=object))
     return ShortfallPage(frame=df, total=int(total or 0), page=page, page_size=page_size)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kpi import apology as AP
 from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
@@ -25,13 +26,18 @@ sel = common.selection()
 st.title("Chi tiết chỉ tiêu")
 common.require_data(sel)
 
-# A widget's state ends when its page is left: keep the choice under a second key.
+# The KPI of a link (?kpi=on_time_rate) first; a widget's state ends when its page is left:
+# keep the choice under a second key.
+linked = common.url_value("kpi", D.KPI_KEYS)
+if linked:
+    st.session_state["detail_kpi"] = st.session_state["detail_kpi_kept"] = linked
 if st.session_state.get("detail_kpi") not in D.KPI_BY_KEY:
     kept = st.session_state.get("detail_kpi_kept")
     st.session_state["detail_kpi"] = kept if kept in D.KPI_BY_KEY else D.KPI_KEYS[0]
 key = st.selectbox("Chỉ tiêu", D.KPI_KEYS, format_func=lambda k: D.KPI_BY_KEY[k].label,
                    key="detail_kpi")
 st.session_state["detail_kpi_kept"] = key
+common.keep_in_url("kpi", key)
 
 with common.friendly_errors():
     snap = data.snapshot(sel)
@@ -101,7 +107,7 @@ for by, title in zip(BREAKDOWN_TABS, st.tabs(list(BREAKDOWN_TABS.values()))):
         if not len(frame):
             st.caption("Không có số liệu trong kỳ.")
             continue
-        gs = DB.groups(frame)
+        gs = DB.chart_groups(frame)  # the 12 worst and "Khác"
         charts.show(charts.breakdown_bars([g.label for g in gs], [g.value for g in gs],
                                           [g.text for g in gs], v.target),
                     f"bars_{by}", interactive=True)
@@ -139,7 +145,8 @@ else:
     scope = f" thuộc lĩnh vực {group_label}" if group_label else ""
     st.markdown(f"**{fmt.integer(part.total)} {d.noun}{scope}** trong mẫu số nhưng không đạt"
                 f" (trang {page}/{pages}, bấm tiêu đề cột để sắp xếp).")
-    st.dataframe(part.frame, hide_index=True, width="stretch", key="shortfall_table")
+    st.dataframe(AP.with_letters(common.engine(), sel.unit, part.frame, key),  # "Thư xin lỗi"
+                 hide_index=True, width="stretch", key="shortfall_table")
     st.download_button(
         "⬇️ Tải danh sách (Excel)",
         data=lambda: data.shortfall_xlsx(sel, key, by, group, group_label),

@@ -31,8 +31,8 @@ common.context_line(sel, snap)
 rows = DB.display_rows(snap, prev)
 by_key = {r.key: r for r in rows}
 headline = [by_key[k] for k in D.HEADLINE_KEYS]
-st.markdown(f"**{DB.met_summary(rows)}** của kế hoạch trong {snap.period.label.lower()}"
-            f" · so sánh với {prev.period.label.lower()}.")
+st.markdown(f"**{DB.met_summary(rows)}** của kế hoạch trong {fmt.in_sentence(snap.period.label)}"
+            f" · so sánh với {fmt.in_sentence(prev.period.label)}.")
 
 for w in warnings:
     st.warning(w.text, icon="⚠️")
@@ -49,7 +49,7 @@ def tile(d: DB.KpiDisplay) -> None:
             help=f"Công thức: {d.formula_with_counts}", label_visibility="collapsed",
         )
         st.markdown(f"{common.status_markdown(d)} · chỉ tiêu {d.target_text}")
-        charts.show(charts.tile_chart(d, DB.trend_series(trend, d.key)), f"tile_{d.key}")
+        charts.show_svg(charts.tile_svg(d, series[d.key], scale=scales[d.key]))
         st.caption(f"{d.ratio_text} {d.noun} · "
                    "12 tháng gần nhất (đường đứt: chỉ tiêu)")
         with st.expander("Công thức"):
@@ -63,6 +63,8 @@ def tile(d: DB.KpiDisplay) -> None:
             st.switch_page("pages/chi-tiet.py")
 
 
+series = {d.key: DB.trend_series(trend, d.key) for d in headline}
+scales = charts.sparkline_scales([(d, series[d.key]) for d in headline])  # one per family
 for col, d in zip(st.columns(len(headline)), headline):
     with col:
         tile(d)

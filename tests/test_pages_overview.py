@@ -36,7 +36,7 @@ def test_tiles_show_value_verdict_change_and_counts(fixture_url):
         "+ Quá hạn + Đang giải quyết trong hạn + Đang giải quyết quá hạn) = 197 / 200 = 98,5%")
     assert ("- Hồ sơ trước hạn, đúng hạn và đang giải quyết trong hạn: **197**\n"
             "- Hồ sơ đã và đang giải quyết trong kỳ (kể cả từ kỳ trước): **200**\n"
-            "- Kết quả: **98,5%**") in md[md.index(verdicts[0]) + 1]
+            "- Kết quả: **98,5%**") in md[md.index(verdicts[0]) + 2]  # after the tile picture
 
 
 def test_warnings_for_missing_data(fixture_url):

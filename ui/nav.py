@@ -35,6 +35,9 @@ class NavPage:
     file: str  # relative to the project root, e.g. "pages/chi-tiet.py"
     icon: str
     default: bool = False  # the page at "/"
+    # The shared sidebar's controls the page uses (ui.common.CONTROLS: "unit", "period",
+    # "choices" — the definitions); the sidebar draws only those.
+    controls: tuple[str, ...] = ("unit", "period", "choices")
 
     @property
     def url_path(self) -> str:
@@ -44,10 +47,11 @@ class NavPage:
 
 PAGES: tuple[NavPage, ...] = (
     NavPage("Tổng quan", "pages/tong-quan.py", "📊", default=True),
+    NavPage("Việc cần làm", "pages/viec-can-lam.py", "⏰", controls=("unit", "choices")),
     NavPage("Chi tiết chỉ tiêu", "pages/chi-tiet.py", "🔎"),
-    NavPage("Tải dữ liệu", "pages/tai-du-lieu.py", "📤"),
+    NavPage("Tải dữ liệu", "pages/tai-du-lieu.py", "📤", controls=("unit",)),
     NavPage("Báo cáo", "pages/bao-cao.py", "🖨️"),
-    NavPage("Kế hoạch", "pages/ke-hoach.py", "🗂️"),
+    NavPage("Kế hoạch", "pages/ke-hoach.py", "🗂️", controls=("unit",)),
 )
 
 
@@ -75,8 +79,16 @@ def frame() -> None:
         layout="wide",
     )
     page = st.navigation([page for p in PAGES for page in _st_pages(p)])
-    common.sidebar()
+    common.sidebar(current(page).controls)
     page.run()
+
+
+def current(st_page) -> NavPage:
+    """The registry entry of the ``st.Page`` that ``st.navigation`` picked (the default page
+    answers at "" and at its own address)."""
+    path = st_page.url_path
+    return next((p for p in PAGES if p.url_path == path), None) or next(
+        p for p in PAGES if p.default)
 
 
 def require_frame() -> None:
