@@ -16,6 +16,7 @@ from ingest.headers import match_column
 from kpi import db as kdb
 from kpi import queries as Q
 from kpi.schema import dossiers, summaries
+from tests import layouts as LY
 from tests.filemakers import csv_bytes, xlsx
 
 UNIT = "Xã Lộc Tân"
@@ -41,7 +42,8 @@ def ratio(snap, key):
     return (k.numerator, k.denominator) if k.value is not None else None
 
 
-def test_reordered_headers_title_numbers_row_footer(engine, tmp_path):
+@pytest.mark.parametrize("shape", ["xlsx", "xls"])
+def test_reordered_headers_title_numbers_row_footer(engine, tmp_path, shape):
     rows = TITLE + [
         ["STT", "Số hồ sơ", "Tên TTHC", "Hình thức nộp", "Tình trạng xử lý", "Ngày nhận", "Hạn xử lý",
          "Ngày có kết quả", "Chủ hồ sơ"],
@@ -51,7 +53,7 @@ def test_reordered_headers_title_numbers_row_footer(engine, tmp_path):
         [2, "H2", "Chứng thực", "Trực tiếp", "Đang xử lý", "03/03/2026", "06/03/2026", None, "Trần Thị B"],
         [3, "H3", "Chứng thực", "BCCI", "Đã trả kết quả", "04/03/2026", "05/03/2026", "09/03/2026", "Lê C"],
         ["Tổng cộng: 3 hồ sơ"], [], [None, "Người lập biểu", None, None, None, "Lãnh đạo đơn vị"]]
-    r = service.load(engine, xlsx(tmp_path / "ds.xlsx", rows), unit=UNIT)
+    r = service.load(engine, LY.write(shape, tmp_path / "ds", rows, []), unit=UNIT)
     assert (r.rows_read, r.inserted, r.rejected) == (3, 3, 0)
     assert stored(engine, "dossier_code", "procedure_name", "channel", "status", "received_at", "due_at",
                   "finished_at") == [
@@ -64,15 +66,16 @@ def test_reordered_headers_title_numbers_row_footer(engine, tmp_path):
     assert ratio(snap, "online_submission_rate") == (1, 3)
 
 
-def test_group_over_short_leaves_and_dated_event_leaf(engine, tmp_path):
+@pytest.mark.parametrize("shape", ["xlsx", "xls"])
+def test_group_over_short_leaves_and_dated_event_leaf(engine, tmp_path, shape):
     # "Thời gian" over "Tiếp nhận | Hẹn trả"; "Kết quả giải quyết" (no date word) over
     # "Ngày kết thúc | Ngày trả kết quả": the leaf says the date and its event.
     rows = TITLE + [["STT", "Mã hồ sơ", "Thủ tục", "Thời gian", None, "Kết quả giải quyết", None, "Trạng thái"],
                     [None, None, None, "Tiếp nhận", "Hẹn trả", "Ngày kết thúc", "Ngày trả kết quả", None],
                     [1, "K1", "Khai sinh", "02/03/2026", "05/03/2026", "04/03/2026", "06/03/2026", "Đã trả kết quả"],
                     [2, "K2", "Kết hôn", "03/03/2026", "06/03/2026", "08/03/2026", None, "Đã trả kết quả"]]
-    merges = {"Sheet1": ["A7:A8", "B7:B8", "C7:C8", "D7:E7", "F7:G7", "H7:H8"]}
-    up = service.read(engine, xlsx(tmp_path / "tg.xlsx", rows, merges), unit=UNIT)
+    merges = ["A7:A8", "B7:B8", "C7:C8", "D7:E7", "F7:G7", "H7:H8"]
+    up = service.read(engine, LY.write(shape, tmp_path / "tg", rows, merges), unit=UNIT)
     assert up.parsed.mapping == {"Mã hồ sơ": "dossier_code", "Thủ tục": "procedure_name", "Tiếp nhận": "received_at",
                                  "Hẹn trả": "due_at", "Ngày kết thúc": "finished_at",
                                  "Ngày trả kết quả": "returned_at", "Trạng thái": "status"}
