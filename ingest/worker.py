@@ -305,13 +305,22 @@ def _pack(result, arrow_path: str | None = None):
     return ("packed", dataclasses.replace(result, frame=rest), packed, list(frame.columns))
 
 
+def _can_map() -> bool:
+    """Can the parent map the child's Arrow file and still remove it (POSIX: yes)?"""
+    return os.name == "posix"
+
+
 def _unpack(value):
     if isinstance(value, tuple) and value and value[0] == "arrow":
         import pyarrow as pa
 
         _, result, path = value
-        # Memory-mapped: the rows stay valid after the temporary file is removed.
-        result.frame = pa.ipc.open_file(pa.memory_map(path, "r")).read_all()
+        if _can_map():
+            # Memory-mapped: the rows stay valid after the temporary file is removed.
+            result.frame = pa.ipc.open_file(pa.memory_map(path, "r")).read_all()
+        else:  # Windows cannot remove a mapped file: read it into memory, then close it
+            with pa.OSFile(path, "rb") as fh:
+                result.frame = pa.ipc.open_file(fh).read_all()
         return result
     if not (isinstance(value, tuple) and value and value[0] == "packed"):
         return value

@@ -311,3 +311,13 @@ def test_first_load_of_a_unit_stores_what_the_full_upsert_stores(engine, tmp_pat
             return [tuple(r) for r in conn.execute(q)]
 
     assert rows("Xã A") == rows("Xã B") and [r[0] for r in rows("Xã A")] == ["A1", "A2"]
+
+
+def test_worker_rows_read_into_memory_where_files_cannot_be_mapped(tmp_path, monkeypatch):
+    from ingest import worker
+
+    path = _csv(tmp_path)
+    here = reader.parse_file(path, today=TODAY)
+    monkeypatch.setattr(worker, "_can_map", lambda: False)  # as on Windows
+    there = parse_in_worker(path, today=TODAY)
+    assert there.arrow_table().equals(here.arrow_table())
