@@ -1,5 +1,6 @@
 """Chi tiết chỉ tiêu — one KPI in depth: its value and formula with counts, the headroom for the
-year, the monthly trend against the target, breakdowns (field, procedure, channel, handling
+year and the year in view (kpi.yearview: year to date, required rate, forecast), the monthly
+trend against the target with the year's forecast drawn on it, breakdowns (field, procedure, channel, handling
 unit) worst first, and the rows behind the shortfall — filtered by field in one click,
 sortable, downloadable as Excel.
 """
@@ -45,7 +46,7 @@ with common.friendly_errors():
     trend = data.trend(sel)
 common.context_line(sel, snap)
 v = snap.kpi(key)
-d = DB.kpi_display(v, prev.kpi(key))
+d = DB.kpi_display(v, prev.kpi(key), provisional=snap.provisional)
 
 # --- value, verdict, formula with counts ---------------------------------------------------
 c1, c2, c3, c4 = st.columns(4)
@@ -65,10 +66,25 @@ with st.container(border=True):
     if d.note:
         st.caption(d.note)
 
+year_kpi = None
 if not d.state:  # a catalogue KPI is a state at the period end: no year-to-date headroom
     with common.friendly_errors():
         room = data.headroom(sel, key)
+        year = data.year_view(sel, (key,))
     st.info(f"**Cả năm {room.year}:** {room.message}", icon="📈")
+    year_kpi = year.kpi(key)
+    with st.container(border=True, key="year_view"):
+        if not year.has_plan:
+            st.markdown(f"**{year.sentence}**")
+        if year.through is None:
+            st.markdown(f"**Năm {year.year}:** chưa có dữ liệu.")
+        elif not year.has_plan:
+            st.markdown(f"**Năm {year.year}** ({year.scope_text}): lũy kế từ đầu năm "
+                        f"**{year_kpi.value_text}** · {year_kpi.forecast.text}.")
+        else:
+            st.markdown(f"**Năm {year.year}** ({year.scope_text}): lũy kế từ đầu năm "
+                        f"**{year_kpi.value_text}** · {year_kpi.verdict_text} · "
+                        f"{year_kpi.required_text} · {year_kpi.forecast.text}.")
 
 if d.summary_check:
     with common.friendly_errors():
@@ -88,7 +104,15 @@ if d.summary_check:
 # --- trend ---------------------------------------------------------------------------------
 st.subheader("Diễn biến 12 tháng")
 series = DB.trend_series(trend, key)
-charts.show(charts.trend_chart(series), "detail_trend", interactive=True)
+fc = year_kpi.forecast if year_kpi is not None else None
+if fc is not None and fc.pace is not None and year_kpi.future_months:
+    charts.show(charts.trend_forecast_chart(
+        series, [fmt.month_label(m) for m in year_kpi.future_months], fc.pace, fc.worst, fc.best,
+        fc.value, fc.text, fc.low, fc.high), "detail_trend", interactive=True)
+    st.caption("Đường chấm: các tháng còn lại theo nhịp 3 tháng gần nhất; dải xám: giữa tháng "
+               "kém nhất và tốt nhất của 6 tháng gần nhất; hình thoi: dự báo cuối năm.")
+else:
+    charts.show(charts.trend_chart(series), "detail_trend", interactive=True)
 with st.expander("Số liệu từng tháng"):
     st.dataframe(series.table(), hide_index=True, width="stretch", key="trend_table")
 

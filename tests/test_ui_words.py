@@ -169,3 +169,30 @@ def test_the_plan_workbook_has_vietnamese_headers_and_name(fixture_url):
     cells = [str(c) for ws in wb for row in ws.values for c in row if isinstance(c, str)]
     assert len(cells) > 100 and problems(cells) == []
     assert exchange.excel_file_name(UNIT, 2026) == "theo-doi-ke-hoach-2026-xa-loc-tan.xlsx"
+
+
+def _workbook_strings(data: bytes) -> list[str]:
+    wb = load_workbook(io.BytesIO(data))
+    return [str(c) for ws in wb for row in ws.values for c in row if isinstance(c, str)]
+
+
+def test_every_report_workbook_speaks_vietnamese(fixture_url):
+    """The snapshot's Excel, Biểu số 06 and the work list's Excel: no code key in any cell."""
+    from kpi import worklist
+    from kpi.periods import parse_period
+    from kpi.report import render_bytes
+    from kpi.report import bieu06
+    from kpi.report.assemble import report_input
+
+    engine = kdb.get_engine(fixture_url)
+    period = parse_period("2026-03")
+    data, extras = report_input(engine, UNIT, period, None)
+    snapshot_cells = _workbook_strings(render_bytes("xlsx", data, extras))
+    assert len(snapshot_cells) > 50 and problems(snapshot_cells) == []
+    buf = io.BytesIO()
+    bieu06.write_xlsx(bieu06.compute(engine, UNIT, period, today=dt.date(2026, 4, 15)), buf)
+    bieu_cells = _workbook_strings(buf.getvalue())
+    assert len(bieu_cells) > 10 and problems(bieu_cells) == []
+    wl = worklist.work_list(engine, UNIT, today=dt.date(2026, 4, 15))
+    work_cells = _workbook_strings(worklist.to_xlsx(wl))
+    assert len(work_cells) > 10 and problems(work_cells) == []

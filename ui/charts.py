@@ -305,3 +305,48 @@ def trend_grid(series: list[Series], titles: list[str], cols: int = 3) -> go.Fig
                          nticks=6)
     fig.update_annotations(font=dict(size=12))
     return _base(fig, 210 * rows, (40, 10, 30, 40))
+
+
+def trend_forecast_chart(s: Series, future: list[str], pace: float | None,
+                         worst: float | None, best: float | None, year_end: float | None,
+                         year_end_text: str, low: float | None = None,
+                         high: float | None = None, height: int = 340) -> go.Figure:
+    """The detail page's trend with the year's forecast drawn on it (kpi.yearview): the
+    months still to come (``future`` labels, "T7/2026"…) at the pace of the last three
+    covered months (dotted), the band between the worst and best month of the last six
+    (grey), and the year-end value with its range at the last month ("Dự báo cuối năm …")."""
+    fig = trend_chart(s, height=height)
+    if pace is None or not future:
+        return fig
+    known = [(x, y) for x, y in zip(s.labels, s.values) if y is not None]
+    xs = ([known[-1][0]] if known else []) + list(future)
+    start = [known[-1][1]] if known else []
+    if worst is not None and best is not None:
+        fig.add_trace(go.Scatter(x=xs, y=start + [best] * len(future), mode="lines",
+                                 line=dict(width=0), hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(x=xs, y=start + [worst] * len(future), mode="lines",
+                                 line=dict(width=0), fill="tonexty", fillcolor="rgba(31,41,51,0.12)",
+                                 name="Tháng tốt nhất – kém nhất (6 tháng gần nhất)",
+                                 hoverinfo="skip"))
+    if s.target is not None:  # the target line goes on over the months to come
+        fig.add_trace(go.Scatter(x=list(future), y=[s.target] * len(future), mode="lines",
+                                 line=dict(color=TICK, width=1.5, dash="dash"), showlegend=False,
+                                 hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=xs, y=start + [pace] * len(future), mode="lines",
+                             name="Nhịp 3 tháng gần nhất", line=dict(color=INK, width=1.5, dash="dot"),
+                             hovertemplate="%{x}: %{y:.1%}<extra>Nhịp 3 tháng gần nhất</extra>"))
+    if year_end is not None:
+        err = None
+        if low is not None and high is not None:
+            err = dict(type="data", symmetric=False, array=[max(0.0, high - year_end)],
+                       arrayminus=[max(0.0, year_end - low)], color=INK, thickness=1.5, width=6)
+        fig.add_trace(go.Scatter(x=[future[-1]], y=[year_end], mode="markers+text",
+                                 marker=dict(symbol="diamond", size=10, color=INK), error_y=err,
+                                 text=[year_end_text], textposition="middle left",
+                                 textfont=dict(size=10), name="Dự báo cuối năm",
+                                 hovertemplate=f"{year_end_text}<extra></extra>"))
+    values = [v for v in s.values if v is not None] + [x for x in (worst, best, pace, low, s.target)
+                                                        if x is not None]
+    lo = min(values) if values else 0.0
+    fig.update_yaxes(range=[max(0.0, lo - 0.1), 1.04])
+    return fig

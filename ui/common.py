@@ -298,7 +298,7 @@ def sidebar(controls=CONTROLS) -> None:
     unit = S.get("unit")
     with friendly_errors():
         span = data.span(url, unit) if unit in names else None
-        stamp = data.as_of(url, unit) if unit in names else None
+        stamp = data.data_through(url, unit) if unit in names else None
     latest = DB.default_period(span, today)
 
     if URL_PERIOD in pending and not _apply_url_period(str(pending.pop(URL_PERIOD)), span,
@@ -365,13 +365,14 @@ def definitions_text(sel: Selection) -> str:
 
 
 def context_line(sel: Selection, snap: Q.Snapshot) -> None:
-    """Unit · period (dates) · "Dữ liệu đến ngày …" · the definitions; the note of a period
-    not ended yet."""
+    """Unit · period (dates) · "Dữ liệu đến ngày …" (data_through: the newest as-of date of
+    the dossier exports, not an upload time) · the definitions; the coverage note of a period
+    not fully covered ("tạm tính", the missing days) or not ended yet."""
     p = snap.period
     dates = f" ({fmt.date_range(p.start, p.end)})" if p.kind in ("month", "quarter",
                                                                  "year") else ""
     st.caption(f"**{snap.unit}** · {p.label}{dates} · "
-               f"Dữ liệu đến ngày **{fmt.date(snap.as_of)}** · {definitions_text(sel)}")
+               f"Dữ liệu đến ngày **{fmt.date(snap.data_through)}** · {definitions_text(sel)}")
     note = DB.period_note(snap)
     if note:
         st.caption(f"🕒 {note}")
