@@ -15,7 +15,7 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m ingest.demo --load-if-empty
-	$(PY) -m streamlit run app.py
+	$(PY) -m ui.warm  # streamlit run app.py, warming the overview's data at start (ui/warm.py)
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -76,12 +76,14 @@ def _wait_http(url: str, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def serve(db_url: str, env_extra: dict):
-    """A fresh ``streamlit run app.py`` on ``db_url``; its base URL."""
+def serve(db_url: str, env_extra: dict, server: str = "warm"):
+    """A fresh server on ``db_url``; its base URL. ``server``: "warm" is `make run`'s
+    ``python -m ui.warm`` (warms its caches at start), "plain" is ``streamlit run app.py``."""
     port = _free_port()
     env = {**os.environ, "CCHC_DB_URL": db_url, **env_extra}
+    command = (["-m", "ui.warm"] if server == "warm" else ["-m", "streamlit", "run", "app.py"])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, *command, "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -108,13 +110,13 @@ def ready_seconds(ctx, url: str, timeout_s: float = 120) -> float:
         page.close()
 
 
-def measure(name: str, db_url: str, runs: int, env_extra: dict) -> dict:
+def measure(name: str, db_url: str, runs: int, env_extra: dict, server: str = "warm") -> dict:
     """``cold``: first visit after the server start, from a browser with an empty cache;
     ``warm``: the next visits, new tabs of the same browser (its cache holds Streamlit's and
     Plotly's scripts, as a leader's browser does) — each a new Streamlit session."""
     from playwright.sync_api import sync_playwright
 
-    with serve(db_url, env_extra) as base, sync_playwright() as p:
+    with serve(db_url, env_extra, server) as base, sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -126,7 +128,8 @@ def measure(name: str, db_url: str, runs: int, env_extra: dict) -> dict:
             ctx.close()
         finally:
             browser.close()
-    return {"name": name, "cold": cold, "warm": warm, "load": os.getloadavg()[0]}
+    return {"name": name, "cold": cold, "warm": warm, "load": os.getloadavg()[0],
+            "server": server}
 
 
 def demo_db(path: Path) -> str:
@@ -162,7 +165,7 @@ def report(r: dict) -> str:
         verdict = (f" · mục tiêu < {_fmt(goal)} s: các lần sau "
                    f"{'đạt' if med < goal else 'chưa đạt'}, lần đầu "
                    f"{'đạt' if r['cold'] < goal else 'chưa đạt'}")
-    return (f"{r['name']:>5}: lần đầu sau khi khởi động {_fmt(r['cold'])} s · các lần sau "
+    return (f"{r['name']:>5} ({r.get('server', 'warm')}): lần đầu sau khi khởi động {_fmt(r['cold'])} s · các lần sau "
             f"(trung vị của {len(r['warm'])}) {_fmt(med)} s, nhanh nhất {_fmt(min(r['warm']))} s"
             f", chậm nhất {_fmt(max(r['warm']))} s{verdict} (tải máy {_fmt(r['load'])}, "
             f"{os.cpu_count()} nhân)")
@@ -174,6 +177,9 @@ def main(argv=None) -> int:
     ap.add_argument("-n", type=int, default=1_000_000, help="dossiers of the big database")
     ap.add_argument("--runs", type=int, default=3, help="warm visits after the first")
     ap.add_argument("--keep", type=Path, help="the big database's file (kept, reused)")
+    ap.add_argument("--keep-demo", type=Path, help="the demo database's file (kept, reused)")
+    ap.add_argument("--server", choices=["warm", "plain"], default="warm",
+                    help="warm: `make run`'s python -m ui.warm (default); plain: streamlit run")
     a = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
@@ -182,8 +188,9 @@ def main(argv=None) -> int:
     try:
         if a.only in (None, "demo"):
             print("demo: loading the demo exports…", flush=True)
-            url = demo_db(tmp / "demo.duckdb")
-            results.append(measure("demo", url, a.runs, {"CCHC_UNIT": "Xã Lộc Tân"}))
+            url = demo_db(a.keep_demo or tmp / "demo.duckdb")
+            results.append(measure("demo", url, a.runs, {"CCHC_UNIT": "Xã Lộc Tân"},
+                                   a.server))
             print(report(results[-1]), flush=True)
         if a.only in (None, "1m"):
             path = a.keep or tmp / "big.duckdb"
@@ -191,7 +198,8 @@ def main(argv=None) -> int:
             url = big_db(path, a.n)
             # 2025 is the data's year: the overview opens on December 2025.
             results.append(measure("1m", url, a.runs, {"CCHC_UNIT": "Xã Mẫu 001",
-                                                        "CCHC_TODAY": "2026-01-05"}))
+                                                        "CCHC_TODAY": "2026-01-05"},
+                                   a.server))
             print(report(results[-1]), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
