@@ -76,9 +76,10 @@ def _wait_http(url: str, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def serve(db_url: str, env_extra: dict, server: str = "warm"):
+def serve(db_url: str, env_extra: dict, server: str = "warm", log=subprocess.DEVNULL):
     """A fresh server on ``db_url``; its base URL. ``server``: "warm" is `make run`'s
-    ``python -m ui.warm`` (warms its caches at start), "plain" is ``streamlit run app.py``."""
+    ``python -m ui.warm`` (warms its caches at start), "plain" is ``streamlit run app.py``;
+    ``log``: where its stderr goes."""
     port = _free_port()
     env = {**os.environ, "CCHC_DB_URL": db_url, **env_extra}
     command = (["-m", "ui.warm"] if server == "warm" else ["-m", "streamlit", "run", "app.py"])
@@ -86,7 +87,7 @@ def serve(db_url: str, env_extra: dict, server: str = "warm"):
         [sys.executable, *command, "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 90)
         yield f"http://127.0.0.1:{port}"
@@ -110,13 +111,31 @@ def ready_seconds(ctx, url: str, timeout_s: float = 120) -> float:
         page.close()
 
 
-def measure(name: str, db_url: str, runs: int, env_extra: dict, server: str = "warm") -> dict:
-    """``cold``: first visit after the server start, from a browser with an empty cache;
+WARMED = "Khởi động: đã chuẩn bị sẵn"  # ui.warm's line on stderr once the warm-up is done
+
+
+def _wait_warmed(log_path: Path, timeout: float) -> float:
+    """Seconds waited until the server's stderr says its warm-up is done."""
+    t = time.monotonic()
+    while time.monotonic() - t < timeout:
+        if WARMED in log_path.read_text(encoding="utf-8", errors="replace"):
+            return time.monotonic() - t
+        time.sleep(0.05)
+    raise SystemExit(f"the warm-up did not finish within {timeout} s")
+
+
+def measure(name: str, db_url: str, runs: int, env_extra: dict, server: str = "warm",
+            after_warm_up: bool = False) -> dict:
+    """``cold``: first visit after the server start, from a browser with an empty cache —
+    as soon as the server answers, or (``after_warm_up``) once its warm-up is done;
     ``warm``: the next visits, new tabs of the same browser (its cache holds Streamlit's and
     Plotly's scripts, as a leader's browser does) — each a new Streamlit session."""
     from playwright.sync_api import sync_playwright
 
-    with serve(db_url, env_extra, server) as base, sync_playwright() as p:
+    log_path = Path(tempfile.mkstemp(prefix="bench-server-", suffix=".log")[1])
+    with (log_path.open("wb") as log, serve(db_url, env_extra, server, log) as base,
+          sync_playwright() as p):
+        waited = _wait_warmed(log_path, 300) if after_warm_up else 0.0
         browser = p.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -128,8 +147,9 @@ def measure(name: str, db_url: str, runs: int, env_extra: dict, server: str = "w
             ctx.close()
         finally:
             browser.close()
+    log_path.unlink(missing_ok=True)
     return {"name": name, "cold": cold, "warm": warm, "load": os.getloadavg()[0],
-            "server": server}
+            "server": server + (f", sau khởi động {_fmt(waited)} s" if after_warm_up else "")}
 
 
 def demo_db(path: Path) -> str:
@@ -180,7 +200,12 @@ def main(argv=None) -> int:
     ap.add_argument("--keep-demo", type=Path, help="the demo database's file (kept, reused)")
     ap.add_argument("--server", choices=["warm", "plain"], default="warm",
                     help="warm: `make run`'s python -m ui.warm (default); plain: streamlit run")
+    ap.add_argument("--after-warm-up", action="store_true",
+                    help="first visit once the warm-up is done (default: as soon as the "
+                         "server answers)")
     a = ap.parse_args(argv)
+    if a.after_warm_up and a.server != "warm":
+        ap.error("--after-warm-up needs --server warm")
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     tmp = Path(tempfile.mkdtemp(prefix="bench-browser-"))
@@ -190,7 +215,7 @@ def main(argv=None) -> int:
             print("demo: loading the demo exports…", flush=True)
             url = demo_db(a.keep_demo or tmp / "demo.duckdb")
             results.append(measure("demo", url, a.runs, {"CCHC_UNIT": "Xã Lộc Tân"},
-                                   a.server))
+                                   a.server, a.after_warm_up))
             print(report(results[-1]), flush=True)
         if a.only in (None, "1m"):
             path = a.keep or tmp / "big.duckdb"
@@ -199,7 +224,7 @@ def main(argv=None) -> int:
             # 2025 is the data's year: the overview opens on December 2025.
             results.append(measure("1m", url, a.runs, {"CCHC_UNIT": "Xã Mẫu 001",
                                                         "CCHC_TODAY": "2026-01-05"},
-                                   a.server))
+                                   a.server, a.after_warm_up))
             print(report(results[-1]), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

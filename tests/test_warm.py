@@ -4,6 +4,7 @@ visit reads (same arguments as the shared sidebar's), on DuckDB and PostgreSQL."
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import streamlit as st
 
@@ -86,3 +87,43 @@ def test_start_runs_once_and_waits_for_the_runtime(duck_url):
     assert warm.start(duck_url) is None  # once per process
     timings = warm.wait(30)
     assert sorted(timings) == ["imports", "total"]
+
+
+def test_launcher_serves_the_app_and_warms_itself(duck_url, tmp_path):
+    """`make run`'s command: ``python -m ui.warm`` answers like ``streamlit run app.py`` and
+    says on stderr when the overview's data is ready."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from kpi import config
+    from kpi import db as kdb
+
+    build_fixture(duck_url)
+    kdb.get_engine(duck_url).dispose()  # DuckDB: one process holds the file
+    kdb.get_engine.cache_clear()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "server.log"
+    env = {**os.environ, "CCHC_DB_URL": duck_url, "CCHC_UNIT": UNIT, "CCHC_TODAY": TODAY}
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ui.warm", "--server.port", str(port), "--server.headless",
+             "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=config.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            deadline = time.monotonic() + 90
+            while "Khởi động: đã chuẩn bị sẵn số liệu" not in log.read_text("utf-8", "replace"):
+                assert proc.poll() is None, log.read_text("utf-8", "replace")
+                assert time.monotonic() < deadline, log.read_text("utf-8", "replace")
+                time.sleep(0.1)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
+                assert r.status == 200 and r.read() == b"ok"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+    text = log.read_text("utf-8", "replace")
+    assert "Traceback" not in text and "warm-up failed" not in text
