@@ -12,7 +12,9 @@ computation (Streamlit's per-entry compute lock) instead of running it again.
 
 Without the warm-up the first visit paid the imports in the script thread and every query of the
 default view (bench/browser.py: 3,9 s on the demo data and on 1M dossiers). ``streamlit run
-app.py`` still works as before (no warm-up). Entries expire after ``ui.data.TTL`` like any other.
+app.py`` still works as before (no warm-up). Entries expire after ``ui.data.TTL`` like any other;
+the launcher warms again one second after they expired, so the default view stays ready (a
+few seconds of work every ten minutes at 1M dossiers; nothing recomputed while still fresh).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def warm(url: str | None = None, units: list[str] | None = None) -> dict[str, fl
     return out
 
 
-def _run(url: str | None, timeout: float) -> None:
+def _run(url: str | None, timeout: float, refresh: float | bool | None) -> None:
     t0 = time.perf_counter()
     try:
         preimport()
@@ -113,14 +115,28 @@ def _run(url: str | None, timeout: float) -> None:
     finally:
         _timings["total"] = time.perf_counter() - t0
         _done.set()
+    if refresh is True:
+        from ui.data import TTL
+
+        refresh = TTL + 1
+    while refresh:  # keep the default view warm: recompute each entry just after it expired
+        time.sleep(refresh)
+        try:
+            warm(url)
+        except Exception:  # noqa: BLE001
+            _LOG.exception("warm-up refresh failed")
 
 
-def start(url: str | None = None, timeout: float = 120.0) -> threading.Thread | None:
-    """Start the warm-up in a daemon thread, once per process (later calls: None)."""
+def start(url: str | None = None, timeout: float = 120.0,
+          refresh: float | bool | None = None) -> threading.Thread | None:
+    """Start the warm-up in a daemon thread, once per process (later calls: None). It waits up
+    to ``timeout`` seconds for Streamlit's runtime; then, every ``refresh`` seconds (None: never),
+    warms again, so an entry expired after ``ui.data.TTL`` is recomputed before a visit asks
+    (True: one second after the TTL)."""
     if _started.is_set():
         return None
     _started.set()
-    thread = threading.Thread(target=_run, args=(url, timeout), name="cchc-warm-up",
+    thread = threading.Thread(target=_run, args=(url, timeout, refresh), name="cchc-warm-up",
                               daemon=True)
     thread.start()
     return thread
@@ -136,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     from kpi import config
     from streamlit.web import cli
 
-    start()
+    start(refresh=True)
     args = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["streamlit", "run", str(config.ROOT / "app.py"), *args]
     cli.main(prog_name="streamlit")
