@@ -42,11 +42,24 @@ def test_top_twelve_and_the_rest_as_one_bar():
 
 def test_long_names_wrap_and_are_plain_text():
     assert charts.wrap_label(LONG) == (
-        "Đăng ký biến động quyền sử dụng<br>đất, quyền sở hữu tài sản gắn<br>liền với đất do "
+        "Đăng ký biến động quyền sử dụng <br>đất, quyền sở hữu tài sản gắn <br>liền với đất do "
         "thay đổi thông…")
     assert charts.wrap_label("Khai sinh") == "Khai sinh"
     assert charts.wrap_label('<a href="http://x">Mở</a> & <b>') == (
         '&lt;a href="http://x"&gt;Mở&lt;/a&gt; &amp; &lt;b&gt;')
+
+
+def test_wrapped_vietnamese_names_keep_their_spaces_and_words():
+    name = "Đăng ký thành lập hộ kinh doanh và thay đổi nội dung đăng ký hộ kinh doanh"
+    wrapped = charts.wrap_label(name, width=20)
+    assert wrapped == ("Đăng ký thành lập hộ <br>kinh doanh và thay <br>đổi nội dung đăng…")
+    # Read as text (line breaks dropped), no two words are glued together.
+    assert wrapped.replace("<br>", "") == "Đăng ký thành lập hộ kinh doanh và thay đổi nội dung đăng…"
+    # A cut never falls inside a word: "Chứng thực" is not cut to "Chứng thự…".
+    assert charts.wrap_label("Cấp bản sao trích lục hộ tịch Chứng thực", width=12, lines=2) == (
+        "Cấp bản sao <br>trích lục…")
+    assert charts.wrap_label("Cấp bản sao trích lục hộ tịch", width=12, lines=3) == (
+        "Cấp bản sao <br>trích lục hộ <br>tịch")
 
 
 def test_breakdown_bars_keep_every_value_readable():

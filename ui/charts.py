@@ -215,14 +215,22 @@ def _plain(text: str) -> str:
 
 def wrap_label(text: str, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
     """A long procedure name on at most ``lines`` lines of about ``width`` characters
-    ("<br>" between them), the last ending with "…" when cut; escaped for Plotly."""
+    (" <br>" between them, broken only between words), the last ending with "…" when cut;
+    escaped for Plotly."""
     import textwrap
 
-    parts = textwrap.wrap(" ".join(str(text).split()), width) or [""]
+    parts = textwrap.wrap(" ".join(str(text).split()), width, break_long_words=False,
+                          break_on_hyphens=False) or [""]
     if len(parts) > lines:
         parts = parts[:lines]
-        parts[-1] = parts[-1][: width - 1].rstrip() + "…"
-    return "<br>".join(_plain(p) for p in parts)
+        last = parts[-1]
+        if len(last) > width - 1:  # room for "…": drop whole words, never cut inside one
+            cut = last[: width - 1].rsplit(" ", 1)
+            last = cut[0] if len(cut) > 1 else last[: width - 1]
+        parts[-1] = last.rstrip() + "…"
+    # The space stays before each line break: the SVG draws nothing for it, but the label's
+    # text (copied, read aloud, searched) keeps "hộ kinh doanh", not "hộkinh doanh".
+    return " <br>".join(_plain(p) for p in parts)
 
 
 def breakdown_bars(labels: list[str], values: list[float | None], texts: list[str],
