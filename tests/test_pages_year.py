@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from kpi import dashboard as DB
 from kpi import db as kdb
 from kpi import format as fmt
 from kpi import queries as Q
@@ -138,12 +139,26 @@ def test_upload_page_month_strip(june_url):
     strip = at.dataframe[0].value
     assert list(strip.columns) == ["Loại tệp", *[f"T{m}" for m in range(1, 13)]]
     rows = {r[0]: r[1:] for r in strip.values.tolist()}
-    assert rows["Danh sách hồ sơ"] == ["Đủ dữ liệu"] * 6 + ["Chưa có dữ liệu"] * 6
-    assert rows["Biểu số 06/VPCP/KSTT"] == ["Chưa có dữ liệu"] * 12
-    assert ("Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · Tạm tính: thiếu một số ngày · "
-            "Chưa có dữ liệu: chưa nạp tệp nào cho tháng. Danh sách hồ sơ đã nạp đến ngày "
-            "30/06/2026.") in texts(at.caption)
+    # One narrow mark per month, so the twelve months fit on a laptop screen.
+    assert rows["Danh sách hồ sơ"] == ["●"] * 6 + ["○"] * 6
+    assert rows["Biểu số 06/VPCP/KSTT"] == ["○"] * 12
+    assert ("● Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · ◐ Tạm tính: thiếu một số "
+            "ngày · ○ Chưa có dữ liệu: chưa nạp tệp nào cho tháng. Danh sách hồ sơ đã nạp đến "
+            "ngày 30/06/2026.") in texts(at.caption)
     at.selectbox(key="strip_year").set_value(2025).run()
     rows = {r[0]: r[1:] for r in at.dataframe[0].value.values.tolist()}
-    assert rows["Danh sách hồ sơ"] == (["Chưa có dữ liệu"] * 6 + ["Đủ dữ liệu"] * 3
-                                      + ["Chưa có dữ liệu"] * 3)
+    assert rows["Danh sách hồ sơ"] == ["○"] * 6 + ["●"] * 3 + ["○"] * 3
+
+
+def test_month_strip_table_marks_every_month():
+    from kpi import coverage as CV
+
+    strip = {"dossiers": [CV.COMPLETE] * 10 + [CV.PARTIAL, CV.NONE], "summary": [CV.NONE] * 12}
+    table = DB.month_strip_table(strip, {"dossiers": "Danh sách hồ sơ"})
+    assert list(table) == ["Loại tệp", *[f"T{m}" for m in range(1, 13)]]
+    assert table["Loại tệp"] == ["Danh sách hồ sơ", "summary"]
+    assert [table[f"T{m}"][0] for m in range(1, 13)] == ["●"] * 10 + ["◐", "○"]
+    assert {len(c) for k, col in table.items() if k != "Loại tệp" for c in col} == {1}
+    assert DB.STRIP_LEGEND == ("● Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · ◐ Tạm "
+                               "tính: thiếu một số ngày · ○ Chưa có dữ liệu: chưa nạp tệp nào "
+                               "cho tháng.")
