@@ -252,16 +252,15 @@ def targets_table(rows: list[KpiDisplay]) -> dict[str, list]:
 
 
 def status_table(rows: list[KpiDisplay]) -> dict[str, list]:
-    """The compact status table a phone opens with: KPI, verdict (next to the name, so a
-    narrow screen shows it), value, target. A provisional period says "tạm tính" once, in the
-    verdict's header."""
-    suffix = f" ({PROVISIONAL})"
-    head = "Đánh giá" + (suffix if any(r.provisional for r in rows) else "")
+    """The compact status table a phone opens with, narrow enough for a 390 px screen: KPI
+    (short name), result with the verdict's icon in front ("✅ 98,0%", "⚠️ 78,3%"; the tiles
+    and the full table below carry the words), the plan's target ("KH", "≥ 98%"). A
+    provisional period heads the result column "Tạm tính" instead of "Kết quả"."""
+    head = PROVISIONAL.capitalize() if any(r.provisional for r in rows) else "Kết quả"
     return {
         "Chỉ tiêu": [r.short_label for r in rows],
-        head: [f"{r.status_icon} {r.status_text.removesuffix(suffix)}" for r in rows],
-        "Kết quả": [r.value_text for r in rows],
-        "Chỉ tiêu KH": [r.target_text for r in rows],
+        head: [f"{r.status_icon} {r.value_text}" for r in rows],
+        "KH": [r.target_text for r in rows],
     }
 
 

@@ -58,8 +58,8 @@ def test_overview_july_year_and_2025(june_url):
     assert _verdicts(at) == [f":gray[⚪ **Chưa có dữ liệu**] · chỉ tiêu {t}"
                              for t in ("≥ 98%", "≥ 95%", "≥ 80%", "≥ 60%", "≥ 80%")]
     status = at.dataframe[0].value
-    assert set(status["Đánh giá"]) == {"⚪ Chưa có dữ liệu"}
-    assert set(status["Kết quả"]) == {"—"}
+    assert list(status.columns) == ["Chỉ tiêu", "Kết quả", "KH"]
+    assert set(status["Kết quả"]) == {"⚪ —"}
     assert ("🕒 Chưa có dữ liệu cho kỳ này (thiếu dữ liệu từ 01/07/2026 đến 31/07/2026; dữ liệu "
             "đã tải mới đến ngày 30/06/2026).") in texts(at.caption)
     shown = " ".join(texts(at.markdown)[1:] + [m.value for m in at.metric])
@@ -74,8 +74,8 @@ def test_overview_july_year_and_2025(june_url):
     assert _verdicts(at)[0] == ":red[⚠️ **Chưa đạt (tạm tính)**] · chỉ tiêu ≥ 98%"
     assert texts(at.markdown)[1].startswith("**Đạt 4/11 chỉ tiêu (tạm tính)** của kế hoạch")
     status = at.dataframe[0].value
-    assert list(status.columns) == ["Chỉ tiêu", "Đánh giá (tạm tính)", "Kết quả", "Chỉ tiêu KH"]
-    assert status.values.tolist()[0] == ["Đúng hạn", "⚠️ Chưa đạt", "91,9%", "≥ 98%"]
+    assert list(status.columns) == ["Chỉ tiêu", "Tạm tính", "KH"]
+    assert status.values.tolist()[0] == ["Đúng hạn", "⚠️ 91,9%", "≥ 98%"]
     assert ("Lũy kế từ đầu năm 2026: **91,9%** · Chưa đạt (tạm tính)  \nKhông thể đạt: kể cả 100% phần "
             "còn lại của năm cũng không đủ  \nDự báo cuối năm 89,5% (khoảng 85,2%–96,5%)"
             ) in texts(at.caption)
