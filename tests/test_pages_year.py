@@ -121,9 +121,17 @@ def test_detail_draws_the_forecast(june_url):
                          "T12/2026"]
     assert pace["y"][1:] == [0.875] * 6
     assert by_name["Tháng tốt nhất – kém nhất (6 tháng gần nhất)"]["y"][1:] == [0.8] * 6
-    year_end = by_name["Dự báo cuối năm"]
+    # The forecast's words are in the legend and the hover, not drawn over the value labels.
+    year_end = by_name["Dự báo cuối năm 89,5% (khoảng 85,2%–96,5%)"]
     assert year_end["x"] == ["T12/2026"]
     assert year_end["y"] == [pytest.approx((57 + 0.875 * 79) / 141)]
+    assert year_end["mode"] == "markers" and "text" not in year_end
+    assert year_end["hovertemplate"] == "Dự báo cuối năm 89,5% (khoảng 85,2%–96,5%)<extra></extra>"
+    # Every month's value label sits on the side of its point away from the target line.
+    result = by_name["Kết quả"]
+    target = by_name["Chỉ tiêu"]["y"][0]
+    assert result["textposition"] == ["bottom center" if v is not None and v < target
+                                      else "top center" for v in result["y"]]
     # The year 2026: its verdict is provisional.
     at.selectbox(key="period_type").set_value("year").run()
     assert (":red[⚠️ **Chưa đạt (tạm tính)**] · Tỷ lệ hồ sơ giải quyết đúng hạn (II.3.1) · Năm "

@@ -62,6 +62,29 @@ def test_wrapped_vietnamese_names_keep_their_spaces_and_words():
         "Cấp bản sao <br>trích lục hộ <br>tịch")
 
 
+def test_value_labels_stay_off_the_target_line():
+    assert charts.label_positions([0.955, 0.978, 0.98, 0.986, None, 0.929], 0.98) == [
+        "bottom center", "bottom center", "top center", "top center", "top center",
+        "bottom center"]
+    assert charts.label_positions([0.5, 0.9], None) == ["top center", "top center"]
+
+
+def test_forecast_text_is_in_the_legend_not_on_the_plot():
+    s = DB.Series(key="on_time_rate", months=[], labels=["T9/2026", "T10/2026", "T11/2026"],
+                  values=[0.955, 0.978, 0.992], texts=["95,5%", "97,8%", "99,2%"], target=0.98,
+                  numerators=[1, 1, 1], denominators=[1, 1, 1])
+    text = "Dự báo cuối năm 98,3% (khoảng 98,2%–98,3%)"
+    fig = charts.trend_forecast_chart(s, ["T12/2026"], 0.98, 0.95, 0.99, 0.983, text, 0.982, 0.983)
+    result = fig.data[0]
+    assert result.textposition == ("bottom center", "bottom center", "top center")
+    assert result.cliponaxis is False
+    (year_end,) = [t for t in fig.data if t.name == text]
+    assert year_end.mode == "markers" and year_end.text is None
+    assert year_end.hovertemplate == text + "<extra></extra>"
+    assert all(t.mode != "text" and not (t.mode or "").endswith("+text") for t in fig.data[1:])
+    assert fig.layout.showlegend is True
+
+
 def test_breakdown_bars_keep_every_value_readable():
     labels = [LONG, "Chứng thực bản sao", "Chứng thực bản sao"]
     fig = charts.breakdown_bars(labels, [1.0, 0.5, None], ["100,0%", "50,0%", "—"], 0.8)
