@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from kpi import dashboard as DB
 from kpi import db as kdb
 from kpi import format as fmt
 from kpi import queries as Q
@@ -57,8 +58,8 @@ def test_overview_july_year_and_2025(june_url):
     assert _verdicts(at) == [f":gray[⚪ **Chưa có dữ liệu**] · chỉ tiêu {t}"
                              for t in ("≥ 98%", "≥ 95%", "≥ 80%", "≥ 60%", "≥ 80%")]
     status = at.dataframe[0].value
-    assert set(status["Đánh giá"]) == {"⚪ Chưa có dữ liệu"}
-    assert set(status["Kết quả"]) == {"—"}
+    assert list(status.columns) == ["Chỉ tiêu", "Kết quả", "KH"]
+    assert set(status["Kết quả"]) == {"⚪ —"}
     assert ("🕒 Chưa có dữ liệu cho kỳ này (thiếu dữ liệu từ 01/07/2026 đến 31/07/2026; dữ liệu "
             "đã tải mới đến ngày 30/06/2026).") in texts(at.caption)
     shown = " ".join(texts(at.markdown)[1:] + [m.value for m in at.metric])
@@ -73,8 +74,8 @@ def test_overview_july_year_and_2025(june_url):
     assert _verdicts(at)[0] == ":red[⚠️ **Chưa đạt (tạm tính)**] · chỉ tiêu ≥ 98%"
     assert texts(at.markdown)[1].startswith("**Đạt 4/11 chỉ tiêu (tạm tính)** của kế hoạch")
     status = at.dataframe[0].value
-    assert list(status.columns) == ["Chỉ tiêu", "Đánh giá (tạm tính)", "Kết quả", "Chỉ tiêu KH"]
-    assert status.values.tolist()[0] == ["Đúng hạn", "⚠️ Chưa đạt", "91,9%", "≥ 98%"]
+    assert list(status.columns) == ["Chỉ tiêu", "Tạm tính", "KH"]
+    assert status.values.tolist()[0] == ["Đúng hạn", "⚠️ 91,9%", "≥ 98%"]
     assert ("Lũy kế từ đầu năm 2026: **91,9%** · Chưa đạt (tạm tính)  \nKhông thể đạt: kể cả 100% phần "
             "còn lại của năm cũng không đủ  \nDự báo cuối năm 89,5% (khoảng 85,2%–96,5%)"
             ) in texts(at.caption)
@@ -120,9 +121,17 @@ def test_detail_draws_the_forecast(june_url):
                          "T12/2026"]
     assert pace["y"][1:] == [0.875] * 6
     assert by_name["Tháng tốt nhất – kém nhất (6 tháng gần nhất)"]["y"][1:] == [0.8] * 6
-    year_end = by_name["Dự báo cuối năm"]
+    # The forecast's words are in the legend and the hover, not drawn over the value labels.
+    year_end = by_name["Dự báo cuối năm 89,5% (khoảng 85,2%–96,5%)"]
     assert year_end["x"] == ["T12/2026"]
     assert year_end["y"] == [pytest.approx((57 + 0.875 * 79) / 141)]
+    assert year_end["mode"] == "markers" and "text" not in year_end
+    assert year_end["hovertemplate"] == "Dự báo cuối năm 89,5% (khoảng 85,2%–96,5%)<extra></extra>"
+    # Every month's value label sits on the side of its point away from the target line.
+    result = by_name["Kết quả"]
+    target = by_name["Chỉ tiêu"]["y"][0]
+    assert result["textposition"] == ["bottom center" if v is not None and v < target
+                                      else "top center" for v in result["y"]]
     # The year 2026: its verdict is provisional.
     at.selectbox(key="period_type").set_value("year").run()
     assert (":red[⚠️ **Chưa đạt (tạm tính)**] · Tỷ lệ hồ sơ giải quyết đúng hạn (II.3.1) · Năm "
@@ -138,12 +147,26 @@ def test_upload_page_month_strip(june_url):
     strip = at.dataframe[0].value
     assert list(strip.columns) == ["Loại tệp", *[f"T{m}" for m in range(1, 13)]]
     rows = {r[0]: r[1:] for r in strip.values.tolist()}
-    assert rows["Danh sách hồ sơ"] == ["Đủ dữ liệu"] * 6 + ["Chưa có dữ liệu"] * 6
-    assert rows["Biểu số 06/VPCP/KSTT"] == ["Chưa có dữ liệu"] * 12
-    assert ("Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · Tạm tính: thiếu một số ngày · "
-            "Chưa có dữ liệu: chưa nạp tệp nào cho tháng. Danh sách hồ sơ đã nạp đến ngày "
-            "30/06/2026.") in texts(at.caption)
+    # One narrow mark per month, so the twelve months fit on a laptop screen.
+    assert rows["Danh sách hồ sơ"] == ["●"] * 6 + ["○"] * 6
+    assert rows["Biểu số 06/VPCP/KSTT"] == ["○"] * 12
+    assert ("● Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · ◐ Tạm tính: thiếu một số "
+            "ngày · ○ Chưa có dữ liệu: chưa nạp tệp nào cho tháng. Danh sách hồ sơ đã nạp đến "
+            "ngày 30/06/2026.") in texts(at.caption)
     at.selectbox(key="strip_year").set_value(2025).run()
     rows = {r[0]: r[1:] for r in at.dataframe[0].value.values.tolist()}
-    assert rows["Danh sách hồ sơ"] == (["Chưa có dữ liệu"] * 6 + ["Đủ dữ liệu"] * 3
-                                      + ["Chưa có dữ liệu"] * 3)
+    assert rows["Danh sách hồ sơ"] == ["○"] * 6 + ["●"] * 3 + ["○"] * 3
+
+
+def test_month_strip_table_marks_every_month():
+    from kpi import coverage as CV
+
+    strip = {"dossiers": [CV.COMPLETE] * 10 + [CV.PARTIAL, CV.NONE], "summary": [CV.NONE] * 12}
+    table = DB.month_strip_table(strip, {"dossiers": "Danh sách hồ sơ"})
+    assert list(table) == ["Loại tệp", *[f"T{m}" for m in range(1, 13)]]
+    assert table["Loại tệp"] == ["Danh sách hồ sơ", "summary"]
+    assert [table[f"T{m}"][0] for m in range(1, 13)] == ["●"] * 10 + ["◐", "○"]
+    assert {len(c) for k, col in table.items() if k != "Loại tệp" for c in col} == {1}
+    assert DB.STRIP_LEGEND == ("● Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · ◐ Tạm "
+                               "tính: thiếu một số ngày · ○ Chưa có dữ liệu: chưa nạp tệp nào "
+                               "cho tháng.")
