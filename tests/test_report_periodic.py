@@ -267,6 +267,13 @@ def test_report_command_writes_both_kinds_and_refuses_bad_arguments(filled, db_u
                  "--format", "docx", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "Lỗi: Quý không hợp lệ: 7." in err and "Không tìm thấy đơn vị “Xã Không Có”" in err
+    for month in ("2026-03", "2026-03@15", "2026-01-01..2026-03-31"):  # not a report period
+        assert main(["report", "--db", db_url, "--unit", UNIT, "--period", month,
+                     "--format", "docx", "--out", str(tmp_path / "m.docx")]) == 1
+    assert not (tmp_path / "m.docx").exists()
+    assert ("Lỗi: Báo cáo định kỳ CCHC là của một quý, 6 tháng hoặc một năm (2026-Q3, 2026-H1, "
+            "2026, hoặc kỳ báo cáo theo NĐ 09/2019: 2026-Q1@15, 2026@15), không phải kỳ "
+            "“Tháng 3/2026”.") in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["report", "--db", db_url, "--period", "2026-Q1", "--kind", "bieu06",
               "--format", "docx", "--out", str(out)])
