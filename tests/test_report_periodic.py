@@ -185,6 +185,12 @@ def test_periodic_report_drafts_and_coverage(filled):
                                           "online_payment_rate"]
     assert r.parts["weaknesses"].paragraphs[0] == (
         "Tỷ lệ hồ sơ giải quyết đúng hạn đạt 97,4% (294/302 hồ sơ), chưa đạt chỉ tiêu ≥ 98%.")
+    # no task of the plan done yet (0/70): not a strength, stated under Tồn tại, hạn chế
+    assert r.plan_total["done"] == 0 and r.plan_total["total"] == 70
+    assert not any("nhiệm vụ" in line for line in r.parts["strengths"].paragraphs)
+    assert r.parts["weaknesses"].paragraphs[3:5] == [
+        "Chưa hoàn thành nhiệm vụ nào trong 70 nhiệm vụ của kế hoạch.",
+        "1 nhiệm vụ của kế hoạch đã quá hạn nhưng chưa hoàn thành."]
     assert r.parts["missed:on_time_rate"].paragraphs[0] == (
         "Nguyên nhân: trong kỳ còn 8/302 hồ sơ chưa đạt yêu cầu; cần thêm 2 hồ sơ đạt yêu cầu "
         "thì đạt chỉ tiêu ≥ 98%.")
