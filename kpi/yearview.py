@@ -149,6 +149,59 @@ class YearKpi:
         return fmt.NO_DATA_WORD
 
     @property
+    def projected_denominator(self) -> int | None:
+        """The year's expected volume d + R (the required rate's volume rule)."""
+        if self.remaining_volume is None or not self.denominator:
+            return None
+        return round(self.denominator + Fraction(self.remaining_volume).limit_denominator(10**6))
+
+    @property
+    def misses_allowed(self) -> int | None:
+        """⌊n + R − t·(d + R)⌋: how many of the remainder's expected volume may still miss
+        with the year ending ≥ target (R × (1 − required rate)); None when even a perfect
+        remainder cannot reach it."""
+        if self.target is None or self.remaining_volume is None or not self.denominator:
+            return None
+        t, big_r = Fraction(str(self.target)), Fraction(self.remaining_volume).limit_denominator(10**6)
+        slack = self.numerator + big_r - t * (self.denominator + big_r)
+        return math.floor(slack) if slack >= 0 else None
+
+    @property
+    def hits_needed(self) -> int | None:
+        """⌈(t·d − n) / (1 − t)⌉ when below target: hits in a row that bring it back."""
+        if self.target is None or not self.denominator or self.target >= 1:
+            return None
+        t = Fraction(str(self.target))
+        if Fraction(self.numerator, self.denominator) >= t:
+            return None
+        return math.ceil((t * self.denominator - self.numerator) / (1 - t))
+
+    @property
+    def headroom_text(self) -> str:
+        """The detail page's year sentence, on the same expected volume as ``required_text``
+        (last year's months when known, else the year-to-date monthly average)."""
+        if self.required_status in (NO_DATA, NO_TARGET, DONE):
+            return self.required_text
+        noun, pct = self.noun, fmt.pct_compact(self.target)
+        volume = (f"theo khối lượng dự kiến ({fmt.integer(self.projected_denominator)} {noun} "
+                  "cả năm)")
+        misses, hits = self.misses_allowed, self.hits_needed
+        if self.met:
+            return (f"{volume[0].upper() + volume[1:]}, "
+                    f"còn có thể chịu thêm tối đa {fmt.integer(misses)} {noun} không đạt mà "
+                    f"cả năm vẫn đạt chỉ tiêu {pct}.")
+        if misses is not None:
+            return (f"Đang dưới chỉ tiêu {pct}: cần thêm "
+                    f"{fmt.integer(hits) if hits is not None else '—'} {noun} đạt liên tiếp để "
+                    f"trở lại chỉ tiêu; {volume}, cả năm chỉ được thêm tối đa "
+                    f"{fmt.integer(misses)} {noun} không đạt.")
+        text = (f"Đang dưới chỉ tiêu {pct}; {volume}, kể cả khi mọi {noun} còn lại đều đạt, "
+                "cả năm vẫn chưa đạt chỉ tiêu.")
+        if hits is not None:
+            text += f" Cần thêm {fmt.integer(hits)} {noun} đạt liên tiếp để trở lại chỉ tiêu."
+        return text
+
+    @property
     def gap_text(self) -> str:
         """"thanh toán trực tuyến 78,3% / 80%, thiếu 14 giao dịch"."""
         text = (f"{fmt.in_sentence(self.short_label)} {self.value_text} / "
