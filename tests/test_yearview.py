@@ -283,3 +283,20 @@ def test_a_fully_covered_year_shows_its_result_not_a_forecast():
     half = [Fraction(0)] * 6 + [Fraction(1)] * 6
     k = YV._year_kpi(_value(97, 100), 2026, dt.date(2026, 6, 30), False, half, months)
     assert not k.forecast.final and k.forecast.text.startswith("Dự báo cuối năm ")
+
+
+def test_headroom_uses_the_required_rates_volume():
+    months = {dt.date(2026, m, 1): (10, 10, CV.COMPLETE) for m in range(1, 7)}
+    half = [Fraction(0)] * 6 + [Fraction(1)] * 6
+    # 1190/1200 by 30/06, R = 1200 (the year-to-date average): d + R = 2400; misses allowed
+    # ⌊1190 + 1200 − 0,98 × 2400⌋ = 38 = R × (1 − 1162/1200).
+    k = YV._year_kpi(_value(1190, 1200), 2026, dt.date(2026, 6, 30), False, half, months)
+    assert (k.projected_denominator, k.misses_allowed, k.hits_needed) == (2400, 38, None)
+    assert k.headroom_text == ("Theo khối lượng dự kiến (2.400 hồ sơ cả năm), còn có thể chịu "
+                               "thêm tối đa 38 hồ sơ không đạt mà cả năm vẫn đạt chỉ tiêu 98%.")
+    # 1170/1200 (97,5%): ⌈(0,98 × 1200 − 1170) / 0,02⌉ = 300 in a row; ⌊1170 + 1200 − 2352⌋ = 18.
+    k = YV._year_kpi(_value(1170, 1200), 2026, dt.date(2026, 6, 30), False, half, months)
+    assert (k.misses_allowed, k.hits_needed) == (18, 300)
+    assert k.headroom_text == (
+        "Đang dưới chỉ tiêu 98%: cần thêm 300 hồ sơ đạt liên tiếp để trở lại chỉ tiêu; theo "
+        "khối lượng dự kiến (2.400 hồ sơ cả năm), cả năm chỉ được thêm tối đa 18 hồ sơ không đạt.")
