@@ -315,6 +315,16 @@ def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
         _store(res, "procedures", row[0])
     facts = C.feedback_facts(b, unit_ids, _default_due_map(conn, unit_ids))
     _fill(out, conn, facts, "feedback", multi)
+    # Ratings and PAKN keep their own sources (kpi-definitions.md, "Coverage"): a span that
+    # no loaded file of the source speaks for has no value and no verdict, whatever rows
+    # carried over from an earlier file say (a PAKN still open is not "on time" in a month
+    # its file does not cover).
+    for source in ("ratings", "feedback"):
+        covered = CV.covered_ranges(conn, unit_ids, source)
+        for res, (start, end) in zip(out, own if own is not None else spans):
+            if not CV.overlaps(covered, start, end):
+                for key, vname, _ in _ratios_of(source):
+                    res["ratios"][(key, vname)] = (0, 0, 0)
     return out
 
 

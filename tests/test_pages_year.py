@@ -19,9 +19,12 @@ from kpi import queries as Q
 from tests import yearfixture as Y
 from tests.fixtures import app, texts
 
-SENTENCE = ("**Đạt 2/5 chỉ tiêu chính của năm 2026 (từ 01/01/2026 đến 30/06/2026, tạm tính); "
+# Beside June the year to date 01/01–30/06 is fully covered: not "tạm tính"; beside July it
+# lacks July's days: "tạm tính".
+SENTENCE = ("**Đạt 2/5 chỉ tiêu chính của năm 2026 (từ 01/01/2026 đến 30/06/2026); "
             "Chưa đạt: đúng hạn 91,9% / 98%, thiếu 4 hồ sơ; hài lòng 91,9% / 95%, thiếu 2 hồ sơ; "
             "thanh toán trực tuyến 75,0% / 80%, thiếu 2 giao dịch.**")
+SENTENCE_JULY = SENTENCE.replace("30/06/2026)", "30/06/2026, tạm tính)")
 YEAR_NOTE = ("🕒 Số liệu tạm tính: thiếu dữ liệu từ 01/07/2026 đến 31/12/2026; dữ liệu mới đến "
              "ngày 30/06/2026.")
 
@@ -52,7 +55,7 @@ def test_overview_july_year_and_2025(june_url):
     at.selectbox(key="period_month").set_value("2026-07").run()
     assert not at.exception
     md = texts(at.markdown)
-    assert md[0] == SENTENCE  # the year to date (to 30/06) stays in view
+    assert md[0] == SENTENCE_JULY  # the year to date (to 30/06) stays in view, July missing
     assert md[1] == "**Chưa có dữ liệu** cho tháng 7/2026: không đánh giá đạt hay chưa đạt."
     assert [m.value for m in at.metric] == ["—"] * 5
     assert _verdicts(at) == [f":gray[⚪ **Chưa có dữ liệu**] · chỉ tiêu {t}"
@@ -97,6 +100,10 @@ def test_overview_july_year_and_2025(june_url):
     assert md[1] == "**Chưa có chỉ tiêu cho năm 2025**: số liệu năm 2025 chỉ để theo dõi."
     assert not any("Đạt 0/" in m for m in md)
     assert set(_verdicts(at)) == {":gray[⚪ **Chưa có chỉ tiêu**] · chỉ tiêu —"}
+    # The tile says "Chưa có chỉ tiêu" once: the year line shows the value and the forecast.
+    year_lines = [c for c in texts(at.caption) if c.startswith("Lũy kế từ đầu năm 2025")]
+    assert len(year_lines) == 5 and "Chưa có chỉ tiêu" not in " ".join(year_lines)
+    assert year_lines[0] == "Lũy kế từ đầu năm 2025: **100,0%**  \nDự báo cuối năm 100,0%"
 
 
 def test_page_and_cli_json_agree(june_url):
@@ -111,8 +118,8 @@ def test_page_and_cli_json_agree(june_url):
 
 def test_detail_draws_the_forecast(june_url):
     at = app("pages/chi-tiet.py")
-    assert ("**Năm 2026** (từ 01/01/2026 đến 30/06/2026, tạm tính): lũy kế từ đầu năm "
-            "**91,9%** · Chưa đạt (tạm tính) · Không thể đạt: kể cả 100% phần còn lại của năm "
+    assert ("**Năm 2026** (từ 01/01/2026 đến 30/06/2026): lũy kế từ đầu năm "
+            "**91,9%** · Chưa đạt · Không thể đạt: kể cả 100% phần còn lại của năm "
             "cũng không đủ · Dự báo cuối năm 89,5% (khoảng 85,2%–96,5%).") in texts(at.markdown)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     by_name = {t.get("name"): t for t in spec["data"]}
