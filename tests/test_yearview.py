@@ -240,14 +240,6 @@ def test_remainder_counts_missing_days_inside_the_year():
 D_SOURCE = {k.key: k.variants[k.default].source for k in YV.D.KPIS}
 
 
-def test_headroom_is_judged_as_of_data_through(year_db):
-    room = Q.headroom(year_db, Y.UNIT, "2026", "on_time_rate", today=TODAY)
-    assert room.as_of_day == dt.date(2026, 6, 30)
-    assert (room.numerator, room.denominator) == (57, 62)
-
-
-# ------------------------------------------------------------------------ one year-to-date rule
-
 def test_a_window_year_to_date_is_the_reports(year_db):
     """A Nghị định 09 window: the year to date starts 15/12 of the year before, as the
     periodic report's (Period.year_to_date); both read the same counts."""
