@@ -18,6 +18,7 @@ from kpi.report import FORMATS, MEDIA_TYPES, build, file_name
 from ui import charts, common, data, nav
 
 nav.require_frame()
+nav.guard("bao-cao")
 
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word (DOCX)", "xlsx": "Excel (XLSX)"}
 

@@ -15,6 +15,7 @@ from kpi.dashboard import XLSX_MEDIA_TYPE
 from ui import charts, common, data, nav
 
 nav.require_frame()
+nav.guard("chi-tiet")
 
 UNKNOWN = "__unknown__"  # the "(Không rõ)" group
 PAGE_SIZE = 100

@@ -25,6 +25,7 @@ from ui.uploader import vietnamese_uploader
 from ui import nav
 
 nav.require_frame()
+nav.guard("ke-hoach")
 
 
 def flash(kind: str, text: str, icon: str) -> None:

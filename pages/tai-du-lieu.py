@@ -27,6 +27,7 @@ from ui.data import data_changed
 from ui.uploader import vietnamese_uploader
 
 nav.require_frame()
+nav.guard("tai-du-lieu")
 
 IGNORE = "(bỏ qua cột này)"
 NOT_CHOSEN = "(chưa chọn)"

@@ -83,7 +83,10 @@ def friendly_errors():
 
 
 def current_unit() -> str | None:
-    return S.get("unit") or config.unit_name()
+    """The chosen unit, limited to the signed-in account's units (ui/auth.py)."""
+    from ui import auth
+
+    return auth.scoped_unit(S.get("unit") or config.unit_name())
 
 
 # --------------------------------------------------------------------------- period choice
@@ -186,13 +189,15 @@ def sidebar() -> None:
     with friendly_errors():
         engine()
         names = data.units(url)
-    default = config.unit_name()
-    options = sorted(set(names) | ({default} if default else set()))
+    from ui import auth
+
+    default = auth.scoped_unit(config.unit_name())
+    options = auth.visible_units(sorted(set(names) | ({default} if default else set())))
     if options:
         if S.get("unit") not in options:
             S["unit"] = default if default in options else options[0]
         sb.selectbox("Đơn vị", options, key="unit")
-    unit = S.get("unit")
+    unit = S.get("unit") if S.get("unit") in options else None
     with friendly_errors():
         span = data.span(url, unit) if unit in names else None
         stamp = data.as_of(url, unit) if unit in names else None

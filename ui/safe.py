@@ -1,0 +1,91 @@
+"""Text from files and users shown as text (issue 12, item 7).
+
+Streamlit renders Markdown in ``st.markdown``, ``st.caption``, ``st.info``…, in widget labels,
+expander and tab titles, metric labels and help texts: ``![](http://x)`` would make every
+viewer's browser fetch that address, ``[a](http://x)`` and bare ``http://x`` become links,
+``:red[x]`` colours, ``$x$`` is LaTeX. Plotly reads a subset of HTML in every text of a
+figure (``<a href>`` is a live link). So every value that came from a file or a user goes
+through one of these before it reaches a Markdown string or a figure:
+
+    st.markdown(f"**Tệp:** {safe.md(file_name)}")     # Markdown: every ASCII punctuation escaped
+    st.plotly_chart(safe.figure(fig))                  # Plotly: every data text HTML-escaped
+
+Where no formatting is needed, ``st.text``, ``st.code`` and ``st.dataframe`` show text as is.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+import unicodedata
+
+_PUNCT = frozenset(string.punctuation)  # every ASCII punctuation may be backslash-escaped
+
+
+def md(value) -> str:
+    """``value`` as a piece of Markdown that renders as exactly its text: every ASCII
+    punctuation character (CommonMark's escapable set, which covers links, images, emphasis,
+    HTML, Streamlit's ``:color[]``/``:emoji:`` directives and ``$`` math) is backslash-escaped,
+    line breaks become spaces (no headings or lists can start), NFC."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    text = " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
+    return "".join("\\" + ch if ch in _PUNCT else ch for ch in text)
+
+
+def plotly_text(value):
+    """One text for a Plotly figure, HTML-escaped (Plotly shows ``&lt;a&gt;`` as ``<a>``);
+    anything not a string is returned as is."""
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    return value
+
+
+# Figure attributes that carry data text (not templates, which we write ourselves).
+_TRACE_TEXT = ("x", "y", "text", "hovertext", "labels", "ids", "name", "legendgroup")
+
+
+def _escape_array(values):
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return plotly_text(values)
+    try:
+        items = list(values)
+    except TypeError:
+        return values
+    if not any(isinstance(v, str) for v in items):
+        return values
+    return [plotly_text(v) for v in items]
+
+
+def figure(fig):
+    """``fig`` with every text that can come from data HTML-escaped: trace coordinates,
+    texts, hover texts, names; axis tick texts and category orders; annotation texts; the
+    title. Hover and text templates are ours and keep their markup. Returns ``fig``."""
+    if getattr(fig, "_cchc_safe", False):
+        return fig
+    for trace in fig.data:
+        for attr in _TRACE_TEXT:
+            if attr in trace and trace[attr] is not None:
+                trace[attr] = _escape_array(trace[attr])
+    layout = fig.layout
+    for name in list(layout):
+        if name.startswith(("xaxis", "yaxis")):
+            axis = layout[name]
+            for attr in ("ticktext", "categoryarray"):
+                if axis[attr] is not None:
+                    axis[attr] = _escape_array(axis[attr])
+            if axis.title and axis.title.text:
+                axis.title.text = plotly_text(axis.title.text)
+    for ann in layout.annotations or ():
+        if ann.text:
+            ann.text = plotly_text(ann.text)
+        for attr in ("x", "y"):  # a category the annotation sits at: escaped like the axis
+            if isinstance(ann[attr], str):
+                ann[attr] = plotly_text(ann[attr])
+    if layout.title and layout.title.text:
+        layout.title.text = plotly_text(layout.title.text)
+    fig._cchc_safe = True
+    return fig
