@@ -42,6 +42,8 @@ ACTIONS: dict[str, str] = {
     "undo": "Hoàn tác lần tải dữ liệu",
     "plan_update": "Cập nhật tiến độ kế hoạch",
     "apology": "Lập thư xin lỗi",
+    "mapping_forget": "Xóa ghép cột / giá trị đã nhớ",
+    "report_text": "Sửa nội dung báo cáo",
     "account_add": "Tạo tài khoản",
     "account_passwd": "Đổi mật khẩu",
     "account_disable": "Vô hiệu hóa tài khoản",

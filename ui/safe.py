@@ -16,22 +16,34 @@ Where no formatting is needed, ``st.text``, ``st.code`` and ``st.dataframe`` sho
 from __future__ import annotations
 
 import html
-import string
+import re
 import unicodedata
 
-_PUNCT = frozenset(string.punctuation)  # every ASCII punctuation may be backslash-escaped
+# The characters that start Markdown or Streamlit markup: emphasis, code, links and images
+# ("[" — so "](" and "![" cannot form), HTML and "<http://…>", ``:color[]`` directives (their
+# "["), ``$`` math, ``~`` strike, tables, headings, attribute braces, e-mail autolinks. Each is
+# backslash-escaped (CommonMark: any ASCII punctuation may be). Bare links are broken apart at
+# "://", "www." and ":material/"; "(", "-", "." and the like stay as they are, so a sentence
+# or a file name reads unchanged in the page source too.
+_MARKUP = frozenset("\\`*_[]<>$~|#{}@")
+# A ":" that starts a directive (":red[", ":material/…:") or a scheme ("http://"), and the
+# "www" of "www.": escaped (a backslash before ":" / the "." after "www").
+_COLON = re.compile(r":(?=//|[\w/-]*\[|material/)", re.IGNORECASE)
+_WWW = re.compile(r"(?i)\bwww\.")
 
 
 def md(value) -> str:
-    """``value`` as a piece of Markdown that renders as exactly its text: every ASCII
-    punctuation character (CommonMark's escapable set, which covers links, images, emphasis,
-    HTML, Streamlit's ``:color[]``/``:emoji:`` directives and ``$`` math) is backslash-escaped,
-    line breaks become spaces (no headings or lists can start), NFC."""
+    """``value`` as a piece of Markdown that renders as exactly its text: every character
+    that could start markup (links, images, emphasis, HTML, Streamlit's ``:red[]`` and
+    ``:material/…:`` directives, ``$`` math, headings) is backslash-escaped, and bare links
+    ("http://", "www.") are broken, so no link appears; NFC."""
     if value is None:
         return ""
     text = unicodedata.normalize("NFC", str(value))
-    text = " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
-    return "".join("\\" + ch if ch in _PUNCT else ch for ch in text)
+    colons = {m.start() for m in _COLON.finditer(text)}
+    dots = {m.end() - 1 for m in _WWW.finditer(text)}
+    return "".join("\\" + ch if ch in _MARKUP or i in colons or i in dots else ch
+                   for i, ch in enumerate(text))
 
 
 def plotly_text(value):

@@ -245,7 +245,7 @@ def read_excel_updates(data: bytes, unit: str, year: int) -> tuple[int, dict[str
 
 
 def import_excel(engine, unit: str | None, year: int, data: bytes, updated_by: str | None,
-                 file_name: str | None = None) -> ImportResult:  # fmt: skip
+                 file_name: str | None = None, actor: str | None = None) -> ImportResult:  # fmt: skip
     """Apply an edited tracker workbook: only activities whose status, note or evidence differ
     from what is stored change (each with a history row). A file with any error — unknown id,
     unknown status word, a repeated id, another unit or year — is refused as a whole with
@@ -257,6 +257,6 @@ def import_excel(engine, unit: str | None, year: int, data: bytes, updated_by: s
     if errors:
         raise PlanImportError(errors)
     changed = update_statuses(
-        engine, unit, year, updates, updated_by, source="excel", file_name=file_name
+        engine, unit, year, updates, updated_by, source="excel", file_name=file_name, actor=actor
     )
     return ImportResult(rows_read=rows_read, changed=changed, unchanged=rows_read - len(changed))
