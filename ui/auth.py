@@ -186,7 +186,17 @@ def refuse_action(text: str = "Bạn không có quyền thực hiện thao tác 
 def banner() -> None:
     """The open-demo banner, on every page while no account exists."""
     if mode() == "open":
-        st.warning(A.OPEN_DEMO_BANNER, icon="⚠️")  # our own text
+        st.html(banner_html())
+
+
+def banner_html() -> str:
+    """The open-demo banner as a static HTML block (our own text, escaped; an HTML element so
+    the pages' own messages and Markdown keep their places)."""
+    import html
+
+    return ('<div class="cchc-open-demo" role="alert" style="background:#FFF4E5;'
+            'border:1px solid #F0A030;border-radius:0.5rem;padding:0.6rem 0.9rem;'
+            'color:#5A3A00;">⚠️ ' + html.escape(A.OPEN_DEMO_BANNER) + "</div>")
 
 
 def sign_in_form(key: str = "sign_in", then: str | None = None) -> bool:

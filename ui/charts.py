@@ -12,6 +12,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from kpi.dashboard import KpiDisplay, Series
+from ui import safe
 
 INK = "#1F2933"  # the value bar, lines
 TICK = "#000000"  # the target
@@ -23,8 +24,9 @@ INTERACTIVE = {"displayModeBar": False}
 
 
 def show(fig: go.Figure, key: str, interactive: bool = False) -> None:
-    """Draw a figure as built here (our greys and fonts, not the Streamlit theme)."""
-    st.plotly_chart(fig, config=INTERACTIVE if interactive else STATIC, theme=None, key=key)
+    """Draw a figure as built here (our greys and fonts, not the Streamlit theme); every text
+    that came from data is HTML-escaped first (ui/safe.py: no live <a href> in a label)."""
+    st.plotly_chart(safe.figure(fig), config=INTERACTIVE if interactive else STATIC, theme=None, key=key)
 
 
 def _base(fig: go.Figure, height: int, margin=(4, 4, 4, 4)) -> go.Figure:

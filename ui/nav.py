@@ -120,7 +120,7 @@ def frame() -> None:
     if not auth.allowed(entry.roles):
         auth.refuse(entry.title, entry.roles)
         return
-    if entry.url_path != SIGN_IN_PAGE:
+    if auth.current_account() is not None:  # nobody signed in: no unit names in the sidebar
         common.sidebar()
     auth.account_box()
     page.run()
