@@ -182,7 +182,7 @@ def to_xlsx(frame: pd.DataFrame) -> bytes:
     import pandas as pd
     import xlsxwriter
 
-    from kpi.report.xlsx import FORMULA_START
+    from kpi import excel
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
@@ -204,8 +204,7 @@ def to_xlsx(frame: pd.DataFrame) -> bytes:
             if isinstance(value, (dt.datetime, pd.Timestamp)):
                 ws.write_datetime(i, j, pd.Timestamp(value).to_pydatetime(), when)
             else:
-                text = str(value)
-                ws.write_string(i, j, text, quoted if text.startswith(FORMULA_START) else plain)
+                excel.write_text(ws, i, j, value, plain, quoted)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(1, len(shown)), max(0, len(shown.columns) - 1))
     wb.close()

@@ -15,7 +15,7 @@ from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
 from kpi.report import FORMATS, MEDIA_TYPES, build, file_name
-from ui import charts, common, data, nav
+from ui import charts, common, data, nav, safe
 
 nav.require_frame()
 nav.guard("bao-cao")
@@ -92,11 +92,11 @@ with st.container(key="report_tools", border=True):
 with st.container(key="report_paper"):
     with st.container(key="report_header"):
         left, right = st.columns(2)
-        left.markdown("  \n".join(f"**{line}**" for line in report.unit_header))
+        left.markdown("  \n".join(f"**{safe.md(line)}**" for line in report.unit_header))
         right.markdown("**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**  \n**Độc lập - Tự do - Hạnh phúc**")
         st.markdown(f"### BÁO CÁO\n**{report.title_line}**")
         st.markdown(
-            f"Đơn vị: **{report.unit}** · Kỳ báo cáo: {report.period_range} · "
+            f"Đơn vị: **{safe.md(report.unit)}** · Kỳ báo cáo: {report.period_range} · "
             f"Dữ liệu đến ngày **{report.as_of_text}**"
         )
         for line in report.definition_lines:

@@ -58,10 +58,10 @@ with friendly_errors():
 kpis = tracker.kpi_values(snap)
 
 st.caption(
-    f"Kế hoạch CCHC năm {year} · Đơn vị: {unit} · Số liệu tính đến ngày {fmt.date(config.today())}"
+    f"Kế hoạch CCHC năm {year} · Đơn vị: {safe.md(unit)} · Số liệu tính đến ngày {fmt.date(config.today())}"
 )
 if snap is None:
-    st.caption(f"📊 Chưa có dữ liệu hồ sơ của {unit}: các chỉ số bên cạnh mục tiêu hiện «Chưa có "
+    st.caption(f"📊 Chưa có dữ liệu hồ sơ của {safe.md(unit)}: các chỉ số bên cạnh mục tiêu hiện «Chưa có "
                "dữ liệu». Tải dữ liệu ở trang «Tải dữ liệu».")
 if "plan_flash" in st.session_state:
     kind, text, icon = st.session_state.pop("plan_flash")

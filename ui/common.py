@@ -32,7 +32,7 @@ from kpi import format as fmt
 from kpi import periods as P
 from kpi import queries as Q
 from kpi.plan.tracker import PlanError
-from ui import data
+from ui import data, safe
 from ui.data import Selection
 
 PERIOD_TYPES = {
@@ -66,13 +66,13 @@ def friendly_errors():
         st.error(str(exc), icon="❌")
         st.stop()
     except Q.UnknownUnit as exc:
-        st.info(f"{exc} Hãy tải dữ liệu của đơn vị ở trang «Tải dữ liệu».", icon="ℹ️")
+        st.info(f"{safe.md(exc)} Hãy tải dữ liệu của đơn vị ở trang «Tải dữ liệu».", icon="ℹ️")
         st.stop()
     except P.PeriodError as exc:
         st.warning(str(exc), icon="⚠️")
         st.stop()
     except PlanError as exc:
-        st.error("\n\n".join(exc.messages), icon="❌")
+        st.error("\n\n".join(safe.md(m) for m in exc.messages), icon="❌")
         st.stop()
     except sa.exc.SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
@@ -236,7 +236,7 @@ def require_data(sel: Selection) -> None:
                 "«Tải dữ liệu».", icon="ℹ️")
         st.stop()
     if sel.unit not in known:
-        st.info(f"Chưa có dữ liệu của {sel.unit}. Hãy tải tệp xuất từ hệ thống một cửa ở "
+        st.info(f"Chưa có dữ liệu của {safe.md(sel.unit)}. Hãy tải tệp xuất từ hệ thống một cửa ở "
                 "trang «Tải dữ liệu».", icon="ℹ️")
         st.stop()
 
@@ -253,7 +253,7 @@ def context_line(sel: Selection, snap: Q.Snapshot) -> None:
     p = snap.period
     dates = f" ({fmt.date_range(p.start, p.end)})" if p.kind in ("month", "quarter",
                                                                  "year") else ""
-    st.caption(f"**{snap.unit}** · {p.label}{dates} · "
+    st.caption(f"**{safe.md(snap.unit)}** · {p.label}{dates} · "
                f"Dữ liệu đến ngày **{fmt.date(snap.as_of)}** · {definitions_text(sel)}")
     note = DB.period_note(snap)
     if note:
