@@ -25,7 +25,7 @@ import unicodedata
 # backslash-escaped (CommonMark: any ASCII punctuation may be). Bare links are broken apart at
 # "://", "www." and ":material/"; "(", "-", "." and the like stay as they are, so a sentence
 # or a file name reads unchanged in the page source too.
-_MARKUP = frozenset("\\`*_[]<>$~|#{}@")
+_MARKUP = frozenset("\\`*[]<>$~|{}@")  # "_" and "#": see _escaped
 # A ":" that starts a directive (":red[", ":material/…:") or a scheme ("http://"), and the
 # "www" of "www.": escaped (a backslash before ":" / the "." after "www").
 _COLON = re.compile(r":(?=//|[\w/-]*\[|material/)", re.IGNORECASE)
@@ -42,8 +42,21 @@ def md(value) -> str:
     text = unicodedata.normalize("NFC", str(value))
     colons = {m.start() for m in _COLON.finditer(text)}
     dots = {m.end() - 1 for m in _WWW.finditer(text)}
-    return "".join("\\" + ch if ch in _MARKUP or i in colons or i in dots else ch
+    return "".join("\\" + ch if _escaped(text, i) or i in colons or i in dots else ch
                    for i, ch in enumerate(text))
+
+
+def _escaped(text: str, i: int) -> bool:
+    ch = text[i]
+    if ch in _MARKUP:
+        return True
+    if ch == "_":  # inside a word ("lead_units") "_" never starts emphasis (CommonMark)
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        return not (before.isalnum() and after.isalnum())
+    if ch == "#":  # a heading only at the start of a line
+        return not text[:i].rpartition("\n")[2].strip()
+    return False
 
 
 def plotly_text(value):
