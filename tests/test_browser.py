@@ -173,3 +173,55 @@ def test_report_pdf_pages_render_to_png(demo_db):
     pages = sorted(out.glob("bao-cao-2026-10-*.png"))
     assert pages, "no page rendered"
     assert all(p.stat().st_size > 10_000 for p in pages)  # real content, not blank pages
+
+
+@pytest.fixture(scope="module")
+def signed_db(demo_db, tmp_path_factory):
+    """A copy of the demo database with a staff account of Xã Lộc Tân: sign-in is on."""
+    from kpi import accounts as A
+    from kpi import db as kdb
+
+    path = tmp_path_factory.mktemp("browser-sign-in") / "demo.duckdb"
+    shutil.copy(demo_db.removeprefix("duckdb:///"), path)
+    url = f"duckdb:///{path}"
+    engine = kdb.get_engine(url)
+    A.add_account(engine, "lan", "Mật-khẩu-Đủ-Dài-42", "staff", ["Xã Lộc Tân"])
+    engine.dispose()
+    kdb.get_engine.cache_clear()
+    return url
+
+
+def test_sign_in_menu_by_role_and_sign_out(signed_db, browser):
+    """With an account, every address asks for sign-in; a staff account signs in with the
+    Vietnamese form, sees its menu (no "Nhật ký thao tác") and its unit only, opens the upload
+    page from the menu, and signs out."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with _serve(signed_db) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        try:
+            page.goto(f"{url}/tai-du-lieu", wait_until="networkidle", timeout=60_000)
+            page.get_by_text("Vui lòng đăng nhập để xem trang này.").wait_for(timeout=60_000)
+            assert page.locator('[data-testid="stFileUploader"]').count() == 0
+            page.get_by_label("Tên đăng nhập").fill("lan")
+            page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+            page.get_by_role("button", name="Đăng nhập").click()
+            page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng.").wait_for(timeout=60_000)
+            page.get_by_label("Tên đăng nhập").fill("lan")
+            page.get_by_label("Mật khẩu").fill("Mật-khẩu-Đủ-Dài-42")
+            page.get_by_role("button", name="Đăng nhập").click()
+            _settle(page, "Tải dữ liệu")
+            menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "Tải dữ liệu" in menu and "Kế hoạch" in menu, menu
+            assert "Nhật ký thao tác" not in menu and "Đăng nhập" not in menu, menu
+            sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+            assert "lan · Cán bộ · Xã Lộc Tân" in sidebar, sidebar
+            assert page.locator('[data-testid="stFileUploader"]').count() == 1
+            page.screenshot(path=str(ARTIFACTS / "dang-nhap-can-bo.png"), full_page=False)
+            page.locator('[data-testid="stSidebarNav"]').get_by_text("Báo cáo").click()
+            _settle(page, "Báo cáo")  # moving through the menu keeps the sign-in
+            page.get_by_role("button", name="Đăng xuất").click()
+            page.get_by_text("Đã đăng xuất.").wait_for(timeout=60_000)
+            assert page.locator('[data-testid="stSidebarNav"]').count() == 0 or \
+                "Tải dữ liệu" not in page.locator('[data-testid="stSidebarNav"]').inner_text()
+        finally:
+            page.close()
