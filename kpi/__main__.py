@@ -18,9 +18,12 @@ from kpi.commands.common import CommandError, fail
 
 COMMANDS = (
     "snapshot",
+    "report",
     "users",
     "backup",
     "restore",
+    "alerts",
+    "apology",
 )
 
 

@@ -43,7 +43,7 @@ ACTIONS: dict[str, str] = {
     "plan_update": "Cập nhật tiến độ kế hoạch",
     "apology": "Lập thư xin lỗi",
     "mapping_forget": "Xóa ghép cột / giá trị đã nhớ",
-    "report_text": "Sửa nội dung báo cáo",
+    "report_text": "Sửa nội dung báo cáo định kỳ",
     "account_add": "Tạo tài khoản",
     "account_passwd": "Đổi mật khẩu",
     "account_disable": "Vô hiệu hóa tài khoản",

@@ -86,7 +86,7 @@ def default_period(span: tuple[dt.date, dt.date] | None, today: dt.date | None =
 
 def period_choices(kind: str, span: tuple[dt.date, dt.date] | None,
                    today: dt.date | None = None) -> list[P.Period]:
-    """The periods of a kind (month, quarter, year, ytd) from the first data to today,
+    """The periods of a kind (month, quarter, half, year, window, ytd) from the first data to today,
     newest first. Without data: the current year's."""
     today = today or config.today()
     first = span[0] if span else dt.date(today.year, 1, 1)
@@ -104,6 +104,8 @@ def period_choices(kind: str, span: tuple[dt.date, dt.date] | None,
             out.append(P.quarter(y, q))
             y, q = (y, q - 1) if q > 1 else (y - 1, 4)
         return out
+    if kind in ("half", "window"):  # six months, Nghị định 09/2019 windows: kpi.periods
+        return P.choices(kind, first, last)
     years = range(last.year, first.year - 1, -1)
     if kind == "year":
         return [P.year(y) for y in years]

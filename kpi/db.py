@@ -162,26 +162,68 @@ def _unavailable_message(engine: sa.Engine, exc: BaseException) -> str:
     )
 
 
+COMPACT_AFTER_MIGRATION = "cchc_compact_after_migration"
+
+
 def init_db(engine: sa.Engine, on_wait: Callable[[float], None] | None = None) -> None:
     """Bring the database to the current schema (idempotent).
 
     An empty database gets every table and is stamped at the newest migration; a database
-    of an earlier release is upgraded by its migrations (kpi/migrations/versions/)."""
+    of an earlier release is upgraded by its migrations (kpi/migrations/versions/). A
+    migration that removed personal data sets ``conn.info[COMPACT_AFTER_MIGRATION]``: on
+    DuckDB the file is then rewritten (``compact_duckdb``), because DuckDB leaves the bytes
+    of removed values in its free blocks."""
     from kpi import migrate
 
+    compact = False
     with connect(engine, write=True, on_wait=on_wait) as conn:
         inspector = sa.inspect(conn)
         if inspector.has_table(migrate.VERSION_TABLE):
             if not migrate.at_head(conn):  # current: no Alembic start-up
                 migrate.upgrade(conn)
-            return
-        if inspector.has_table("dossiers"):
+        elif inspector.has_table("dossiers"):
             # Created before migrations were introduced: that is the baseline schema.
             migrate.stamp(conn, migrate.BASELINE)
             migrate.upgrade(conn)
-            return
-        metadata.create_all(conn, checkfirst=True)
-        migrate.stamp(conn, migrate.head_revision())
+        else:
+            metadata.create_all(conn, checkfirst=True)
+            migrate.stamp(conn, migrate.head_revision())
+        compact = bool(conn.info.pop(COMPACT_AFTER_MIGRATION, False))
+    if compact and is_duckdb(engine):
+        compact_duckdb(engine, on_wait=on_wait)
+
+
+def compact_duckdb(engine: sa.Engine, on_wait: Callable[[float], None] | None = None) -> Path | None:
+    """Rewrite a DuckDB database file into a fresh one holding only its live data.
+
+    DuckDB marks the blocks of updated or deleted rows free but never overwrites them, so a
+    value removed from every table can still be read from the file's bytes (DuckDB's manual,
+    "Reclaiming space": compact by ``COPY FROM DATABASE``). While holding the file open — the
+    writer's lock, so no other process is inside it — the data is copied into a new file next
+    to it, which then replaces the old one atomically. Returns the file, or None when the
+    engine is not a DuckDB file."""
+    import os
+
+    path = duckdb_file(engine.url.render_as_string(hide_password=False))
+    if path is None or not path.exists():
+        return None
+    fresh = path.with_name(path.name + ".compact")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    with connect(engine, on_wait=on_wait) as conn:
+        raw = conn.connection.driver_connection  # outside SQLAlchemy's implicit transaction
+        raw.execute("CHECKPOINT")
+        name = raw.execute("SELECT current_database()").fetchone()[0]
+        quoted = str(fresh).replace("'", "''")
+        raw.execute(f"ATTACH '{quoted}' AS cchc_compact")
+        try:
+            raw.execute(f'COPY FROM DATABASE "{name}" TO cchc_compact')
+        finally:
+            raw.execute("DETACH cchc_compact")
+        with open(fresh, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(fresh, path)
+    return path
 
 
 def normalize_unit_name(name: str) -> str:

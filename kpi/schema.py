@@ -366,3 +366,40 @@ audit_log = sa.Table(
 )
 sa.Index("ix_audit_log_at", audit_log.c.occurred_at)
 sa.Index("ix_audit_log_unit", audit_log.c.unit_id, audit_log.c.occurred_at)
+
+
+# ------------------------------------------------------------------ apology letters (issue 11)
+# One row per apology letter issued ("thư xin lỗi", Mẫu số 04 of Thông tư 01/2018/TT-VPCP) for a
+# late or overdue dossier: the dossier, the letter's day, the original due day and the new
+# return date it promised, who issued it and when. The applicant is never stored.
+
+apology_letters = sa.Table(
+    "apology_letters",
+    metadata,
+    id_column("apology_letters"),
+    sa.Column("unit_id", sa.Integer, nullable=False),
+    sa.Column("dossier_code", sa.Text, nullable=False),
+    sa.Column("letter_day", sa.Date, nullable=False),  # the date printed on the letter
+    sa.Column("due_day", sa.Date),  # the dossier's original due day
+    sa.Column("new_due_day", sa.Date, nullable=False),  # the new return date promised
+    sa.Column("issued_by", sa.Text, nullable=False),  # account name, or "dòng lệnh"
+    sa.Column("issued_at", sa.DateTime, nullable=False),
+)
+sa.Index("ix_apology_letters_dossier", apology_letters.c.unit_id, apology_letters.c.dossier_code)
+
+
+# --------------------------------------------------------------------------- report texts
+# The narrative parts of the periodic CCHC report (reports.md) as the staff edited them, per
+# unit, period (its code: "2026-Q3", "2026-Q3@15") and part ("assessment", "missed:on_time_rate"…),
+# and, under the period code "" (every period), what a unit's reports keep from one to the next:
+# the signer's title and name, the "Nơi nhận" list. Every later export of the report uses them.
+report_texts = sa.Table(
+    "report_texts",
+    metadata,
+    sa.Column("unit_id", sa.Integer, primary_key=True),
+    sa.Column("period_code", sa.Text, primary_key=True),
+    sa.Column("part", sa.Text, primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)

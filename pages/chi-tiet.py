@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kpi import apology as AP
 from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
@@ -140,7 +141,8 @@ else:
     scope = f" thuộc lĩnh vực {safe.md(group_label)}" if group_label else ""
     st.markdown(f"**{fmt.integer(part.total)} {d.noun}{scope}** trong mẫu số nhưng không đạt"
                 f" (trang {page}/{pages}, bấm tiêu đề cột để sắp xếp).")
-    st.dataframe(part.frame, hide_index=True, width="stretch", key="shortfall_table")
+    st.dataframe(AP.with_letters(common.engine(), sel.unit, part.frame, key),  # "Thư xin lỗi"
+                 hide_index=True, width="stretch", key="shortfall_table")
     st.download_button(
         "⬇️ Tải danh sách (Excel)",
         data=lambda: data.shortfall_xlsx(sel, key, by, group, group_label),

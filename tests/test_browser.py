@@ -175,6 +175,34 @@ def test_report_pdf_pages_render_to_png(demo_db):
     assert all(p.stat().st_size > 10_000 for p in pages)  # real content, not blank pages
 
 
+def test_periodic_report_pdf_pages_render_to_png(demo_db):
+    """The periodic CCHC report of Quý III/2026 of the demo (python -m kpi report), its first
+    page, the assessment and the Phụ lục (Biểu 06) rendered to PNG (pdftoppm) for the README
+    (docs/screenshots/bao-cao-dinh-ky-*.png)."""
+    import pypdf
+
+    pdftoppm = shutil.which("pdftoppm")
+    require_or_skip(bool(pdftoppm), "pdftoppm not found (apt-get install poppler-utils)")
+    out = ROOT / "artifacts" / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    pdf = out / "bao-cao-cchc-2026-Q3.pdf"
+    env = {**os.environ, "CCHC_DB_URL": demo_db}
+    run = subprocess.run(
+        [sys.executable, "-m", "kpi", "report", "--period", "2026-Q3", "--format", "pdf",
+         "--out", str(pdf)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert run.returncode == 0, run.stderr
+    reader = pypdf.PdfReader(str(pdf))
+    texts = [page.extract_text() for page in reader.pages]
+    assessment = next(i for i, t in enumerate(texts) if "III. ĐÁNH GIÁ CHUNG" in t)
+    assert "PHỤ LỤC" in texts[-1] and "BÁO CÁO" in texts[0]
+    shots = ROOT / "docs" / "screenshots"
+    for number, name in ((1, "trang-1"), (assessment + 1, "danh-gia"), (len(texts), "phu-luc")):
+        target = shots / f"bao-cao-dinh-ky-{name}"
+        subprocess.run([pdftoppm, "-png", "-r", "70", "-f", str(number), "-l", str(number),
+                        "-singlefile", str(pdf), str(target)], check=True, timeout=120)
+        assert target.with_suffix(".png").stat().st_size > 10_000
+
 @pytest.fixture(scope="module")
 def signed_db(demo_db, tmp_path_factory):
     """A copy of the demo database with a staff account of Xã Lộc Tân: sign-in is on."""

@@ -78,7 +78,10 @@ def _unit_with_dossiers(engine) -> int:
         rows = [_dossier(uid, bid, MINUS, HYPERLINK, "1.1", DDE,
                          dt.datetime(2026, 3, 2, 8, 0), True, handling_unit=AT),
                 _dossier(uid, bid, "HS-2", "Hộ tịch", "1.1", "Khai sinh",
-                         dt.datetime(2026, 3, 3, 8, 0), False, handling_unit=PLUS)]
+                         dt.datetime(2026, 3, 3, 8, 0), False, handling_unit=PLUS),
+                _dossier(uid, bid, AT, HYPERLINK, "1.1", DDE, dt.datetime(2026, 4, 1, 8, 0),
+                         False, status=4, finished_at=None, returned_at=None,
+                         handling_unit=MINUS)]  # still open, overdue on 15/04
         conn.execute(sa.insert(S.dossiers), rows)
     return uid
 
@@ -93,6 +96,17 @@ def test_shortfall_list_and_report(engine):
     _assert_safe(data, [MINUS, HYPERLINK, DDE, AT, UNIT])
     snapshot, extras = report_input(engine, UNIT, "2026-03", today=dt.date(2026, 4, 15))
     _assert_safe(render_bytes("xlsx", snapshot, extras), [UNIT])
+
+
+def test_work_list_and_bieu06(engine):
+    from kpi import worklist as W
+    from kpi.report import periodic as PR
+
+    _unit_with_dossiers(engine)
+    wl = W.work_list(engine, UNIT, today=dt.date(2026, 4, 15))
+    _assert_safe(W.to_xlsx(wl), [AT, HYPERLINK, DDE, UNIT])
+    rep = PR.periodic_report(engine, UNIT, "2026-Q1", today=dt.date(2026, 4, 15))
+    _assert_safe(PR.bieu06_xlsx(rep), [HYPERLINK])
 
 
 def test_plan_export(engine):

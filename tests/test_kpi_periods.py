@@ -162,3 +162,63 @@ def test_declarations_carry_every_fact_the_screens_read():
             assert D.SOURCES[v.source].noun and v.shortfall_heading
     assert D.KPI_BY_KEY["full_online_procedure_rate"].variant().state is True
     assert D.KPI_BY_KEY["online_payment_rate"].variant().state is False
+
+
+@pytest.mark.parametrize("text,start,end,kind,label,words", [
+    ("2026-H1", D_(2026, 1, 1), D_(2026, 6, 30), "half", "6 tháng đầu năm 2026",
+     "6 tháng đầu năm 2026"),
+    ("2026-h2", D_(2026, 7, 1), D_(2026, 12, 31), "half", "6 tháng cuối năm 2026",
+     "6 tháng cuối năm 2026"),
+    ("2026-Q1@15", D_(2025, 12, 15), D_(2026, 3, 14), "quarter@15",
+     "Quý I/2026 (15/12/2025 – 14/03/2026)", "quý I năm 2026"),
+    ("2026-Q3@15", D_(2026, 6, 15), D_(2026, 9, 14), "quarter@15",
+     "Quý III/2026 (15/06/2026 – 14/09/2026)", "quý III năm 2026"),
+    ("2026@15", D_(2025, 12, 15), D_(2026, 12, 14), "year@15",
+     "Năm 2026 (15/12/2025 – 14/12/2026)", "năm 2026"),
+    ("2026-H1@15", D_(2025, 12, 15), D_(2026, 6, 14), "half@15",
+     "6 tháng đầu năm 2026 (15/12/2025 – 14/06/2026)", "6 tháng đầu năm 2026"),
+    ("2026-H2@15", D_(2026, 6, 15), D_(2026, 12, 14), "half@15",
+     "6 tháng cuối năm 2026 (15/06/2026 – 14/12/2026)", "6 tháng cuối năm 2026"),
+    ("2026-01@15", D_(2025, 12, 15), D_(2026, 1, 14), "month@15",
+     "Tháng 1/2026 (15/12/2025 – 14/01/2026)", "tháng 1 năm 2026"),
+    ("2026-03@15", D_(2026, 2, 15), D_(2026, 3, 14), "month@15",
+     "Tháng 3/2026 (15/02/2026 – 14/03/2026)", "tháng 3 năm 2026"),
+])
+def test_half_years_and_decree_09_windows(text, start, end, kind, label, words):
+    p = parse_period(text)
+    assert (p.start, p.end, p.kind, p.label, p.words) == (start, end, kind, label, words)
+    assert parse_period(p.code) == p and p.code.upper() == text.upper()
+    assert unicodedata.is_normalized("NFC", p.label)
+
+
+def test_previous_and_year_to_date_of_new_kinds():
+    assert parse_period("2026-H1").previous().code == "2025-H2"
+    assert parse_period("2026-H2").previous().code == "2026-H1"
+    prev = parse_period("2026-Q1@15").previous()
+    assert (prev.code, prev.start, prev.end) == ("2025-Q4@15", D_(2025, 9, 15), D_(2025, 12, 14))
+    assert parse_period("2026@15").previous().code == "2025@15"
+    ytd = parse_period("2026-Q3@15").year_to_date()
+    assert (ytd.start, ytd.end) == (D_(2025, 12, 15), D_(2026, 9, 14))
+    ytd = parse_period("2026-Q3").year_to_date()
+    assert (ytd.start, ytd.end, ytd.kind) == (D_(2026, 1, 1), D_(2026, 9, 30), "ytd")
+    assert parse_period("2026-Q3").base == parse_period("2026-Q3")
+    assert parse_period("2026-Q3@15").base == parse_period("2026-Q3")
+
+
+@pytest.mark.parametrize("bad", ["2026-H3", "2026-H0", "2026-YTD@15", "@15",
+                                 "2026-01-01..2026-02-01@15", "2026-Q5@15"])
+def test_bad_new_periods(bad):
+    with pytest.raises(PeriodError) as exc:
+        parse_period(bad)
+    assert unicodedata.is_normalized("NFC", str(exc.value))
+
+
+def test_sidebar_choices_of_halves_and_windows():
+    from kpi import dashboard as DB
+
+    span = (D_(2025, 11, 3), D_(2026, 4, 10))
+    today = D_(2026, 4, 15)
+    assert [p.code for p in DB.period_choices("half", span, today)] == ["2026-H1", "2025-H2"]
+    assert [p.code for p in DB.period_choices("window", span, today)] == [
+        "2026@15", "2026-Q2@15", "2026-H1@15", "2026-Q1@15", "2025-Q4@15", "2025-H2@15",
+        "2025@15"]

@@ -33,8 +33,12 @@ def _at_baseline(db_url):
     return engine
 
 
-def test_rejected_rows_are_cleaned(db_url, tmp_path):
-    engine = _at_baseline(db_url)
+PLANTED = ("Nguyễn Văn Cũ", "Tran Thi Old", "0912777888", "Lê Văn Liên", "0934777888", "0945777888",
+           "Bà Lý Thị Ghi", "0912777999")
+
+
+def _plant_old_rows(engine) -> None:
+    """Rejected rows as the first release stored them: every cell, personal data included."""
     now = dt.datetime(2026, 4, 1, 9, 0)
     with kdb.connect(engine, write=True) as conn:
         conn.execute(sa.text("INSERT INTO units (name, created_at) VALUES ('Xã Lộc Tân', :t)"), {"t": now})
@@ -53,6 +57,11 @@ def test_rejected_rows_are_cleaned(db_url, tmp_path):
             conn.execute(sa.text(
                 "INSERT INTO rejected_rows (batch_id, row_number, column_name, reason, raw) "
                 "VALUES (:b, :n, 'Ngày tiếp nhận', 'lý do', :r)"), {"b": batch_id, "n": row_number, "r": raw})
+
+
+def test_rejected_rows_are_cleaned(db_url, tmp_path):
+    engine = _at_baseline(db_url)
+    _plant_old_rows(engine)
     with kdb.connect(engine, write=True) as conn:
         migrate.upgrade(conn)
         assert migrate.current_revision(conn) == migrate.head_revision()
@@ -65,6 +74,32 @@ def test_rejected_rows_are_cleaned(db_url, tmp_path):
     assert json.loads(got[7]) == {} and json.loads(got[8]) == {}
     assert json.loads(got[10]) == {}  # a row whose batch is gone keeps nothing
     text = " ".join(got.values())
-    for value in ("Nguyễn Văn Cũ", "Tran Thi Old", "0912777888", "Lê Văn Liên", "0934777888", "0945777888",
-                  "Bà Lý Thị Ghi", "0912777999"):
+    for value in PLANTED:
         assert value not in text
+
+
+def test_duckdb_file_keeps_no_removed_bytes(duck_url):
+    """DuckDB leaves the bytes of rewritten values in free blocks; init_db rewrites the file
+    after the migration so none of the planted values can be read from it — and every row,
+    the schema revision and a later write still work."""
+    engine = _at_baseline(duck_url)
+    _plant_old_rows(engine)
+    with kdb.connect(engine) as conn:
+        conn.exec_driver_sql("CHECKPOINT")
+    path = kdb.duckdb_file(duck_url)
+    before = path.read_bytes()
+    assert all(v.encode() in before for v in ("Tran Thi Old", "0912777888"))  # the test can fail
+    kdb.init_db(engine)
+    with kdb.connect(engine) as conn:
+        conn.exec_driver_sql("CHECKPOINT")
+        assert migrate.current_revision(conn) == migrate.head_revision()
+        counts = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+                  for t in ("units", "batches", "rejected_rows")}
+    assert counts == {"units": 1, "batches": 2, "rejected_rows": 5}
+    data = path.read_bytes()
+    for value in PLANTED:
+        assert value.encode("utf-8") not in data, value
+    assert not path.with_name(path.name + ".compact").exists()
+    with kdb.connect(engine, write=True) as conn:  # ids continue after the copy
+        unit = kdb.get_or_create_unit(conn, "Xã Mới")
+    assert unit == 2

@@ -94,3 +94,39 @@ def test_downloads_after_building_with_progress(fixture_url):
     # Another period: the files built for March are not offered for February.
     at.selectbox(key="period_month").set_value("2026-02").run()
     assert not at.download_button
+
+
+def test_periodic_tab_remembers_the_signer_and_offers_decree_windows(fixture_url):
+    """The sidebar offers the Nghị định 09/2019 windows; the periodic tab shows the window and
+    remembers the signer per unit for every later period."""
+    from kpi import db as kdb
+    from kpi.report import periodic as PR
+
+    from tests.fixtures import APP
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["period_type"] = "window"
+    at.session_state["period_window"] = "2026-Q1@15"
+    at.run()
+    at.switch_page(REPORT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Kỳ báo cáo (NĐ 09/2019)" in at.sidebar.selectbox[1].options
+    assert ("#### BÁO CÁO: Kết quả thực hiện công tác cải cách hành chính quý I năm 2026"
+            in texts(at.markdown))
+    assert any(c.startswith("Xã Lộc Tân · Quý I/2026 (15/12/2025 – 14/03/2026) · từ ngày "
+                            "15/12/2025 đến ngày 14/03/2026") for c in texts(at.caption))
+    name = next(t for t in at.text_input if t.label == "Họ tên người ký")
+    name.set_value("Nguyễn Văn An")
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "Thẩm quyền ký")).set_value(
+        "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH")
+    at.button(key="periodic_save_settings").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == ["Vui lòng nhập tên người cập nhật."]
+    at.text_input(key="periodic_who").set_value("Nguyễn Thị Lan")
+    at.button(key="periodic_save_settings").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.value for s in at.success] == ["Đã lưu số văn bản, người ký và nơi nhận."]
+    later = PR.periodic_report(kdb.get_engine(fixture_url), "Xã Lộc Tân", "2026-Q2")
+    assert (later.signer_title, later.signer_name) == ("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
+                                                       "Nguyễn Văn An")

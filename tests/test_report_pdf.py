@@ -53,9 +53,10 @@ def test_header_carries_unit_period_as_of_and_definitions(full_pdf):
     _, text = _text(full_pdf)
     assert unicodedata.is_normalized("NFC", text)
     lines = text.splitlines()
-    assert lines[:8] == [
+    assert lines[:9] == [
         "UBND XÃ LỘC TÂN",
         "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG",
+        "Số:        /BC-UBND",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
         "Lộc Tân, ngày 03 tháng 4 năm 2026",
@@ -169,3 +170,38 @@ def test_an_empty_period_shows_dashes_not_zero_percent(tmp_path):
     assert "0,0%" not in flat and "100,0%" not in flat
     assert "1 Tỷ lệ hồ sơ giải quyết đúng hạn II.3.1 ≥ 98% — 0/0 ○ Chưa có dữ liệu —" in flat
     assert "Đạt 0/11 chỉ tiêu; chưa đạt 0; chưa có dữ liệu hoặc chưa có chỉ tiêu 11." in flat
+
+
+def test_signature_block_and_recipients_close_the_report(full_pdf):
+    reader, _ = _text(full_pdf)
+    last = reader.pages[-1].extract_text().splitlines()
+    i = last.index("Nơi nhận:")
+    assert last[i:i + 5] == ["Nơi nhận:", "- Lãnh đạo UBND xã;", "- Lưu: VT.", "GIÁM ĐỐC",
+                             "Nguyễn Thị Hồng Nhung"]
+
+
+def test_trend_year_labels_never_overlap():
+    import datetime as dt
+
+    from kpi.report.pdf import year_ticks
+
+    def months(y, m, n):
+        out = []
+        for _ in range(n):
+            out.append(dt.date(y, m, 1))
+            y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+        return out
+
+    step = 3.8  # mm between two months on the snapshot's small charts
+    width = lambda text: 1.2 * len(text)  # noqa: E731 - 4.8 mm per year label
+    x = lambda i: 10 + i * step  # noqa: E731
+    # December 2025 first, January 2026 next: only "2026" (under January), no "20252026".
+    ticks = year_ticks(months(2025, 12, 12), x, width)
+    assert [(i, t) for i, _, t in ticks] == [(1, "2026")]
+    # April 2025 … March 2026: "2025" under April, "2026" under January, apart.
+    ticks = year_ticks(months(2025, 4, 12), x, width)
+    assert [(i, t) for i, _, t in ticks] == [(0, "2025"), (9, "2026")]
+    lefts = [x0 for _, x0, _ in ticks]
+    assert lefts[1] >= lefts[0] + width("2025") + 1.0
+    # Only January … December: one label.
+    assert [(i, t) for i, _, t in year_ticks(months(2026, 1, 12), x, width)] == [(0, "2026")]

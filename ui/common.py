@@ -35,15 +35,10 @@ from kpi.plan.tracker import PlanError
 from ui import data, safe
 from ui.data import Selection
 
-PERIOD_TYPES = {
-    "month": "Tháng",
-    "quarter": "Quý",
-    "year": "Năm",
-    "ytd": "Từ đầu năm",
-    "custom": "Tùy chọn",
-}
+PERIOD_TYPES = dict(P.CHOICE_KINDS)  # month, quarter, half, year, window (@15), ytd, custom
 PERIOD_KEYS = {"month": "period_month", "quarter": "period_quarter", "year": "period_year",
-               "ytd": "period_ytd", "custom": "period_range"}
+               "ytd": "period_ytd", "custom": "period_range", "half": "period_half",
+               "window": "period_window"}
 S = st.session_state
 
 

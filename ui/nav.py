@@ -59,6 +59,7 @@ class NavPage:
 
 PAGES: tuple[NavPage, ...] = (
     NavPage("Tổng quan", "pages/tong-quan.py", "📊", default=True),
+    NavPage("Việc cần làm", "pages/viec-can-lam.py", "⏰"),
     NavPage("Chi tiết chỉ tiêu", "pages/chi-tiet.py", "🔎"),
     NavPage("Tải dữ liệu", "pages/tai-du-lieu.py", "📤", roles=STAFF),
     NavPage("Báo cáo", "pages/bao-cao.py", "🖨️"),

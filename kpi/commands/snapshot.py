@@ -28,7 +28,9 @@ def add_parser(subparsers):
     )
     add_database_args(sp)
     sp.add_argument("--period", required=True, metavar="KỲ",
-                    help="2026-03 (tháng), 2026-Q1 (quý), 2026 (năm) hoặc 2026-01-01..2026-03-31")
+                    help="2026-03 (tháng), 2026-Q1 (quý), 2026-H1 (6 tháng), 2026 (năm), "
+                         "2026-01-01..2026-03-31; thêm @15 cho kỳ báo cáo theo NĐ 09/2019 "
+                         "(2026-Q1@15)")
     add_definition_args(sp)
     sp.add_argument("--format", choices=FORMATS, default="json",
                     help="định dạng kết quả (mặc định json, in ra màn hình)")

@@ -6,6 +6,10 @@
 
 ``snapshot`` is the dict of ``python -m kpi snapshot --format json`` (shared/spec/cli.md);
 ``extras`` are optional labels, previous values, trend, notes… (see kpi/report/common.py).
+
+The reports sent upward live beside it: ``kpi.report.periodic`` (the periodic CCHC report,
+DOCX and PDF, with the texts of ``kpi.report.texts``) and ``kpi.report.bieu06`` (Biểu số 06
+from the dossiers, xlsx); ``python -m kpi report`` writes both.
 """
 
 from __future__ import annotations

@@ -121,6 +121,11 @@ def _letterhead(pdf: FPDF, r: Report) -> None:
         pdf.set_x(MARGIN_L)
         pdf.multi_cell(left_w, 5, nfc(line), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _hrule(pdf, MARGIN_L + left_w / 2, pdf.get_y() + 0.8, 22)
+    doc_number = getattr(r, "doc_number", "")
+    if doc_number:  # "Số:      /BC-UBND" under the rule (Nghị định 30/2020)
+        pdf.set_xy(MARGIN_L, pdf.get_y() + 2.5)
+        pdf.set_font(SERIF, "", 10.5)
+        pdf.cell(left_w, 5, nfc(doc_number), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     y_left = pdf.get_y() + 2
     # Right: the national motto with its rule.
     pdf.set_xy(MARGIN_L + left_w, y0)
@@ -392,18 +397,42 @@ def _trend_chart(pdf: FPDF, x: float, y: float, w: float, h: float, title: str,
     for i, (_, v) in enumerate(series):
         if v is not None:
             pdf.circle(xx(i), yy(v), 0.55, style="F")
-    # Month ticks: month number, and the year under the first month and each January.
+    # Month ticks: the month number under each point; the year under the first month and
+    # each January, only where its label does not run into the previous one.
     pdf.set_font(SERIF, "", 6)
     pdf.set_text_color(*GREY_TEXT)
     for i, (month, _) in enumerate(series):
         pdf.set_xy(xx(i) - 3, py + ph + 0.6)
         pdf.cell(6, 2.6, str(month.month), align="C")
-        if i == 0 or month.month == 1:
-            pdf.set_xy(xx(i) - 4, py + ph + 3.1)
-            pdf.cell(8, 2.6, str(month.year), align="C")
+    for i, x0, text in year_ticks([m for m, _ in series], xx, pdf.get_string_width):
+        pdf.set_xy(x0, py + ph + 3.1)
+        pdf.cell(pdf.get_string_width(text) + 0.4, 2.6, text, align="L")
     pdf.set_text_color(*INK)
     if series and series[-1][1] is not None:
         pdf.circle(xx(n - 1), yy(series[-1][1]), 0.95, style="F")
+
+
+def year_ticks(months: list[dt.date], x_of, width_of, gap: float = 1.0):
+    """(index, left x, text) of the year labels of a month axis: under each January, and under
+    the first month unless a January follows too closely; a label never overlaps the one
+    before it (no "20252026"): one that would is left out."""
+    out, right = [], None
+    marks = [i for i, m in enumerate(months) if m.month == 1]
+    candidates = sorted(set(marks) | ({0} if months else set()))
+    for i in candidates:
+        text = str(months[i].year)
+        w = width_of(text)
+        x0 = x_of(i) - w / 2
+        if i == 0:
+            x0 = max(x0, x_of(0) - 1.5)
+            nxt = next((j for j in marks if j > 0), None)
+            if nxt is not None and x0 + w + gap > x_of(nxt) - width_of(str(months[nxt].year)) / 2:
+                continue  # the January's label says it better
+        if right is not None and x0 < right + gap:
+            continue
+        out.append((i, x0, text))
+        right = x0 + w
+    return out
 
 
 def _counts(pdf: FPDF, r: Report) -> None:
@@ -454,6 +483,36 @@ def _trend_heading(r: Report) -> str:
     return f"III. XU HƯỚNG {months} THÁNG{tail}"
 
 
+def signature(pdf: FPDF, r) -> None:
+    """"Nơi nhận:" and its list on the left, the signer's title, room to sign and the name on
+    the right (as in the DOCX); the block is never split across pages."""
+    titles = [t for t in (getattr(r, "signer_title", "") or "").splitlines() if t.strip()]
+    recipients = list(getattr(r, "recipients", []) or [])
+    height = max(6 + 4.4 * len(recipients), 6 * len(titles) + 28)
+    _ensure(pdf, height + 6)
+    pdf.ln(4)
+    y0 = pdf.get_y()
+    left_w, right_w = 80.0, WIDTH - 80.0
+    pdf.set_xy(MARGIN_L, y0)
+    pdf.set_font(SERIF, "B", 10.5)
+    pdf.cell(left_w, 5, "Nơi nhận:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(SERIF, "", 9.5)
+    for line in recipients:
+        pdf.set_x(MARGIN_L)
+        pdf.multi_cell(left_w, 4.4, nfc(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    y_left = pdf.get_y()
+    pdf.set_xy(MARGIN_L + left_w, y0)
+    pdf.set_font(SERIF, "B", 11)
+    for t in titles:
+        pdf.set_x(MARGIN_L + left_w)
+        pdf.cell(right_w, 5.5, nfc(t), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(pdf.get_y() + 20)
+    pdf.set_x(MARGIN_L + left_w)
+    pdf.cell(right_w, 5.5, nfc(getattr(r, "signer_name", "") or ""), align="C",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(max(y_left, pdf.get_y()) + 2)
+
+
 # --------------------------------------------------------------------------- entry point
 
 def write(report: Report, target: str | Path | BinaryIO) -> None:
@@ -476,6 +535,7 @@ def write(report: Report, target: str | Path | BinaryIO) -> None:
     _formulas(pdf, report)
     _heading(pdf, "VI. GHI CHÚ VỀ DỮ LIỆU CÒN THIẾU", keep_with=10)
     _notes(pdf, report)
+    signature(pdf, report)
     data = bytes(pdf.output())
     if hasattr(target, "write"):
         target.write(data)
