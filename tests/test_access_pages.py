@@ -106,6 +106,7 @@ def _count(engine, table, **where) -> int:
 
 PAGE_FILES = {
     "tong-quan": ("pages/tong-quan.py", "Tổng quan"),
+    "viec-can-lam": ("pages/viec-can-lam.py", "Việc cần làm"),
     "chi-tiet": ("pages/chi-tiet.py", "Chi tiết chỉ tiêu"),
     "tai-du-lieu": ("pages/tai-du-lieu.py", "Tải dữ liệu"),
     "bao-cao": ("pages/bao-cao.py", "Báo cáo"),
@@ -274,6 +275,12 @@ def test_public_viewing_lets_viewers_in_but_not_to_uploads(people, monkeypatch):
 
 def test_a_viewer_never_sees_an_upload_undo_or_edit_control(people):
     at = _sign_in(_app(), "xem")
+    _open(at, "pages/viec-can-lam.py")
+    assert [b.key for b in at.button if b.key == "apology_make"] == []
+    assert "Lập thư xin lỗi cần tài khoản Cán bộ hoặc Quản trị của đơn vị." in texts(at.caption)
+    _open(at, "pages/bao-cao.py")
+    assert [b.key for b in at.button if b.key in ("periodic_save", "periodic_save_settings")] == []
+    assert not [t for t in at.text_area]
     _open(at, "pages/ke-hoach.py")
     assert texts(at.title) == ["Kế hoạch"]
     assert at.get("file_uploader") == []
