@@ -391,3 +391,16 @@ def test_the_audit_page_filters_and_downloads(people):
                                         "Nội dung", "Chi tiết"]
     assert ws.max_row == 5
     assert [d.key for d in at.get("download_button")] == ["audit_download"]
+
+
+def test_cookie_script_carries_only_a_token():
+    from ui import auth
+
+    token = "AbC-_" * 8
+    assert auth.cookie_script("set", token) == (
+        "<script>document.cookie = 'cchc_phien=" + token + "; path=/; SameSite=Strict' + "
+        "(location.protocol === 'https:' ? '; Secure' : '');</script>")
+    assert "max-age=0" in auth.cookie_script("clear")
+    for bad in ("x'; alert(1); '", "short", None, "a" * 101):
+        with pytest.raises(ValueError):
+            auth.cookie_script("set", bad)

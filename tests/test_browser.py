@@ -247,9 +247,19 @@ def test_sign_in_menu_by_role_and_sign_out(signed_db, browser):
             page.screenshot(path=str(ARTIFACTS / "dang-nhap-can-bo.png"), full_page=False)
             page.locator('[data-testid="stSidebarNav"]').get_by_text("Báo cáo").click()
             _settle(page, "Báo cáo")  # moving through the menu keeps the sign-in
+            cookies = {c["name"]: c for c in page.context.cookies()}
+            assert cookies["cchc_phien"]["sameSite"] == "Strict"
+            assert cookies["cchc_phien"]["expires"] == -1  # a session cookie
+            page.reload(wait_until="networkidle")
+            _settle(page, "Báo cáo")  # a reload too: the session cookie
+            assert "lan · Cán bộ" in page.locator('[data-testid="stSidebar"]').inner_text()
             page.get_by_role("button", name="Đăng xuất").click()
             page.get_by_text("Đã đăng xuất.").wait_for(timeout=60_000)
             assert page.locator('[data-testid="stSidebarNav"]').count() == 0 or \
                 "Tải dữ liệu" not in page.locator('[data-testid="stSidebarNav"]').inner_text()
+            page.wait_for_timeout(500)
+            assert "cchc_phien" not in {c["name"] for c in page.context.cookies()}
+            page.reload(wait_until="networkidle")
+            page.get_by_text("Vui lòng đăng nhập để xem trang này.").wait_for(timeout=60_000)
         finally:
             page.close()

@@ -9,11 +9,13 @@ session token and draws the sign-in form, the sign-out button and the refusals::
     auth.visible_units(names)            # the unit selector, every list
     auth.require_role("admin")           # refuse the page with a Vietnamese message, stop
 
-The token is kept only in this server's memory of the browser session (``st.session_state``):
-the browser never holds it, so closing or reloading the tab ends the sign-in for that tab
-(the server-side session then expires after 8 hours without use). It is checked against the
-database on every run, so a sign-out, an expiry, a disabled account or a changed password
-takes effect at the next click.
+The session lives in the database (``kpi.accounts``: only the SHA-256 of its random token is
+stored). This browser session keeps the token in ``st.session_state``, and the browser keeps it
+in a session cookie (``COOKIE``: SameSite=Strict, no lifetime — it ends when the browser is
+closed; Secure over https), so a reload or a new tab of the same browser stays signed in for
+as long as access.md lets the session live. The token is checked against the database on
+every run: a sign-out, 8 hours without use, a disabled account or a changed password ends it
+at the next click, whatever the cookie says; "Đăng xuất" also deletes the cookie.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from ui import data, safe
 
 TOKEN_KEY = "auth_token"
 NOTICE_KEY = "auth_notice"
+COOKIE = "cchc_phien"
+COOKIE_DEAD_KEY = "auth_cookie_dead"  # a cookie token known to be ended: not checked again
+COOKIE_TODO_KEY = "auth_cookie_todo"  # "set" | "clear": done by the next frame run
 SESSION_ENDED = ("Phiên đăng nhập đã kết thúc (đã đăng xuất, quá 8 giờ không dùng, hoặc tài "
                  "khoản vừa được đổi mật khẩu / vô hiệu hóa). Vui lòng đăng nhập lại.")
 NEEDS_SIGN_IN = "Vui lòng đăng nhập để xem trang này."
@@ -58,10 +63,21 @@ def _resolve() -> tuple[str, A.Account | None]:
         S.pop(TOKEN_KEY, None)
         return mode, A.OPEN_ACCESS
     token = S.get(TOKEN_KEY)
+    from_cookie = False
+    if not token:
+        kept = _cookie_token()
+        if kept and kept != S.get(COOKIE_DEAD_KEY):
+            token, from_cookie = kept, True
     account = A.session_account(eng, token) if token else None
     if token and account is None:  # expired, signed out elsewhere, disabled, new password
         S.pop(TOKEN_KEY, None)
-        S[NOTICE_KEY] = SESSION_ENDED
+        if from_cookie:
+            S[COOKIE_DEAD_KEY] = token
+        else:
+            S[NOTICE_KEY] = SESSION_ENDED
+        S[COOKIE_TODO_KEY] = "clear"
+    elif from_cookie:
+        S[TOKEN_KEY] = token
     if account is None and mode == "public":
         account = A.PUBLIC_VIEWER
     return mode, account
@@ -220,6 +236,7 @@ def sign_in_form(key: str = "sign_in", then: str | None = None) -> bool:
         return False
     _clear_session()
     S[TOKEN_KEY] = result.token
+    S[COOKIE_TODO_KEY] = "set"
     _forget_run_cache()
     if then:
         st.switch_page(then)
@@ -238,13 +255,54 @@ def _clear_session() -> None:
 
 
 def sign_out() -> None:
-    """"Đăng xuất": end the server-side session (audited) and forget it here."""
+    """"Đăng xuất": end the server-side session (audited), forget it here, delete the cookie."""
     token = S.get(TOKEN_KEY)
     if token:
         A.sign_out(engine(), token)
     _clear_session()
     S[NOTICE_KEY] = SIGNED_OUT
+    S[COOKIE_TODO_KEY] = "clear"
+    kept = _cookie_token()
+    if kept:
+        S[COOKIE_DEAD_KEY] = kept  # the browser sent it when this tab opened: ended now
     _forget_run_cache()
+
+
+# --------------------------------------------------------------------------- the cookie
+
+
+def _cookie_token() -> str | None:
+    """The token the browser sent when this tab connected (``st.context.cookies``)."""
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 - no browser (AppTest, bare mode)
+        return None
+    return value if isinstance(value, str) and 20 <= len(value) <= 100 else None
+
+
+def cookie_script(action: str, token: str | None = None) -> str:
+    """The script that sets (``action="set"``) or deletes the session cookie. The token is
+    URL-safe base64 (``secrets.token_urlsafe``): checked, never anything else in the script."""
+    import re
+
+    secure = "(location.protocol === 'https:' ? '; Secure' : '')"
+    if action == "set":
+        if not token or not re.fullmatch(r"[A-Za-z0-9_-]{20,100}", token):
+            raise ValueError("not a session token")
+        value = f"'{COOKIE}={token}; path=/; SameSite=Strict' + {secure}"
+    else:
+        value = f"'{COOKIE}=; path=/; max-age=0; SameSite=Strict' + {secure}"
+    return f"<script>document.cookie = {value};</script>"
+
+
+def sync_cookie() -> None:
+    """Set or delete the browser's cookie after a sign-in or a sign-out (the frame calls it
+    on every run; nothing is drawn otherwise)."""
+    todo = S.pop(COOKIE_TODO_KEY, None)
+    if todo == "set" and S.get(TOKEN_KEY):
+        st.html(cookie_script("set", S[TOKEN_KEY]), unsafe_allow_javascript=True)
+    elif todo == "clear":
+        st.html(cookie_script("clear"), unsafe_allow_javascript=True)
 
 
 def account_box() -> None:

@@ -117,6 +117,7 @@ def frame() -> None:
         shown = {p.url_path: in_menu(p) for p in PAGES}
     page = st.navigation([sp for p in PAGES for sp in _st_pages(p, shown[p.url_path])])
     entry = _entry(page)
+    auth.sync_cookie()
     auth.banner()
     if not auth.allowed(entry.roles):
         auth.refuse(entry.title, entry.roles)
