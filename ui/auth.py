@@ -71,9 +71,8 @@ def _resolve() -> tuple[str, A.Account | None]:
     account = A.session_account(eng, token) if token else None
     if token and account is None:  # expired, signed out elsewhere, disabled, new password
         S.pop(TOKEN_KEY, None)
-        if from_cookie:
-            S[COOKIE_DEAD_KEY] = token
-        else:
+        S[COOKIE_DEAD_KEY] = token  # the cookie may still carry it: not checked again
+        if not from_cookie:
             S[NOTICE_KEY] = SESSION_ENDED
         S[COOKIE_TODO_KEY] = "clear"
     elif from_cookie:
