@@ -139,17 +139,22 @@ def test_planted_markup_in_a_header_and_a_file_name_on_the_upload_page(hostile):
 
 
 def test_md_escapes_exactly_the_markup():
-    assert safe.md(IMAGE) == "!\\[\\](http\\://x.example/pixel.png)"
-    assert safe.md(LINK) == "\\[a\\](http\\://x.example)"
+    j = safe.JOINER  # invisible: breaks the links GFM finds in plain text
+    assert safe.md(IMAGE) == f"!\\[\\](http:{j}//x.example/pixel.png)"
+    assert safe.md(LINK) == f"\\[a\\](http:{j}//x.example)"
     assert safe.md(COLOUR) == "\\:red\\[x\\]"
-    assert safe.md(ANCHOR) == '\\<a href="http\\://x.example"\\>y\\</a\\>'
-    assert safe.md("www.x.vn · $1$ · **b** · `c` · a@b.vn") == (
-        "www\\.x.vn · \\$1\\$ · \\*\\*b\\*\\* · \\`c\\` · a\\@b.vn")
+    assert safe.md(ANCHOR) == f'\\<a href="http:{j}//x.example"\\>y\\</a\\>'
+    assert safe.md("www.x.vn · $1$ · **b** · `c` · a@b.vn · :material/home: · :smile:") == (
+        f"www{j}.x.vn · \\$1\\$ · \\*\\*b\\*\\* · \\`c\\` · a{j}\\@b.vn · :{j}material/home: · "
+        f":{j}smile:")
     # Ordinary text reads unchanged, in the page source too.
     for plain in ("ho-so-2026-03.xlsx", "Đăng ký khai sinh (bản sao)", "lead_units", "10:30",
-                  "Tháng 3/2026 – 98,5%", "1. đầu dòng"):
+                  "Tháng 3/2026 – 98,5%", "1. đầu dòng", "Ghi chú: đã xong"):
         assert safe.md(plain) == plain
     assert safe.md("# Tiêu đề") == "\\# Tiêu đề" and safe.md(None) == ""
+    # Without the joiner the text is exactly what came in.
+    for planted in PLANTED:
+        assert safe.md(planted).replace(j, "").replace("\\", "") == planted
 
 
 def test_figure_escapes_data_text_and_keeps_our_templates():

@@ -20,30 +20,31 @@ import re
 import unicodedata
 
 # The characters that start Markdown or Streamlit markup: emphasis, code, links and images
-# ("[" — so "](" and "![" cannot form), HTML and "<http://…>", ``:color[]`` directives (their
-# "["), ``$`` math, ``~`` strike, tables, headings, attribute braces, e-mail autolinks. Each is
-# backslash-escaped (CommonMark: any ASCII punctuation may be). Bare links are broken apart at
-# "://", "www." and ":material/"; "(", "-", "." and the like stay as they are, so a sentence
-# or a file name reads unchanged in the page source too.
+# ("[" — so "](" and "![" cannot form), HTML and "<http://…>", ``$`` math, ``~`` strike,
+# tables, attribute braces; a ":" that opens a ``:red[]`` directive, "_" at a word's edge, "#"
+# at a line's start. Each is backslash-escaped (CommonMark: any ASCII punctuation may be);
+# "(", "-", "." and the like stay as they are, so a sentence or a file name reads unchanged.
 _MARKUP = frozenset("\\`*[]<>$~|{}@")  # "_" and "#": see _escaped
-# A ":" that starts a directive (":red[", ":material/…:") or a scheme ("http://"), and the
-# "www" of "www.": escaped (a backslash before ":" / the "." after "www").
-_COLON = re.compile(r":(?=//|[\w/-]*\[|material/)", re.IGNORECASE)
-_WWW = re.compile(r"(?i)\bwww\.")
+# Links and icons GFM and Streamlit find in the text itself, after backslash escapes are
+# read ("http://…", "www.…", "a@b.vn", ":material/home:", ":smile:"): broken apart by an
+# invisible WORD JOINER (U+2060) — the text reads the same, no link or icon can form.
+JOINER = "\u2060"
+_DIRECTIVE = re.compile(r"[\w-]*\[")
+_BREAK_AFTER = re.compile(r"(?i)(?<=:)(?=//)|(?<=:)(?=material/)|(?<=:)(?=[a-z][a-z0-9_+-]*:)"
+                          r"|(?<=\bwww)(?=\.)|(?<=[a-z0-9._+-])(?=@)")
 
 
 def md(value) -> str:
     """``value`` as a piece of Markdown that renders as exactly its text: every character
-    that could start markup (links, images, emphasis, HTML, Streamlit's ``:red[]`` and
-    ``:material/…:`` directives, ``$`` math, headings) is backslash-escaped, and bare links
-    ("http://", "www.") are broken, so no link appears; NFC."""
+    that could start markup (links, images, emphasis, HTML, Streamlit's ``:red[]``
+    directives, ``$`` math, headings) is backslash-escaped, and the links and icons found in
+    plain text ("http://", "www.", e-mail addresses, ``:material/…:``, emoji codes) are broken
+    by an invisible joiner, so no link, image or icon appears; NFC."""
     if value is None:
         return ""
     text = unicodedata.normalize("NFC", str(value))
-    colons = {m.start() for m in _COLON.finditer(text)}
-    dots = {m.end() - 1 for m in _WWW.finditer(text)}
-    return "".join("\\" + ch if _escaped(text, i) or i in colons or i in dots else ch
-                   for i, ch in enumerate(text))
+    text = _BREAK_AFTER.sub(JOINER, text)
+    return "".join("\\" + ch if _escaped(text, i) else ch for i, ch in enumerate(text))
 
 
 def _escaped(text: str, i: int) -> bool:
@@ -54,6 +55,8 @@ def _escaped(text: str, i: int) -> bool:
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
         return not (before.isalnum() and after.isalnum())
+    if ch == ":":  # a directive: ":red[…]", ":small[…]", ":blue-background[…]"
+        return _DIRECTIVE.match(text, i + 1) is not None
     if ch == "#":  # a heading only at the start of a line
         return not text[:i].rpartition("\n")[2].strip()
     return False
