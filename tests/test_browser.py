@@ -263,3 +263,51 @@ def test_sign_in_menu_by_role_and_sign_out(signed_db, browser):
             page.get_by_text("Vui lòng đăng nhập để xem trang này.").wait_for(timeout=60_000)
         finally:
             page.close()
+
+
+def test_text_from_files_is_shown_as_text(browser, tmp_path):
+    """Markdown, a Streamlit directive, HTML and links planted in field and handling-unit
+    names reach Chromium as plain text: no link, image or coloured span to the planted
+    address on the detail page, nor in its Plotly charts — and the words read as planted."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from kpi import db as kdb
+    from kpi import schema as S
+    from tests.fixtures import _dossier
+
+    link, image = "[a](http://x.example)", "![](http://x.example/p.png)"
+    anchor = '<a href="http://x.example">y</a>'
+    url = f"duckdb:///{tmp_path / 'hostile.duckdb'}"
+    engine = kdb.get_engine(url)
+    kdb.init_db(engine)
+    with kdb.connect(engine, write=True) as conn:
+        uid = kdb.get_or_create_unit(conn, "Xã Lộc Tân")
+        bid = conn.execute(sa.insert(S.batches).values(
+            unit_id=uid, kind="dossiers", file_name="x.xlsx", sha256="x", status="loaded",
+            as_of=dt.date(2026, 4, 1), uploaded_at=dt.datetime(2026, 4, 2, 8, 15),
+        ).returning(S.batches.c.id)).scalar_one()
+        conn.execute(sa.insert(S.dossiers), [
+            _dossier(uid, bid, f"HS-{i}", [link, image][i % 2], "1.1", ":red[x]",
+                     dt.datetime(2026, 3, 2 + i, 8, 0), i < 3, handling_unit=anchor)
+            for i in range(6)])
+    engine.dispose()
+    kdb.get_engine.cache_clear()
+    with _serve(url) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        try:
+            page.goto(f"{base}/chi-tiet", wait_until="networkidle", timeout=60_000)
+            _settle(page, "Chi tiết chỉ tiêu")
+            for tab in ("Theo đơn vị xử lý", "Theo lĩnh vực"):
+                page.get_by_role("tab", name=tab).click()
+                page.wait_for_timeout(1500)
+                main = page.locator('[data-testid="stMain"]')
+                assert main.locator('a[href*="x.example"]').count() == 0, tab
+                assert main.locator('img[src*="x.example"]').count() == 0, tab
+                assert page.locator('.js-plotly-plot a').count() == 0, tab
+            text = page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "")
+            assert link in text and image in text  # the pills of the shortfall filter
+            assert page.locator('[data-testid="stMain"] span[style*="red"]').count() == 0
+        finally:
+            page.close()
