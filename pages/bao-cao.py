@@ -105,7 +105,7 @@ with tab_snapshot:
             left, right = st.columns(2)
             left.markdown("  \n".join(f"**{safe.md(line)}**" for line in report.unit_header))
             right.markdown("**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**  \n**Độc lập - Tự do - Hạnh phúc**")
-            st.markdown(f"### BÁO CÁO\n**{report.title_line}**")
+            st.markdown(f"### BÁO CÁO\n**{safe.md(report.title_line)}**")
             st.markdown(
                 f"Đơn vị: **{safe.md(report.unit)}** · Kỳ báo cáo: {report.period_range} · "
                 f"Dữ liệu đến ngày **{report.as_of_text}**"
@@ -280,8 +280,8 @@ with tab_periodic:
     version = st.session_state.get("periodic_version", 0)
     with common.friendly_errors():
         rep = periodic(sel, version)
-    st.markdown(f"#### {PR.TITLE}: {rep.title_line}")
-    st.caption(f"{_plain(rep.unit)} · {rep.period.label} · {rep.period_range} · dữ liệu đến ngày "
+    st.markdown(f"#### {PR.TITLE}: {safe.md(rep.title_line)}")
+    st.caption(f"{safe.md(rep.unit)} · {rep.period.label} · {rep.period_range} · dữ liệu đến ngày "
                f"{fmt.date(rep.data_through) if rep.data_through else fmt.NO_DATA} · "
                f"{rep.coverage_label}. Chọn kỳ ở thanh bên: quý, 6 tháng, năm hoặc kỳ báo cáo "
                "theo Nghị định 09/2019 (từ ngày 15 tháng trước đến ngày 14).")

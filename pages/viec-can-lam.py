@@ -16,7 +16,7 @@ from kpi import apology as AP
 from kpi import config
 from kpi import format as fmt
 from kpi import worklist as W
-from ui import auth, common, nav
+from ui import auth, common, nav, safe
 
 nav.require_frame()
 nav.guard("viec-can-lam")
@@ -118,7 +118,7 @@ else:
         it = overdue[code]
         default = AP.default_new_due(it.received_at, it.due_at, today)
         new_due[code] = st.date_input(
-            f"Ngày hẹn trả mới – {W.md_escape(code)} (hẹn trả cũ {fmt.date(it.due_at)})",
+            f"Ngày hẹn trả mới – {safe.md(code)} (hẹn trả cũ {fmt.date(it.due_at)})",
             value=default,
             min_value=today + dt.timedelta(days=1), format="DD/MM/YYYY",
             key=f"apology_new_due_{code}")
@@ -133,7 +133,7 @@ else:
                                          actor=auth.actor(),
                                          today=today, new_due=new_due, form=form)
             except (AP.ApologyError, W.TodayBeforeData) as exc:
-                st.error(W.md_escape(exc), icon="❌")
+                st.error(safe.md(exc), icon="❌")
                 st.stop()
         S["apology_file"] = (AP.file_name(letters), data, len(letters))
         S.pop("apology_codes", None)
