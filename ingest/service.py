@@ -195,14 +195,21 @@ def load_upload(
         unit_id = kdb.get_or_create_unit(conn, unit_name)
         _remember(conn, unit_id, upload, uploaded_by)
         if result.status != "duplicate":  # a duplicate changes nothing
+            details = {"file_name": upload.file_name, "sha256": upload.sha256,
+                       "kind": result.kind, "batch_id": result.batch_id,
+                       "rows_read": result.rows_read, "inserted": result.inserted,
+                       "updated": result.updated, "unchanged": result.unchanged,
+                       "rejected": result.rejected, "uploaded_by": uploaded_by or None}
+            columns = {h: c for h, c in upload.hand_columns.items()
+                       if c and h in upload.parsed.mapping}
+            if columns:  # the mappings remembered with this file (the same transaction)
+                details["remembered_columns"] = columns
+            if upload.hand_values:
+                details["remembered_values"] = upload.hand_values
             audit.record(conn, actor, "upload", unit_id,
                          f"Tải lên tệp {upload.file_name} ({result.kind}): thêm mới "
                          f"{result.inserted}, cập nhật {result.updated}, từ chối {result.rejected}",
-                         {"file_name": upload.file_name, "sha256": upload.sha256,
-                          "kind": result.kind, "batch_id": result.batch_id,
-                          "rows_read": result.rows_read, "inserted": result.inserted,
-                          "updated": result.updated, "unchanged": result.unchanged,
-                          "rejected": result.rejected, "uploaded_by": uploaded_by or None})
+                         details)
     result.remembered_columns = dict(upload.remembered_columns)
     return result
 

@@ -61,6 +61,18 @@ def test_upload_and_undo_are_audited_with_file_sha_and_counts(engine):
          "sha256": sha})]
 
 
+def test_mappings_chosen_by_hand_are_in_the_upload_row(engine):
+    header = ["Số hồ sơ XYZ", *HEADER[1:]]
+    rows = [[*ROWS[0][:5], "Xong rồi"], ROWS[1]]
+    service.load(engine, csv_bytes([header, *rows], sep=";"), filename="tay.csv", unit=LOC_TAN,
+                 mapping_overrides={"Số hồ sơ XYZ": "dossier_code"},
+                 value_overrides={"status": {"Xong rồi": 10}}, actor="lan")
+    detail = _rows(engine, "upload")[0][3]
+    assert detail["remembered_columns"] == {"Số hồ sơ XYZ": "dossier_code"}
+    assert detail["remembered_values"] == {"status": {"Xong rồi": 10}}
+    assert detail["inserted"] == 2
+
+
 def test_undo_of_another_units_upload_is_refused_and_changes_nothing(engine):
     result = service.load(engine, csv_bytes([HEADER, *ROWS], sep=";"), filename="b.csv", unit=BAC_HA)
     with kdb.connect(engine, write=True) as conn:
