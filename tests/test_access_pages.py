@@ -404,3 +404,38 @@ def test_cookie_script_carries_only_a_token():
     for bad in ("x'; alert(1); '", "short", None, "a" * 101):
         with pytest.raises(ValueError):
             auth.cookie_script("set", bad)
+
+
+def test_every_page_checks_its_role_itself():
+    """A page run without the frame (its first run after a server start in AppTest, or
+    ``streamlit run pages/x.py``) still refuses: each page's second call is its guard."""
+    from kpi import config
+    from ui import nav
+
+    for p in nav.PAGES:
+        lines = [ln.strip() for ln in (config.ROOT / p.file).read_text(encoding="utf-8")
+                 .splitlines()]
+        first = lines.index("nav.require_frame()")
+        if p.roles:
+            assert lines[first + 1] == f'nav.guard("{p.url_path}")', p.file
+    assert {p.url_path for p in nav.PAGES if not p.roles} == {"dang-nhap"}
+
+
+def test_a_page_run_on_its_own_refuses_too(people):
+    """The first run of a page file in a fresh process skips the frame (Streamlit's
+    pages-folder mode); the page's own guard still asks for sign-in."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    from kpi import config
+
+    saved = PagesManager.uses_pages_directory
+    PagesManager.uses_pages_directory = None  # as in a fresh process
+    try:
+        at = AppTest.from_file(str(config.ROOT / "pages" / "tai-du-lieu.py"), default_timeout=60)
+        at.run()
+    finally:
+        PagesManager.uses_pages_directory = saved
+    assert not at.exception
+    assert texts(at.title) == []
+    assert texts(at.info) == ["Vui lòng đăng nhập để xem trang này."]
+    assert at.get("file_uploader") == []
