@@ -26,6 +26,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.startup
 	$(PY) -m bench.run
+	$(PY) -m bench.browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache

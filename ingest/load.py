@@ -527,7 +527,7 @@ def undo_batch(engine: sa.Engine, batch_id: int, *, on_wait=None, on_undone=None
             listed = ", ".join(f"số {i} ({n})" for i, n in names)
             raise UndoRefused(
                 f"Không thể hoàn tác lần tải số {batch_id} ({b['file_name']}): "
-                f"{len(later_new) + len(later_rep)} dòng của nó đã được lần tải sau cập nhật "
+                f"{fmt.integer(len(later_new) + len(later_rep))} dòng của nó đã được lần tải sau cập nhật "
                 f"({listed}). Hãy hoàn tác các lần tải đó trước. Dữ liệu chưa bị thay đổi."
             )
         removed = conn.execute(

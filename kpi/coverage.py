@@ -21,7 +21,9 @@ dossier-based count is empty), whatever the carried-over dossiers of other expor
 Unit arguments: a list of unit ids, one id, a unit's name, or None (every unit together: the
 union of their coverage, the newest of their as-of dates). The first argument is an engine or
 an open connection. Databases filled without the upload log (rows inserted directly, as some
-tests do) count each unit's dossier rows without any dossier upload as one export.
+tests do) count each unit's dossier rows without any dossier upload as one export; so do a
+unit's rows when none of its uploads of that kind is loaded with an as-of date (a hand-made
+log).
 """
 
 from __future__ import annotations
@@ -256,9 +258,9 @@ def _ranges(conn, unit_ids, kind: str) -> list[Range]:
     out = []
     logged = set()
     for bid, uid, start, pstart, as_of, status in rows:
-        logged.add(uid)
         if status != "loaded" or as_of is None:
             continue
+        logged.add(uid)
         first = _day(start) or _day(pstart)
         if first is None:  # a batch written before covers_from existed, not backfilled
             rr = _rows_range(conn, kind, [uid], bid)
@@ -270,8 +272,8 @@ def _ranges(conn, unit_ids, kind: str) -> list[Range]:
 
 
 def _unlogged(conn, unit_ids, kind: str, logged: set) -> list[Range]:
-    """Each unit in the selection that has rows of ``kind`` but no upload of it in the log
-    counts its rows as one export."""
+    """Each unit in the selection that has rows of ``kind`` but no loaded upload of it with an
+    as-of date in the log counts its rows as one export."""
     if unit_ids is None:
         ids = list(conn.execute(sa.select(S.units.c.id)).scalars())
     else:

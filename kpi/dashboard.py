@@ -23,6 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi import config
+from kpi import coverage as CV
 from kpi import definitions as D
 from kpi import excel
 from kpi import format as fmt
@@ -155,6 +156,7 @@ class KpiDisplay:
     note: str
     unknown: int
     unverifiable: int
+    provisional: bool = False  # the period is only partly covered: "tạm tính"
 
     @property
     def direction(self) -> str | None:
@@ -178,7 +180,13 @@ class KpiDisplay:
                 f"{fmt.integer(self.denominator)} = {self.value_text}")
 
 
-def kpi_display(v: Q.KpiValue, prev: Q.KpiValue | None = None) -> KpiDisplay:
+PROVISIONAL = "tạm tính"
+
+
+def kpi_display(v: Q.KpiValue, prev: Q.KpiValue | None = None, *,
+                provisional: bool = False) -> KpiDisplay:
+    """``provisional``: the period is partly covered (``Snapshot.provisional``): a verdict
+    reads "Đạt (tạm tính)"."""
     if v.met is True:
         status = MET
     elif v.met is False:
@@ -197,24 +205,38 @@ def kpi_display(v: Q.KpiValue, prev: Q.KpiValue | None = None) -> KpiDisplay:
         numerator=v.numerator, denominator=v.denominator, previous=pv, change=change,
         status=status, value_text=fmt.kpi_value(v.value, v.target),
         target_text=fmt.target(v.target), ratio_text=fmt.ratio(v.numerator, v.denominator),
-        status_text=fmt.verdict(v.met, v.value, v.target), status_icon=STATUS_ICONS[status],
+        status_text=fmt.verdict(v.met, v.value, v.target) + (
+            f" ({PROVISIONAL})" if provisional and v.met is not None else ""),
+        status_icon=STATUS_ICONS[status],
         status_color=STATUS_COLORS[status], change_text=fmt.pp(change),
         previous_text=fmt.pct(pv), formula=v.formula, numerator_label=v.numerator_label,
         denominator_label=v.denominator_label, noun=D.SOURCES[v.source].noun,
         shortfall_title=ratio.shortfall_heading, state=ratio.state,
         summary_check=ratio.summary is not None,
         note=v.note, unknown=v.unknown, unverifiable=v.unverifiable,
+        provisional=provisional and v.value is not None,
     )
 
 
 def display_rows(snap: Q.Snapshot, prev: Q.Snapshot | None = None) -> list[KpiDisplay]:
     """Every KPI of the snapshot, in the order of kpi-definitions.md."""
-    return [kpi_display(v, prev.kpi(v.key) if prev is not None else None) for v in snap.kpis]
+    return [kpi_display(v, prev.kpi(v.key) if prev is not None else None,
+                        provisional=snap.provisional) for v in snap.kpis]
 
 
-def met_summary(rows: list[KpiDisplay]) -> str:
-    """"Đạt 4/11 chỉ tiêu"."""
-    return f"Đạt {sum(r.status == MET for r in rows)}/{len(rows)} chỉ tiêu"
+def met_summary(rows: list[KpiDisplay], snap: Q.Snapshot | None = None) -> str:
+    """"Đạt 4/11 chỉ tiêu"; with the snapshot: "Đạt 4/11 chỉ tiêu (tạm tính)" for a partly
+    covered period, "Chưa có dữ liệu" for a period no export covers (no verdict), "Chưa có
+    chỉ tiêu cho năm 2025" for a year without a plan (never "Đạt 0/11")."""
+    if snap is not None and snap.no_data:
+        return fmt.NO_DATA_WORD
+    if rows and all(r.target is None for r in rows):
+        return (f"Chưa có chỉ tiêu cho năm {snap.period.end.year}" if snap is not None
+                else fmt.NO_TARGET_WORD)
+    text = f"Đạt {sum(r.status == MET for r in rows)}/{len(rows)} chỉ tiêu"
+    if snap is not None and snap.provisional:
+        text += f" ({PROVISIONAL})"
+    return text
 
 
 def targets_table(rows: list[KpiDisplay]) -> dict[str, list]:
@@ -228,6 +250,34 @@ def targets_table(rows: list[KpiDisplay]) -> dict[str, list]:
         "Đánh giá": [r.status_line for r in rows],
         "So với kỳ trước": [r.change_text for r in rows],
     }
+
+
+def status_table(rows: list[KpiDisplay]) -> dict[str, list]:
+    """The compact status table a phone opens with: KPI, verdict (next to the name, so a
+    narrow screen shows it), value, target. A provisional period says "tạm tính" once, in the
+    verdict's header."""
+    suffix = f" ({PROVISIONAL})"
+    head = "Đánh giá" + (suffix if any(r.provisional for r in rows) else "")
+    return {
+        "Chỉ tiêu": [r.short_label for r in rows],
+        head: [f"{r.status_icon} {r.status_text.removesuffix(suffix)}" for r in rows],
+        "Kết quả": [r.value_text for r in rows],
+        "Chỉ tiêu KH": [r.target_text for r in rows],
+    }
+
+
+STRIP_WORDS = CV.STATUS_LABELS  # the glossary's words: Đủ dữ liệu, Tạm tính, Chưa có dữ liệu
+
+
+def month_strip_table(strip: dict[str, list[str]], labels: dict[str, str]) -> dict[str, list]:
+    """The upload page's month strip (``kpi.coverage.month_strip``) as table columns: one row
+    per kind of file (its Vietnamese name from ``labels``), one column per month T1…T12
+    ("Đủ dữ liệu", "Tạm tính", "Chưa có dữ liệu")."""
+    kinds = list(strip)
+    out: dict[str, list] = {"Loại tệp": [labels.get(k, k) for k in kinds]}
+    for m in range(12):
+        out[f"T{m + 1}"] = [STRIP_WORDS[strip[k][m]] for k in kinds]
+    return out
 
 
 @dataclass(frozen=True)
@@ -283,6 +333,24 @@ def groups(frame) -> list[Group]:
         out.append(Group(group=None if g is None or g != g else g, label=str(lab), value=value,
                          text=fmt.pct(value), shortfall=int(short)))
     return out
+
+
+OTHERS = "__others__"  # the group value of the "Khác" bar (never a filter)
+CHART_TOP = 12
+
+
+def chart_groups(frame, top: int = CHART_TOP) -> list[Group]:
+    """The groups a breakdown chart draws: the ``top`` worst (the frame's order), then one
+    "Khác (n nhóm)" for the rest, its rate over their summed counts; all of them when at most
+    one would be left over."""
+    gs = groups(frame)
+    if len(gs) <= top + 1:
+        return gs
+    rest = frame.iloc[top:]
+    num, den = int(rest["numerator"].sum()), int(rest["denominator"].sum())
+    value = num / den if den else None
+    return gs[:top] + [Group(group=OTHERS, label=f"Khác ({fmt.integer(len(rest))} nhóm)",
+                             value=value, text=fmt.pct(value), shortfall=den - num)]
 
 
 def series_from_points(key: str, points, target: float | None) -> Series:
@@ -418,7 +486,12 @@ def data_warnings(snap: Q.Snapshot, ratings: int | None = None) -> list[DataWarn
 
 
 def period_note(snap: Q.Snapshot) -> str | None:
-    """"Kỳ chưa kết thúc: số liệu tính đến ngày 15/04/2026." for a period not ended yet."""
+    """The coverage sentence of a period the loaded exports do not fully cover ("Số liệu tạm
+    tính: thiếu dữ liệu từ 01/07/2026 đến 31/12/2026; dữ liệu mới đến ngày 30/06/2026.", "Chưa
+    có dữ liệu cho kỳ này (…)"); else "Kỳ chưa kết thúc: số liệu tính đến ngày 15/04/2026." for
+    a period not ended yet; None for a complete, ended one."""
+    if snap.coverage is not None and not snap.coverage.complete:
+        return snap.coverage.note
     if snap.as_of_day < snap.period.end:
         return f"Kỳ chưa kết thúc: số liệu tính đến ngày {fmt.date(snap.as_of_day)}."
     return None
@@ -503,5 +576,7 @@ def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = Non
 
 
 def shortfall_file_name(key: str, period) -> str:
+    """A Vietnamese slug, never the KPI's code: chua-dat_dung-han_thang-3-2026.xlsx."""
     p = P.parse_period(period)
-    return f"chua-dat_{key}_{p.start.isoformat()}_{p.end.isoformat()}.xlsx"
+    kpi = D.KPI_BY_KEY[key]
+    return f"chua-dat_{fmt.slug(kpi.short_label or kpi.label)}_{fmt.slug(p.label)}.xlsx"

@@ -24,7 +24,11 @@ it is a state of the catalogue, which breakdowns it allows):
 - the words around it: ``formula``, numerator and denominator labels, the variant's ``label``
   and ``explanation`` (when the user picks it), ``shortfall_title``; and ``unverifiable`` (the
   variant leaves out dossiers whose on-time class cannot be known, and says how many),
-  ``refined_by`` (sources that refine it when loaded).
+  ``refined_by`` (sources that refine it when loaded);
+- ``reasons``: why a row of the shortfall fails, as ``Reason(when, text)`` declarations: every
+  reason whose filter holds for the row is written in the list's "Lý do chưa đạt" column and
+  its Excel ("Quá hạn 3 ngày; Yêu cầu bổ sung 2 lần"). ``text`` may name the values of
+  ``REASON_VALUES`` ("{days_late}") and any column of the source.
 
 ``kpi.compiler`` turns every declaration into SQLAlchemy Core: one compiler for all KPIs, so a
 new plan's KPI is a declaration here, a target line in data/targets/<year>.toml, and a test
@@ -180,6 +184,34 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a row of a KPI's shortfall fails: when ``when`` (a filter over the source's columns,
+    the derived ones and ``REASON_VALUES``) holds, ``text`` (Vietnamese, may name those
+    columns in braces: "Quá hạn {days_late} ngày") is one of the row's reasons. A named value
+    that is missing for the row gives ``otherwise`` instead (or no reason when empty)."""
+
+    when: Any
+    text: str
+    otherwise: str = ""
+
+
+# Values a reason's filter and text may use besides the source's columns (computed per row by
+# kpi.queries.shortfall; days are calendar days, counted as of the period's classification day).
+REASON_VALUES = {
+    "dossiers": {
+        "days_late": "finish day − due day (finished dossiers)",
+        "days_overdue": "classification day − due day (dossiers not finished)",
+    },
+    "feedback": {
+        "days_late": "finish day − due day (PAKN finished)",
+        "days_overdue": "classification day − due day (PAKN not finished)",
+    },
+}
+# When no declared reason holds (it should not happen), the row still says something.
+DEFAULT_REASON = "Không đạt điều kiện của chỉ số"
+
+
+@dataclass(frozen=True)
 class Ratio:
     """One way of computing a KPI (a *variant*). For a KPI with more than one, ``label`` is
     how the user picks it ("Theo Bộ chỉ số 766") and ``explanation`` says what it counts."""
@@ -197,6 +229,7 @@ class Ratio:
     unverifiable: bool = False  # leaves out the dossiers whose on-time class is unknowable
     refined_by: tuple = ()  # other sources that refine it when loaded (never required)
     shortfall_title: str = ""  # heading of the rows behind the shortfall (default: "… chưa đạt")
+    reasons: tuple = ()  # Reason declarations: why a row of the shortfall fails
 
     @property
     def short(self) -> str:
@@ -243,6 +276,16 @@ class Kpi:
 _ON_TIME_POP = isin("on_time_class", CLASSES)
 _STATUS = (Need("status"),)
 
+_LATE_REASONS = (
+    Reason(all_(isin("on_time_class", (LATE, PENDING_OVERDUE)), gt("supplement_count", 1)),
+           "Yêu cầu bổ sung {supplement_count} lần (quá 1 lần tính là quá hạn)"),
+    Reason(all_(eq("on_time_class", LATE), gt("days_late", 0)), "Quá hạn {days_late} ngày"),
+    Reason(all_(eq("on_time_class", PENDING_OVERDUE), gt("days_overdue", 0)),
+           "Đang giải quyết, quá hạn {days_overdue} ngày"),
+)
+_FLAGGED_REASON = Reason(true("flagged"),
+                         "Bị đánh giá không hài lòng hoặc bị phản ánh, kiến nghị")
+
 _766_DEN = "(Trước hạn + Đúng hạn + Quá hạn + Đang giải quyết trong hạn + Đang giải quyết quá hạn)"
 
 KPIS: list[Kpi] = [
@@ -271,6 +314,7 @@ KPIS: list[Kpi] = [
                 explanation="(trước hạn + đúng hạn + đang giải quyết trong hạn) / tổng số hồ sơ "
                 "đã và đang giải quyết — cách tỉnh chấm điểm theo Quyết định 766/QĐ-TTg.",
                 unverifiable=True,
+                reasons=_LATE_REASONS,
             ),
             "resolved": Ratio(
                 "dossiers",
@@ -285,6 +329,7 @@ KPIS: list[Kpi] = [
                 explanation="(trước hạn + đúng hạn) / số hồ sơ đã giải quyết — cách báo chí "
                 "thường dùng.",
                 unverifiable=True,
+                reasons=_LATE_REASONS,
             ),
             "due": Ratio(
                 "dossiers",
@@ -300,6 +345,7 @@ KPIS: list[Kpi] = [
                 explanation="(trước hạn + đúng hạn) / (hồ sơ đã giải quyết + hồ sơ đang giải "
                 "quyết quá hạn).",
                 unverifiable=True,
+                reasons=_LATE_REASONS,
             ),
         },
     ),
@@ -329,6 +375,7 @@ KPIS: list[Kpi] = [
                 explanation="Hồ sơ không quá hạn, không bị đánh giá không hài lòng, không bị phản "
                 "ánh, kiến nghị / tổng số hồ sơ đã và đang giải quyết. Chỉ cần dữ liệu hồ sơ.",
                 unverifiable=True,
+                reasons=_LATE_REASONS + (_FLAGGED_REASON,),
                 refined_by=("ratings", "feedback"),
             ),
             "ratings": Ratio(
@@ -343,6 +390,8 @@ KPIS: list[Kpi] = [
                 explanation="Số đánh giá hài lòng, rất hài lòng / tổng số đánh giá trong kỳ. Cần "
                 "tải dữ liệu đánh giá mức độ hài lòng.",
                 shortfall_title="Đánh giá chưa hài lòng",
+                reasons=(Reason(false("satisfied"), "Đánh giá: {rating_label}",
+                                otherwise="Đánh giá chưa hài lòng"),),
             ),
         },
     ),
@@ -363,6 +412,9 @@ KPIS: list[Kpi] = [
                 "chỉ xét thành phần hồ sơ)",
                 numerator_label="Hồ sơ được số hóa thành phần hồ sơ và kết quả",
                 denominator_label="Hồ sơ đã giải quyết xong trong kỳ",
+                reasons=(Reason(false("inputs_digitized"), "Chưa số hóa thành phần hồ sơ"),
+                         Reason(all_(false("no_result"), false("e_result")),
+                                "Thiếu kết quả điện tử")),
             )
         },
     ),
@@ -381,6 +433,9 @@ KPIS: list[Kpi] = [
                 formula="Hồ sơ tiếp nhận trực tuyến trong kỳ / tổng số hồ sơ tiếp nhận trong kỳ",
                 numerator_label="Hồ sơ tiếp nhận trực tuyến",
                 denominator_label="Hồ sơ tiếp nhận trong kỳ",
+                reasons=(Reason(eq("channel", 1), "Nộp trực tiếp, không nộp trực tuyến"),
+                         Reason(eq("channel", 3), "Nộp qua bưu chính công ích, không nộp trực "
+                                "tuyến")),
                 summary=(("received_online",), ("received_online", "received_direct")),
             )
         },
@@ -401,6 +456,7 @@ KPIS: list[Kpi] = [
                 "kỳ có phí, lệ phí",
                 numerator_label="Hồ sơ thanh toán trực tuyến",
                 denominator_label="Hồ sơ tiếp nhận trong kỳ có phí, lệ phí",
+                reasons=(Reason(false("paid_online"), "Chưa thanh toán trực tuyến"),),
             )
         },
     ),
@@ -419,6 +475,7 @@ KPIS: list[Kpi] = [
                 "trong kỳ (trừ thủ tục không trả kết quả)",
                 numerator_label="Hồ sơ có kết quả điện tử",
                 denominator_label="Hồ sơ đã giải quyết xong trong kỳ",
+                reasons=(Reason(false("e_result"), "Thiếu kết quả điện tử"),),
             )
         },
     ),
@@ -436,6 +493,7 @@ KPIS: list[Kpi] = [
                 formula="Hồ sơ có thành phần tái sử dụng dữ liệu số hóa / hồ sơ tiếp nhận trong kỳ",
                 numerator_label="Hồ sơ tái sử dụng dữ liệu số hóa",
                 denominator_label="Hồ sơ tiếp nhận trong kỳ",
+                reasons=(Reason(false("data_reused"), "Không tái sử dụng dữ liệu số hóa"),),
             )
         },
     ),
@@ -454,6 +512,8 @@ KPIS: list[Kpi] = [
                 "lệ phí",
                 numerator_label="TTHC đã triển khai thanh toán trực tuyến",
                 denominator_label="TTHC có nghĩa vụ tài chính",
+                reasons=(Reason(false("online_payment"), "Chưa triển khai thanh toán trực "
+                                "tuyến"),),
             )
         },
     ),
@@ -471,6 +531,8 @@ KPIS: list[Kpi] = [
                 formula="TTHC cung cấp dịch vụ công trực tuyến toàn trình / TTHC đủ điều kiện",
                 numerator_label="TTHC cung cấp trực tuyến toàn trình",
                 denominator_label="TTHC đủ điều kiện",
+                reasons=(Reason(false("full_online"), "Chưa cung cấp dịch vụ công trực tuyến "
+                                "toàn trình"),),
             )
         },
     ),
@@ -488,6 +550,8 @@ KPIS: list[Kpi] = [
                 formula="TTHC thực hiện không phụ thuộc địa giới hành chính / tổng số TTHC cấp xã",
                 numerator_label="TTHC không phụ thuộc địa giới hành chính",
                 denominator_label="TTHC cấp xã",
+                reasons=(Reason(false("boundary_free"), "Còn phụ thuộc địa giới hành "
+                                "chính"),),
             )
         },
     ),
@@ -507,6 +571,9 @@ KPIS: list[Kpi] = [
                 numerator_label="PAKN xử lý đúng hạn hoặc chưa đến hạn",
                 denominator_label="PAKN phải xử lý trong kỳ",
                 shortfall_title="Phản ánh, kiến nghị chưa xử lý đúng hạn",
+                reasons=(Reason(gt("days_late", 0), "Xử lý xong quá hạn {days_late} ngày"),
+                         Reason(gt("days_overdue", 0), "Chưa xử lý xong, quá hạn "
+                                "{days_overdue} ngày")),
             )
         },
     ),

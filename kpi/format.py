@@ -291,3 +291,13 @@ def file_size(n_bytes: int | None) -> str:
             break
     d = _quantize(_dec(size), 1)
     return f"{_fixed(d, 0 if d == d.to_integral_value() else 1)} {unit}"
+
+
+def slug(text) -> str:
+    """Vietnamese text as a file-name part, diacritics dropped: 'Quý IV/2026' -> 'quy-iv-2026',
+    'Đúng hạn' -> 'dung-han'."""
+    import re
+
+    folded = unicodedata.normalize("NFKD", nfc(text).replace("đ", "d").replace("Đ", "D"))
+    ascii_ = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")

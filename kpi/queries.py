@@ -8,8 +8,14 @@ Common arguments
   ``"2026"``, ``"2026-01-01..2026-03-31"``); a bad text raises ``PeriodError``.
 - ``choice``: a ``kpi.definitions.Choice`` — the variant picked for each KPI that has several
   (``Choice.of(on_time="resolved")``); None = every KPI's default.
-- ``today``: the day "today" (default ``kpi.config.today()``, which honours CCHC_TODAY); a
-  period not ended yet is judged as of min(end, today).
+- ``today``: the day "today" (default ``kpi.config.today()``, which honours CCHC_TODAY).
+
+The classification day (kpi-definitions.md): dossier data of a period ``[start, end]`` is judged
+as of min(end, data_through) — data_through being the newest as-of date of the unit's loaded
+dossier exports (``kpi.coverage``), never the clock (today only caps it, for an export whose
+title names a day still to come). A period no dossier export covers has no dossier data: every
+dossier-based KPI is null, whatever the carried-over pending dossiers say. Ratings and PAKN keep
+their own sources (judged as of min(end, today)); the catalogue is a state.
 
 Main entry points
 - ``snapshot(...) -> Snapshot``: every KPI (value, numerator, denominator, unknown, target,
@@ -35,6 +41,7 @@ import sqlalchemy as sa
 from kpi import calendar as cal
 from kpi import compiler as C
 from kpi import config
+from kpi import coverage as CV
 from kpi import definitions as D
 from kpi import format as fmt
 from kpi import schema as S
@@ -47,8 +54,8 @@ if TYPE_CHECKING:  # pandas is imported where a frame is built: the CLI starts f
 
 __all__ = [
     "KpiValue", "Snapshot", "ShortfallPage", "Headroom", "UnknownUnit",
-    "snapshot", "previous_snapshot", "trend", "breakdown", "shortfall", "counts", "as_of",
-    "headroom", "summary_check", "list_units", "BREAKDOWNS",
+    "snapshot", "previous_snapshot", "trend", "monthly", "breakdown", "shortfall", "counts",
+    "as_of", "headroom", "summary_check", "list_units", "BREAKDOWNS",
 ]
 
 
@@ -96,7 +103,7 @@ class KpiValue:
 class Snapshot:
     unit: str  # unit name ("Tất cả đơn vị" for all units)
     period: Period
-    as_of_day: dt.date  # the day the period is judged as of: min(end, today)
+    as_of_day: dt.date  # the classification day: min(end, data_through[, today])
     as_of: dt.datetime | None  # newest upload used (aware, +07:00), None without batches
     choice: D.Choice  # the variants picked (``definitions`` is its JSON)
     kpis: list[KpiValue]
@@ -104,6 +111,22 @@ class Snapshot:
     #               carried_over, early, on_time, late, pending_in_time, unknown_status
     source: str  # "dossiers", "summary" (on-time and online submission from Biểu 06) or "none"
     summary_difference: dict | None = None  # dossiers − summary where both exist
+    coverage: CV.Coverage | None = None  # which days of the period the loaded exports cover
+
+    @property
+    def data_through(self) -> dt.date | None:
+        """The newest as-of date of the selection's dossier exports ("Dữ liệu đến ngày")."""
+        return self.coverage.data_through if self.coverage is not None else None
+
+    @property
+    def provisional(self) -> bool:
+        """Partial coverage: every figure is "tạm tính"."""
+        return self.coverage is not None and self.coverage.provisional
+
+    @property
+    def no_data(self) -> bool:
+        """No day of the period is covered: "Chưa có dữ liệu", no verdict."""
+        return self.coverage is not None and self.coverage.empty
 
     @property
     def definitions(self) -> dict:
@@ -125,6 +148,9 @@ class Snapshot:
             "definitions": self.definitions,
             "kpis": [k.to_json() for k in self.kpis],
             "counts": {k: self.counts.get(k) for k in CLI_COUNT_KEYS},
+            "data_through": self.data_through.isoformat() if self.data_through else None,
+            "coverage": (self.coverage.to_json() if self.coverage is not None
+                         else {"status": CV.NONE, "missing": []}),
         }
 
 
@@ -146,6 +172,19 @@ def _choice(choice) -> D.Choice:
 
 def _today(today):
     return today or config.today()
+
+
+def judged_day(cov: CV.Coverage, start: dt.date, end: dt.date, today: dt.date) -> dt.date:
+    """The classification day of dossier data for ``[start, end]``: min(end, data_through),
+    capped by ``today``; the day before ``start`` (nothing judged) when no dossier export
+    covers a day of the period."""
+    return max(start - dt.timedelta(days=1), min(CV.judged_day(cov, start, end), today))
+
+
+def _judge(conn, unit_ids, p: Period, today) -> tuple[CV.Coverage, dt.date]:
+    """(coverage of the period, its classification day)."""
+    cov = CV.period_coverage(conn, unit_ids, (p.start, p.end))
+    return cov, judged_day(cov, p.start, p.end, _today(today))
 
 
 def _resolve_unit(conn, unit) -> tuple[list[int] | None, str]:
@@ -226,9 +265,11 @@ def _run_grouped(conn, facts, aggs, multi: bool) -> dict[int, dict]:
     return {0: dict(row._mapping)}
 
 
-def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]]) -> list[dict]:
+def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
+             own: list[tuple[dt.date, dt.date]] | None = None) -> list[dict]:
     """Raw counts for each (start, as-of day) span: {"ratios": {(key, variant): (num, den,
-    unk)}, "counts": {...}}. One aggregate query per source for all spans."""
+    unk)}, "counts": {...}}. One aggregate query per source for all spans. ``own``: the
+    spans of ratings and PAKN, which keep their own sources (default ``spans``)."""
     multi = len(spans) > 1
     b = _bounds(spans)
     out = [{"ratios": {}, "counts": {}} for _ in spans]
@@ -264,6 +305,8 @@ def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]]) -> list[dict]
         res["rows_received"] = int(r.get("rows_received") or 0)
 
     # Ratings, catalogue and PAKN: small tables.
+    if own is not None and own != spans:
+        b = _bounds(own)
     facts = C.ratings_facts(b, unit_ids)
     _fill(out, conn, facts, "ratings", multi)
     facts = C.procedures_facts(None, unit_ids)
@@ -551,10 +594,11 @@ def snapshot(engine, unit, period, choice: D.Choice | None = None, *,
     """Every KPI of the period, in the order of kpi-definitions.md, with counts and as_of."""
     choice = _choice(choice)
     p = _period(period)
-    eday = p.effective_end(_today(today))
     with connect(engine) as conn:
         unit_ids, name = _resolve_unit(conn, unit)
-        res = _measure(conn, unit_ids, [(p.start, eday)])[0]
+        cov, eday = _judge(conn, unit_ids, p, today)
+        res = _measure(conn, unit_ids, [(p.start, eday)],
+                       [(p.start, p.effective_end(_today(today)))])[0]
         _with_summaries(conn, unit_ids, [p], [(p.start, eday)], [res])
         kinds = [k for k in _KINDS_USED if k != "summary" or res["source"] == "summary"]
         stamp = _as_of(conn, unit_ids, kinds)
@@ -562,6 +606,7 @@ def snapshot(engine, unit, period, choice: D.Choice | None = None, *,
         unit=name, period=p, as_of_day=eday, as_of=stamp,
         choice=choice, kpis=_values(res, p.end.year, choice), counts=res["counts"],
         source=res["source"], summary_difference=res.get("summary_difference"),
+        coverage=cov,
     )
 
 
@@ -591,31 +636,42 @@ def trend(engine, unit, period, choice: D.Choice | None = None, *, months: int =
     """Monthly values for the ``months`` calendar months ending with the month of the period's
     end (oldest first). Long format, one row per month and KPI:
     ``month`` (date, 1st of month), ``label`` ("T3/2026"), ``key``, ``value`` (float or None),
-    ``numerator``, ``denominator``, ``unknown``, ``target``, ``met``, ``source``.
+    ``numerator``, ``denominator``, ``unknown``, ``target``, ``met``, ``source``, ``coverage``
+    (complete | partial | none: a month no export covers has null dossier values).
     Months after today are left out."""
     import pandas as pd
 
-    choice = _choice(choice)
     p = _period(period)
+    return monthly(engine, unit, last_months(p, months), choice, keys=keys, today=today)
+
+
+def monthly(engine, unit, months: list[Period], choice: D.Choice | None = None, *,
+            keys: list[str] | None = None, today: dt.date | None = None) -> pd.DataFrame:
+    """``trend``'s frame for any list of calendar months (``kpi.periods.month``), in the order
+    given; months after today are left out. One query per source for all of them."""
+    import pandas as pd
+
+    choice = _choice(choice)
     t = _today(today)
-    ms = [m for m in last_months(p, months) if m.start <= t]
+    ms = [m for m in months if m.start <= t]
     cols = ["month", "label", "key", "value", "numerator", "denominator", "unknown", "target",
-            "met", "source"]
+            "met", "source", "coverage"]
     if not ms:
         return pd.DataFrame(columns=cols)
-    spans = [(m.start, m.effective_end(t)) for m in ms]
     with connect(engine) as conn:
         unit_ids, _ = _resolve_unit(conn, unit)
-        results = _measure(conn, unit_ids, spans)
+        covs = CV.coverages(conn, unit_ids, [(m.start, m.end) for m in ms])
+        spans = [(m.start, judged_day(c, m.start, m.end, t)) for m, c in zip(ms, covs)]
+        results = _measure(conn, unit_ids, spans, [(m.start, m.effective_end(t)) for m in ms])
         _with_summaries(conn, unit_ids, ms, spans, results)
     rows = []
     wanted = set(keys) if keys else None
-    for m, res in zip(ms, results):
+    for m, res, cov in zip(ms, results, covs):
         for v in _values(res, m.end.year, choice):
             if wanted and v.key not in wanted:
                 continue
             rows.append([m.start, m.short_label, v.key, v.value, v.numerator, v.denominator,
-                         v.unknown, v.target, v.met, v.source])
+                         v.unknown, v.target, v.met, v.source, cov.status])
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -636,6 +692,14 @@ def _ratio_for(key: str, choice: D.Choice | None) -> tuple[D.Kpi, str, D.Ratio]:
     kpi = D.KPI_BY_KEY[key]
     vname = _choice(choice).variant(key)
     return kpi, vname, kpi.variants[vname]
+
+
+def _source_day(conn, unit_ids, p: Period, source: str, today) -> dt.date:
+    """The day a source is judged as of: dossiers the classification day (coverage), other
+    sources min(end, today)."""
+    if source == "dossiers":
+        return _judge(conn, unit_ids, p, today)[1]
+    return p.effective_end(_today(today))
 
 
 def _facts_for(conn, ratio: D.Ratio, unit_ids, b):
@@ -667,10 +731,10 @@ def breakdown(engine, unit, period, key: str, by: str = "field",
         raise ValueError(f"Chỉ số “{kpi.label}” không chia được theo "
                          f"{BREAKDOWNS[by].lower()}.")
     p = _period(period)
-    eday = p.effective_end(_today(today))
     cols = ["group", "label", "numerator", "denominator", "unknown", "value", "shortfall"]
     with connect(engine) as conn:
         unit_ids, _ = _resolve_unit(conn, unit)
+        eday = _source_day(conn, unit_ids, p, ratio.source, today)
         facts = _facts_for(conn, ratio, unit_ids, C.literal_bounds(p.start, eday))
         ns = C.namespace(facts)
         e = C.ratio_exprs(ratio, ns)
@@ -752,6 +816,68 @@ _LISTING = {"dossiers": (DOSSIER_COLUMNS, ("due_at", "received_at", "dossier_cod
             "feedback": (FEEDBACK_COLUMNS, ("due_day", "feedback_code"))}
 
 
+REASON_COLUMN = "Lý do chưa đạt"
+
+
+def _reason_values(source: str, ns: dict, eday: dt.date) -> dict:
+    """The per-row values reasons may use (``kpi.definitions.REASON_VALUES``) as SQL over the
+    facts: calendar days late / overdue as of the classification day ``eday``."""
+    e = sa.literal(eday, sa.Date)
+    e1 = sa.literal(dt.datetime.combine(eday + dt.timedelta(days=1), dt.time()), sa.DateTime)
+    if source == "dossiers":
+        st = ns["status"]
+        fin = sa.case((st.in_([8, 9, 10]), sa.func.coalesce(
+            ns["finished_at"], sa.case((st == 10, ns["returned_at"])))))
+        due = C._day(ns["due_at"])
+        return {"days_late": sa.case((fin < e1, C._day(fin) - due)),
+                "days_overdue": sa.case((sa.or_(fin.is_(None), fin >= e1), e - due))}
+    if source == "feedback":
+        fin, due = ns["finished_at"], ns["due_day"]
+        return {"days_late": sa.case((fin < e1, C._day(fin) - due)),
+                "days_overdue": sa.case((sa.or_(fin.is_(None), fin >= e1), e - due))}
+    return {}
+
+
+def _reason_fields(text: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def _reason_columns(ratio: D.Ratio, ns: dict) -> tuple[list, list[str]]:
+    """SELECT columns for the reasons: one flag per declared reason, then the values their
+    texts name (labels ``_r<i>`` and ``_v_<name>``)."""
+    cols, names = [], []
+    for i, r in enumerate(ratio.reasons):
+        cond = C.compile_filter(r.when, ns)
+        cols.append(sa.case((cond, sa.true()), else_=sa.false()).label(f"_r{i}"))
+        for name in _reason_fields(r.text):
+            if name not in names:
+                names.append(name)
+    cols += [ns[name].label(f"_v_{name}") for name in names]
+    return cols, names
+
+
+def _reason_text(ratio: D.Ratio, row: dict) -> str:
+    """"Quá hạn 3 ngày; Yêu cầu bổ sung 2 lần …": every declared reason that holds for a row."""
+    out = []
+    for i, r in enumerate(ratio.reasons):
+        if not row.get(f"_r{i}"):
+            continue
+        values = {}
+        for name in _reason_fields(r.text):
+            v = row.get(f"_v_{name}")
+            if v is None or (isinstance(v, float) and v != v):
+                values = None
+                break
+            values[name] = fmt.integer(v) if isinstance(v, (int, float)) and not isinstance(
+                v, bool) else str(v)
+        text = r.text.format(**values) if values is not None else r.otherwise
+        if text and text not in out:
+            out.append(text)
+    return "; ".join(out) or D.DEFAULT_REASON
+
+
 def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
               page: int = 1, page_size: int = 50, by: str | None = None, group=None,
               today: dt.date | None = None) -> ShortfallPage:
@@ -761,17 +887,19 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
 
     ``by``/``group`` narrow it to one row of ``breakdown`` (e.g. by="field", group="Hộ tịch";
     group=None with by set means the "(Không rõ)" group). Ordered by due date (oldest first),
-    paged (``page`` is 1-based). Columns have Vietnamese headers; status, channel and class
+    paged (``page`` is 1-based). Columns have Vietnamese headers; the second, "Lý do chưa đạt"
+    (``REASON_COLUMN``), says why the row fails (the variant's ``reasons`` in
+    kpi.definitions: "Quá hạn 3 ngày", "Chưa thanh toán trực tuyến"…); status, channel and class
     are Vietnamese words; dates are ``datetime.date``."""
     import pandas as pd
 
     kpi, vname, ratio = _ratio_for(key, choice)
     p = _period(period)
-    eday = p.effective_end(_today(today))
     page = max(1, int(page))
     columns, order = _LISTING[ratio.source]
     with connect(engine) as conn:
         unit_ids, _ = _resolve_unit(conn, unit)
+        eday = _source_day(conn, unit_ids, p, ratio.source, today)
         facts = _facts_for(conn, ratio, unit_ids, C.literal_bounds(p.start, eday))
         ns = C.namespace(facts)
         cond = C.ratio_exprs(ratio, ns).shortfall
@@ -780,11 +908,13 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
             cond = sa.and_(cond, gcol.is_(None) if group is None else gcol == group)
         total = conn.execute(sa.select(sa.func.count()).select_from(facts).where(cond)).scalar()
         present = [c for c in columns if c in ns]
-        q = (sa.select(*[ns[c] for c in present]).where(cond)
+        reason_cols, _ = _reason_columns(ratio, {**ns, **_reason_values(ratio.source, ns, eday)})
+        q = (sa.select(*[ns[c] for c in present], *reason_cols).where(cond)
              .order_by(*[ns[c].asc().nulls_last() for c in order if c in ns])
              .limit(page_size).offset((page - 1) * page_size))
         rows = [dict(r._mapping) for r in conn.execute(q)]
-    df = pd.DataFrame(rows, columns=present)
+    reasons = [_reason_text(ratio, r) for r in rows]
+    df = pd.DataFrame([{c: r[c] for c in present} for r in rows], columns=present)
     if ratio.source == "dossiers" and len(df):
         df["status"] = df["status"].map(lambda s: D.STATUS_LABELS.get(s, s) if s == s else None)
         df["channel"] = df["channel"].map(lambda c: D.CHANNEL_LABELS.get(c) if c == c else None)
@@ -797,6 +927,7 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
     if "due_day" in df.columns:
         df["due_day"] = [_as_date(x) for x in df["due_day"]]
     df = df.rename(columns=columns)
+    df.insert(min(1, len(df.columns)), REASON_COLUMN, pd.Series(reasons, dtype=object))
     return ShortfallPage(frame=df, total=int(total or 0), page=page, page_size=page_size)
 
 
@@ -823,7 +954,8 @@ def headroom(engine, unit, period, key: str, choice: D.Choice | None = None, *,
              today: dt.date | None = None) -> Headroom:
     """Year-to-date headroom against the target of the year of the period's end.
 
-    Year to date = 1 January .. min(period end, today). The year's denominator is projected at
+    Year to date = 1 January .. min(period end, today, data_through) (for dossier KPIs: the
+    classification day, kpi.coverage). The year's denominator is projected at
     the pace so far (in working days): D = d × working days of the year / working days elapsed.
     ``misses_allowed`` = ⌊n + (D − d) − t·D⌋: how many of the remaining dossiers may still miss
     (late, overdue…) with the year ending ≥ target t; None when even a perfect rest of the year
@@ -833,6 +965,12 @@ def headroom(engine, unit, period, key: str, choice: D.Choice | None = None, *,
     p = _period(period)
     t_day = _today(today)
     eday = min(p.end, t_day)
+    if D.KPI_BY_KEY[key].variants[vname].source == "dossiers":
+        with connect(engine) as conn:
+            unit_ids, _ = _resolve_unit(conn, unit)
+            through = CV.data_through(conn, unit_ids)
+        if through is not None:
+            eday = min(eday, through)
     ytd = year_to_date(eday) if eday >= dt.date(p.end.year, 1, 1) else None
     year = p.end.year
     tgt = T.target_for(key, year)
@@ -901,9 +1039,9 @@ def summary_check(engine, unit, period, *, today: dt.date | None = None) -> pd.D
     import pandas as pd
 
     p = _period(period)
-    eday = p.effective_end(_today(today))
     with connect(engine) as conn:
         unit_ids, _ = _resolve_unit(conn, unit)
+        _, eday = _judge(conn, unit_ids, p, today)
         vals = _summary_for(conn, unit_ids, p, eday)
         if vals is None:
             return None

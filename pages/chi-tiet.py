@@ -1,5 +1,6 @@
 """Chi tiết chỉ tiêu — one KPI in depth: its value and formula with counts, the headroom for the
-year, the monthly trend against the target, breakdowns (field, procedure, channel, handling
+year and the year in view (kpi.yearview: year to date, required rate, forecast), the monthly
+trend against the target with the year's forecast drawn on it, breakdowns (field, procedure, channel, handling
 unit) worst first, and the rows behind the shortfall — filtered by field in one click,
 sortable, downloadable as Excel.
 """
@@ -27,13 +28,18 @@ sel = common.selection()
 st.title("Chi tiết chỉ tiêu")
 common.require_data(sel)
 
-# A widget's state ends when its page is left: keep the choice under a second key.
+# The KPI of a link (?kpi=on_time_rate) first; a widget's state ends when its page is left:
+# keep the choice under a second key.
+linked = common.url_value("kpi", D.KPI_KEYS)
+if linked:
+    st.session_state["detail_kpi"] = st.session_state["detail_kpi_kept"] = linked
 if st.session_state.get("detail_kpi") not in D.KPI_BY_KEY:
     kept = st.session_state.get("detail_kpi_kept")
     st.session_state["detail_kpi"] = kept if kept in D.KPI_BY_KEY else D.KPI_KEYS[0]
 key = st.selectbox("Chỉ tiêu", D.KPI_KEYS, format_func=lambda k: D.KPI_BY_KEY[k].label,
                    key="detail_kpi")
 st.session_state["detail_kpi_kept"] = key
+common.keep_in_url("kpi", key)
 
 with common.friendly_errors():
     snap = data.snapshot(sel)
@@ -41,7 +47,7 @@ with common.friendly_errors():
     trend = data.trend(sel)
 common.context_line(sel, snap)
 v = snap.kpi(key)
-d = DB.kpi_display(v, prev.kpi(key))
+d = DB.kpi_display(v, prev.kpi(key), provisional=snap.provisional)
 
 # --- value, verdict, formula with counts ---------------------------------------------------
 c1, c2, c3, c4 = st.columns(4)
@@ -61,10 +67,25 @@ with st.container(border=True):
     if d.note:
         st.caption(d.note)
 
+year_kpi = None
 if not d.state:  # a catalogue KPI is a state at the period end: no year-to-date headroom
     with common.friendly_errors():
         room = data.headroom(sel, key)
+        year = data.year_view(sel, (key,))
     st.info(f"**Cả năm {room.year}:** {room.message}", icon="📈")
+    year_kpi = year.kpi(key)
+    with st.container(border=True, key="year_view"):
+        if not year.has_plan:
+            st.markdown(f"**{year.sentence}**")
+        if year.through is None:
+            st.markdown(f"**Năm {year.year}:** chưa có dữ liệu.")
+        elif not year.has_plan:
+            st.markdown(f"**Năm {year.year}** ({year.scope_text}): lũy kế từ đầu năm "
+                        f"**{year_kpi.value_text}** · {year_kpi.forecast.text}.")
+        else:
+            st.markdown(f"**Năm {year.year}** ({year.scope_text}): lũy kế từ đầu năm "
+                        f"**{year_kpi.value_text}** · {year_kpi.verdict_text} · "
+                        f"{year_kpi.required_text} · {year_kpi.forecast.text}.")
 
 if d.summary_check:
     with common.friendly_errors():
@@ -84,7 +105,15 @@ if d.summary_check:
 # --- trend ---------------------------------------------------------------------------------
 st.subheader("Diễn biến 12 tháng")
 series = DB.trend_series(trend, key)
-charts.show(charts.trend_chart(series), "detail_trend", interactive=True)
+fc = year_kpi.forecast if year_kpi is not None else None
+if fc is not None and fc.pace is not None and year_kpi.future_months:
+    charts.show(charts.trend_forecast_chart(
+        series, [fmt.month_label(m) for m in year_kpi.future_months], fc.pace, fc.worst, fc.best,
+        fc.value, fc.text, fc.low, fc.high), "detail_trend", interactive=True)
+    st.caption("Đường chấm: các tháng còn lại theo nhịp 3 tháng gần nhất; dải xám: giữa tháng "
+               "kém nhất và tốt nhất của 6 tháng gần nhất; hình thoi: dự báo cuối năm.")
+else:
+    charts.show(charts.trend_chart(series), "detail_trend", interactive=True)
 with st.expander("Số liệu từng tháng"):
     st.dataframe(series.table(), hide_index=True, width="stretch", key="trend_table")
 
@@ -103,7 +132,7 @@ for by, title in zip(BREAKDOWN_TABS, st.tabs(list(BREAKDOWN_TABS.values()))):
         if not len(frame):
             st.caption("Không có số liệu trong kỳ.")
             continue
-        gs = DB.groups(frame)
+        gs = DB.chart_groups(frame)  # the 12 worst and "Khác"
         charts.show(charts.breakdown_bars([g.label for g in gs], [g.value for g in gs],
                                           [g.text for g in gs], v.target),
                     f"bars_{by}", interactive=True)

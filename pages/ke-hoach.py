@@ -21,11 +21,13 @@ from kpi.plan import tracker
 from ui import data
 from ui import plan as plan_ui
 from ui.common import current_unit, engine, friendly_errors
-from ui.uploader import vietnamese_uploader
+from ui.uploader import uploader
 from ui import auth, nav, safe
 
 nav.require_frame()
 nav.guard("ke-hoach")
+
+PLAN_UPLOAD_MB = 10  # a plan's tracking workbook is a few hundred KB
 
 
 def flash(kind: str, text: str, icon: str) -> None:
@@ -86,7 +88,7 @@ st.progress(
 late = plan_ui.overdue_lines(df)
 if late:
     st.warning(
-        f"**{len(late)} hoạt động quá hạn** (đã hết thời gian thực hiện mà chưa hoàn thành):\n\n"
+        f"**{fmt.integer(len(late))} hoạt động quá hạn** (đã hết thời gian thực hiện mà chưa hoàn thành):\n\n"
         + "\n".join(f"- {line}" for line in late),
         icon=tracker.OVERDUE_ICON,
     )
@@ -104,7 +106,7 @@ statuses = f2.multiselect(
 overdue_only = f3.checkbox("Chỉ hoạt động quá hạn", key="plan_filter_overdue")
 view = tracker.filter_tracker(df, leads, statuses, overdue_only)
 if len(view) < len(df):
-    st.caption(f"Đang hiện {len(view)}/{len(df)} hoạt động theo bộ lọc.")
+    st.caption(f"Đang hiện {fmt.integer(len(view))}/{fmt.integer(len(df))} hoạt động theo bộ lọc.")
 if view.empty:
     st.info("Không có hoạt động nào khớp bộ lọc. Bỏ bớt điều kiện lọc để xem thêm.")
 
@@ -124,7 +126,7 @@ with tab_section:
         st.dataframe(plan_ui.summary_display(summary, "Phần"), hide_index=True)
     for section in tracker.grouped_by_section(view):
         with st.expander(
-            f"{section['name']} — hoàn thành {section['done']}/{section['total']}", expanded=False
+            f"{section['name']} — hoàn thành {fmt.integer(section['done'])}/{fmt.integer(section['total'])}", expanded=False
         ):
             parent = ""
             for goal in section["goals"]:
@@ -149,7 +151,7 @@ with tab_lead:
         st.caption("Hoạt động do hai đơn vị cùng chủ trì được tính cho cả hai đơn vị.")
     for lead, rows in tracker.grouped_by_lead(view):
         done = int((rows["status"] == tracker.DONE).sum())
-        with st.expander(f"{lead} — hoàn thành {done}/{len(rows)}", expanded=False):
+        with st.expander(f"{lead} — hoàn thành {fmt.integer(done)}/{fmt.integer(len(rows))}", expanded=False):
             plan_ui.activity_table(rows)
 
 # --- editing -------------------------------------------------------------------------------------
@@ -205,7 +207,7 @@ with tab_edit:
                 if changed is not None:
                     version = st.session_state.get("plan_editor_version", 0) + 1
                     st.session_state["plan_editor_version"] = version
-                    flash("success", f"Đã lưu {len(changed)} thay đổi: {', '.join(changed) or '—'}.", "✅")
+                    flash("success", f"Đã lưu {fmt.integer(len(changed))} thay đổi: {', '.join(changed) or '—'}.", "✅")
                     st.rerun()
 
 # --- Excel ---------------------------------------------------------------------------------------
@@ -231,8 +233,8 @@ with tab_excel:
     else:
         upload_by = st.text_input("Người cập nhật", key="plan_upload_by", placeholder="Họ và tên")
     if may_edit:
-        vietnamese_uploader(("XLSX",))
-        upload = st.file_uploader("Bảng theo dõi đã cập nhật (.xlsx)", type=["xlsx"], key="plan_upload")
+        upload = uploader("Bảng theo dõi đã cập nhật (.xlsx)", ("XLSX",), key="plan_upload",
+                          max_mb=PLAN_UPLOAD_MB)
     if may_edit and st.button("📤 Cập nhật từ tệp", key="plan_import", disabled=upload is None):
         result = None
         with friendly_errors():

@@ -4,7 +4,8 @@ Drop one or several files → see the detected kind and the column mapping (fix 
 was not recognised, map a status or channel word the product does not know) → read the
 validation report → load with a progress bar → see the counts. Mappings made by hand are
 remembered for the unit when the file is loaded, shown below and removable. Below: the
-upload history, with undo behind a confirmation. Everything goes through ingest.service;
+upload history, with undo behind a confirmation, and per kind of file a month strip of the
+year (which months the loaded files cover). Everything goes through ingest.service;
 after a change, ui.data.data_changed() clears the cached answers of every page.
 """
 
@@ -18,11 +19,13 @@ from ingest import service
 from ingest.headers import COLUMN_LABELS, KIND_LABELS
 from ingest.model import IngestError
 from kpi import config
+from kpi import dashboard as DB
 from kpi import format as fmt
 from kpi.definitions import CHANNEL_LABELS, STATUS_LABELS
 from kpi.schema import KINDS
 from ui import auth, nav, safe
 from ui.common import current_unit, engine, friendly_errors
+from ui import data as ui_data
 from ui.data import data_changed
 from ui.uploader import vietnamese_uploader
 
@@ -265,6 +268,31 @@ def _remembered(unit: str | None) -> None:
                 st.rerun()
 
 
+def _month_strip(unit: str | None) -> None:
+    """Per kind of file, which months of a year the loaded (not undone) files cover."""
+    st.subheader("Dải tháng: dữ liệu đã nạp theo tháng")
+    url = config.db_url()
+    today = config.today()
+    with friendly_errors():
+        through = ui_data.data_through(url, unit) if unit else None
+        span = ui_data.span(url, unit) if unit else None
+    newest = max(today.year, span[1].year) if span else today.year
+    oldest = min(span[0].year, newest) if span else newest
+    years = list(range(newest, oldest - 1, -1))
+    default = through.year if through and through.year in years else years[0]
+    if st.session_state.get("strip_year") not in years:
+        st.session_state["strip_year"] = default
+    year = st.selectbox("Năm", years, key="strip_year")
+    with friendly_errors():
+        strip = ui_data.month_strip(url, unit, int(year))
+    st.dataframe(DB.month_strip_table(strip, KIND_LABELS), hide_index=True, width="stretch",
+                 key="month_strip")
+    st.caption("Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · Tạm tính: thiếu một số ngày "
+               "· Chưa có dữ liệu: chưa nạp tệp nào cho tháng. "
+               + (f"Danh sách hồ sơ đã nạp đến ngày {fmt.date(through)}." if through else
+                  "Chưa nạp danh sách hồ sơ nào."))
+
+
 def _history(unit: str | None) -> None:
     st.subheader("Nhật ký tải dữ liệu")
     with friendly_errors():
@@ -333,6 +361,8 @@ st.caption(
     "đánh giá hài lòng, danh mục TTHC, phản ánh kiến nghị, Biểu số 06 (.xlsx, .xls, .csv)."
 )
 
+_month_strip(unit)
+st.divider()
 files = None
 if auth.can("upload", unit):
     vietnamese_uploader(("XLSX", "XLS", "CSV"))

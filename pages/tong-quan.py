@@ -1,9 +1,13 @@
 """Tổng quan — the standing of each plan target for the chosen unit and period.
 
-Five tiles for the headline KPIs (value, bullet graph against the target, Đạt / Chưa đạt,
+It opens with one sentence on the year (kpi.yearview: how many headline targets the year to
+date meets, and for each one missed its gap in dossiers); on a phone it starts with a compact
+status table. Five tiles for the headline KPIs (value, bullet graph against the target, Đạt / Chưa đạt,
 change vs the previous period, 12-month sparkline, numerator/denominator, the formula), a
-button from each tile to its detail page, then the other plan targets in a compact table,
-and plain warnings for missing data.
+button from each tile to its detail page, and beside each the year to date with its verdict,
+the rate the rest of the year needs and the year-end forecast; then the other plan targets in
+a compact table, and plain warnings for missing data. A period no export covers shows "Chưa có
+dữ liệu" and no verdict; a partly covered one is "tạm tính" with its missing days.
 """
 
 from __future__ import annotations
@@ -27,13 +31,30 @@ with common.friendly_errors():
     prev = data.previous_snapshot(sel)
     trend = data.trend(sel)  # every KPI: the same cache entry as the detail page
     warnings = data.warnings(sel)
+    year = data.year_view(sel)
 
-common.context_line(sel, snap)
 rows = DB.display_rows(snap, prev)
 by_key = {r.key: r for r in rows}
 headline = [by_key[k] for k in D.HEADLINE_KEYS]
-st.markdown(f"**{DB.met_summary(rows)}** của kế hoạch trong {snap.period.label.lower()}"
-            f" · so sánh với {prev.period.label.lower()}.")
+
+# On a narrow screen (a phone) the page starts with the compact status table; wide screens
+# hide it (the tiles say the same).
+st.html("<style>@media (min-width: 768px) { .st-key-phone_status { display: none; } }</style>")
+with st.container(key="phone_status"):
+    st.dataframe(DB.status_table(rows), hide_index=True, width="stretch", key="status_table",
+                 height=35 * (len(rows) + 1) + 3)
+
+st.markdown(f"**{year.sentence}**")
+common.context_line(sel, snap)
+label = fmt.in_sentence(snap.period.label)
+summary = DB.met_summary(rows, snap)
+if snap.no_data:
+    st.markdown(f"**{summary}** cho {label}: không đánh giá đạt hay chưa đạt.")
+elif all(r.target is None for r in rows):
+    st.markdown(f"**{summary}**: số liệu {label} chỉ để theo dõi.")
+else:
+    st.markdown(f"**{summary}** của kế hoạch trong {label} · so sánh với "
+                f"{fmt.in_sentence(prev.period.label)}.")
 
 for w in warnings:
     st.warning(w.text, icon="⚠️")
@@ -50,7 +71,10 @@ def tile(d: DB.KpiDisplay) -> None:
             help=f"Công thức: {d.formula_with_counts}", label_visibility="collapsed",
         )
         st.markdown(f"{common.status_markdown(d)} · chỉ tiêu {d.target_text}")
-        charts.show(charts.tile_chart(d, DB.trend_series(trend, d.key)), f"tile_{d.key}")
+        y = year.kpi(d.key)
+        st.caption(f"Lũy kế từ đầu năm {year.year}: **{y.value_text}** · {y.verdict_text}  \n"
+                   f"{y.required_text}  \n{y.forecast.text}")
+        charts.show_svg(charts.tile_svg(d, series[d.key], scale=scales[d.key]))
         st.caption(f"{d.ratio_text} {d.noun} · "
                    "12 tháng gần nhất (đường đứt: chỉ tiêu)")
         with st.expander("Công thức"):
@@ -64,6 +88,8 @@ def tile(d: DB.KpiDisplay) -> None:
             st.switch_page("pages/chi-tiet.py")
 
 
+series = {d.key: DB.trend_series(trend, d.key) for d in headline}
+scales = charts.sparkline_scales([(d, series[d.key]) for d in headline])  # one per family
 for col, d in zip(st.columns(len(headline)), headline):
     with col:
         tile(d)

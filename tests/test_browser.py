@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -147,7 +148,7 @@ def test_deep_link_opened_first_after_a_server_start(demo_db, browser):
             page.goto(f"{url}/chi-tiet", wait_until="networkidle", timeout=60_000)
             _settle(page, "Chi tiết chỉ tiêu")
             assert "Page not found" not in page.locator("body").inner_text()
-            assert page.url.rstrip("/").endswith("/chi-tiet")
+            assert urllib.parse.urlsplit(page.url).path.rstrip("/").endswith("/chi-tiet")
             menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
             assert "Chi tiết chỉ tiêu" in menu and "Tổng quan" in menu, menu
             assert page.locator('[data-testid="stSidebar"]').get_by_text("Đơn vị").count() > 0
@@ -202,6 +203,33 @@ def test_periodic_report_pdf_pages_render_to_png(demo_db):
         subprocess.run([pdftoppm, "-png", "-r", "70", "-f", str(number), "-l", str(number),
                         "-singlefile", str(pdf), str(target)], check=True, timeout=120)
         assert target.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_a_link_with_selections_opens_the_same_view(server, browser):
+    """The selections live in the address: a link to the detail page with a period, a
+    definition and a KPI opens exactly that view, and the address keeps them."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    try:
+        page.goto(f"{server}/chi-tiet?period=2026-10&on_time=resolved&kpi=online_payment_rate",
+                  wait_until="networkidle", timeout=60_000)
+        _settle(page, "Chi tiết chỉ tiêu")
+        main = page.locator('[data-testid="stMain"]')
+        main.get_by_text("Tỷ lệ giao dịch thanh toán trực tuyến").first.wait_for(timeout=30_000)
+        assert "Tháng 10/2026" in main.inner_text()
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "Loại kỳ báo cáo" in sidebar and "Cách tính" in sidebar
+        assert "kpi=online_payment_rate" in page.url and "period=2026-10" in page.url
+        assert "on_time=resolved" in page.url
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "lien-ket-chi-tiet.png"), full_page=False)
+        # The upload page uses only the unit: no period control in its sidebar.
+        page.goto(f"{server}/tai-du-lieu", wait_until="networkidle", timeout=60_000)
+        _settle(page, "Tải dữ liệu")
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "Đơn vị" in sidebar and "Loại kỳ báo cáo" not in sidebar
+    finally:
+        page.close()
+
 
 @pytest.fixture(scope="module")
 def signed_db(demo_db, tmp_path_factory):

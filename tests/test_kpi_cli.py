@@ -45,7 +45,8 @@ def _fill(url):
                                  ("dossiers", "2026-04-03 09:00:00", "undone")):
             conn.execute(sa.insert(S.batches).values(
                 unit_id=uid, kind=kind, file_name="hs.xlsx", sha256="x", status=status,
-                uploaded_at=dt.datetime.fromisoformat(at)))
+                uploaded_at=dt.datetime.fromisoformat(at), covers_from=dt.date(2026, 3, 1),
+                as_of=dt.date(2026, 3, 31) if status == "loaded" else dt.date(2026, 4, 3)))
 
 
 def test_snapshot_json_exact_shape(db_url):
@@ -53,7 +54,11 @@ def test_snapshot_json_exact_shape(db_url):
     r = run("snapshot", "--db", db_url, "--unit", UNIT, "--period", "2026-03")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert list(data) == ["unit", "period", "as_of", "definitions", "kpis", "counts"]
+    assert list(data) == ["unit", "period", "as_of", "definitions", "kpis", "counts",
+                          "data_through", "coverage"]
+    # The loaded export runs 01/03–31/03 (the undone one, to 03/04, does not count).
+    assert data["data_through"] == "2026-03-31"
+    assert data["coverage"] == {"status": "complete", "missing": []}
     assert data["unit"] == UNIT
     assert data["period"] == {"start": "2026-03-01", "end": "2026-03-31"}
     assert data["as_of"] == "2026-04-02T08:15:00+07:00"  # the undone batch is not used

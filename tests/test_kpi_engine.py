@@ -307,7 +307,10 @@ def test_headroom_on_track(engine):
     uid = make_unit(engine, UNIT)
     insert(engine, S.dossiers, uid, _headroom_dossiers(100, 1))
     h = Q.headroom(engine, UNIT, MARCH, "on_time_rate", today=AFTER)
-    w_done = cal.working_days_between(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    # The rows speak for 05/01–25/01 (no upload log): the year to date is judged as of
+    # data_through 25/01, and the pace counts the working days up to it.
+    assert h.as_of_day == dt.date(2026, 1, 25)
+    w_done = cal.working_days_between(dt.date(2026, 1, 1), dt.date(2026, 1, 25))
     w_all = cal.working_days_between(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     from fractions import Fraction
     big = Fraction(101 * w_all, w_done)

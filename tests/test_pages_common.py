@@ -25,9 +25,11 @@ def test_sidebar_defaults_to_the_latest_month_with_data(fixture_url):
     assert at.radio(key="on_time_def").value == "766"
     assert at.radio(key="satisfaction_def").value == "766"
     assert "📅 Dữ liệu đến ngày **02/04/2026**" in texts(at.sidebar.caption)
+    # The context line's "Dữ liệu đến ngày" is data_through (the export's as-of date 01/04),
+    # not the upload time.
     assert at.caption[0].value == (
         "**Xã Lộc Tân** · Tháng 3/2026 (01/03/2026 – 31/03/2026) · Dữ liệu đến ngày "
-        "**02/04/2026** · Đúng hạn theo Bộ chỉ số 766 · Hài lòng theo Bộ chỉ số 766"
+        "**01/04/2026** · Đúng hạn theo Bộ chỉ số 766 · Hài lòng theo Bộ chỉ số 766"
     )
 
 
@@ -47,7 +49,9 @@ def test_period_type_quarter_year_to_date_and_custom(fixture_url):
 
     at.selectbox(key="period_type").set_value("month").run()
     at.selectbox(key="period_month").set_value("2026-04").run()
-    assert "🕒 Kỳ chưa kết thúc: số liệu tính đến ngày 15/04/2026." in texts(at.caption)
+    # April: the export (as of 01/04) covers its first day only: provisional, days named.
+    assert ("🕒 Số liệu tạm tính: thiếu dữ liệu từ 02/04/2026 đến 30/04/2026; dữ liệu mới đến "
+            "ngày 01/04/2026.") in texts(at.caption)
 
     at.selectbox(key="period_type").set_value("custom").run()
     assert at.date_input(key="period_range").value == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))

@@ -69,6 +69,7 @@ def test_late_dossiers_of_the_worst_field_in_two_clicks(fixture_url):
     assert shortfall["Mã hồ sơ"].tolist() == ["HS-03-0160", "HS-03-0161"]
     assert shortfall["Lĩnh vực"].tolist() == ["Đất đai", "Đất đai"]
     assert shortfall["Phân loại"].tolist() == ["Quá hạn", "Quá hạn"]
+    assert shortfall["Lý do chưa đạt"].tolist() == ["Quá hạn 2 ngày", "Quá hạn 2 ngày"]
     assert shortfall["Ngày hẹn trả"].tolist() == [dt.date(2026, 3, 7), dt.date(2026, 3, 8)]
     assert ("**2 hồ sơ thuộc lĩnh vực Đất đai** trong mẫu số nhưng không đạt (trang 1/1, bấm "
             "tiêu đề cột để sắp xếp).") in texts(at.markdown)
@@ -101,7 +102,7 @@ def test_shortfall_excel_holds_every_row(fixture_url):
     assert wb.sheetnames == ["Danh sách", "Thông tin"]
     ws = wb["Danh sách"]
     rows = list(ws.values)
-    assert rows[0][:3] == ("Mã hồ sơ", "Mã thủ tục", "Tên thủ tục")
+    assert rows[0][:4] == ("Mã hồ sơ", "Lý do chưa đạt", "Mã thủ tục", "Tên thủ tục")
     assert [r[0] for r in rows[1:]] == ["HS-03-0160", "HS-03-0161"]
     header = list(rows[0])
     due = header.index("Ngày hẹn trả")

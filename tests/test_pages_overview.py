@@ -17,7 +17,12 @@ def test_tiles_show_value_verdict_change_and_counts(fixture_url):
     assert [m.delta for m in at.metric] == ["+2,5 điểm %", "+2,5 điểm %", "−25,0 điểm %",
                                             "+15,5 điểm %", ""]
     md = texts(at.markdown)
-    assert md[0] == ("**Đạt 4/11 chỉ tiêu** của kế hoạch trong tháng 3/2026 · so sánh với "
+    # The page opens with the year in view (to 31/03: 293/300 on time, 180/301 online,
+    # 30/40 paid online), then the month's own count.
+    assert md[0] == ("**Đạt 2/5 chỉ tiêu chính của năm 2026 (từ 01/01/2026 đến 31/03/2026, tạm "
+                     "tính); Chưa đạt: đúng hạn 97,7% / 98%, thiếu 1 hồ sơ; trực tuyến 59,8% / 60%"
+                     ", thiếu 1 hồ sơ; thanh toán trực tuyến 75,0% / 80%, thiếu 2 giao dịch.**")
+    assert md[1] == ("**Đạt 4/11 chỉ tiêu** của kế hoạch trong tháng 3/2026 · so sánh với "
                      "tháng 2/2026.")
     verdicts = [m for m in md if "· chỉ tiêu " in m]
     assert verdicts == [
@@ -36,7 +41,7 @@ def test_tiles_show_value_verdict_change_and_counts(fixture_url):
         "+ Quá hạn + Đang giải quyết trong hạn + Đang giải quyết quá hạn) = 197 / 200 = 98,5%")
     assert ("- Hồ sơ trước hạn, đúng hạn và đang giải quyết trong hạn: **197**\n"
             "- Hồ sơ đã và đang giải quyết trong kỳ (kể cả từ kỳ trước): **200**\n"
-            "- Kết quả: **98,5%**") in md[md.index(verdicts[0]) + 1]
+            "- Kết quả: **98,5%**") in md[md.index(verdicts[0]) + 2]  # after the tile picture
 
 
 def test_warnings_for_missing_data(fixture_url):
@@ -56,7 +61,14 @@ def test_warnings_for_missing_data(fixture_url):
 
 def test_other_targets_table(fixture_url):
     at = app()
-    [table] = [d.value for d in at.dataframe]
+    status, table = [d.value for d in at.dataframe]
+    # First on the page (shown on a phone only): every KPI's value, target and verdict.
+    assert list(status.columns) == ["Chỉ tiêu", "Đánh giá", "Kết quả", "Chỉ tiêu KH"]
+    assert status.values.tolist()[:5] == [
+        ["Đúng hạn", "✅ Đạt", "98,5%", "≥ 98%"], ["Hài lòng", "✅ Đạt", "98,5%", "≥ 95%"],
+        ["Số hóa", "⚠️ Chưa đạt", "75,0%", "≥ 80%"], ["Trực tuyến", "✅ Đạt", "65,0%", "≥ 60%"],
+        ["Thanh toán trực tuyến", "⚠️ Chưa đạt", "75,0%", "≥ 80%"]]
+    assert len(status) == 11
     assert list(table.columns) == ["Chỉ tiêu", "Mục KH", "Chỉ tiêu KH", "Kết quả", "Tử số/Mẫu số",
                                    "Đánh giá", "So với kỳ trước"]
     rows = table.values.tolist()

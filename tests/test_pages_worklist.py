@@ -121,4 +121,8 @@ def test_apology_letters_from_the_list(wl_url):
     assert not at.exception, [e.value for e in at.exception]
     short = _table(at, "shortfall_table")
     marks = dict(zip(short["Mã hồ sơ"], short["Thư xin lỗi"]))
-    assert marks["A1"] == "Đã gửi thư xin lỗi (29/04/2026)" and marks["A2"] == ""
+    assert marks["A1"] == "Đã gửi thư xin lỗi (29/04/2026)"
+    # April is judged as of data_through 28/04 (kpi-definitions.md): A2, due 28/04, is still
+    # pending in time there, so not in the month's shortfall (the work list, as of today
+    # 29/04, lists it overdue).
+    assert "A2" not in marks

@@ -304,6 +304,20 @@ def test_history_and_tables_show_blank_cells_not_none(page_db):
     assert hist[["Mã hoạt động", "Ghi chú tiến độ", "Minh chứng", "Người cập nhật"]].values.tolist() == [
         ["I.1-01", "", "", "An"]
     ]
+    assert hist[["Trạng thái trước", "Trạng thái mới"]].values.tolist() == [
+        ["⚪ Chưa thực hiện", "🔵 Đang thực hiện"]]
+    # A row with no previous status nor file (older history rows): blank cells, not "None".
+    import pandas as pd
+
+    from ui import plan as plan_ui
+
+    old = pd.DataFrame([{"updated_at": dt.datetime(2026, 4, 2, 8, 15), "activity_id": "I.1-01",
+                         "previous_status": None, "status": "done", "note": None,
+                         "evidence": None, "updated_by": None, "source": "form",
+                         "file_name": None}], dtype=object)
+    shown = plan_ui.history_display(old)
+    assert shown.values.tolist() == [["02/04/2026 08:15", "I.1-01", "", "✅ Hoàn thành", "", "",
+                                      "", "Sửa trên trang"]]
     goal = _table(at, "Mã hoạt động", "I.1-01")
     assert goal[["Ghi chú tiến độ", "Minh chứng", "Người cập nhật"]].values.tolist() == [
         ["", "", "An"], ["", "", ""],
@@ -316,7 +330,7 @@ def test_upload_drop_zone_speaks_vietnamese(page_db):
     at = _app()
     [css] = [h.proto.body for h in at.get("html") if "stFileUploaderDropzone" in h.proto.body]
     assert 'content: "Chọn tệp"' in css
-    assert 'content: "Kéo thả tệp vào đây · tối đa 200 MB mỗi tệp · XLSX"' in css
+    assert 'content: "Kéo thả tệp vào đây · tối đa 10 MB mỗi tệp · XLSX"' in css
 
 
 def test_a_damaged_plan_file_shows_what_to_do(page_db, tmp_path, monkeypatch):

@@ -91,7 +91,11 @@ def test_notes_follow_the_data(db_url):
     snapshot, extras = report_input(engine, UNIT, "2026-03", today=TODAY)
     assert snapshot["kpis"][1]["numerator"] == 196
     assert NO_RATINGS not in extras["notes"]
-    # A month not ended: judged as of today, said so.
+    # A month the export (as of 01/04) covers one day of: provisional, the missing days said.
     snapshot, extras = report_input(engine, UNIT, "2026-04", today=TODAY)
-    assert extras["notes"][0] == "Kỳ chưa kết thúc: số liệu tính đến ngày 15/04/2026."
+    assert extras["notes"][0] == ("Số liệu tạm tính: thiếu dữ liệu từ 02/04/2026 đến 30/04/2026;"
+                                  " dữ liệu mới đến ngày 01/04/2026.")
+    assert snapshot["data_through"] == "2026-04-01"
+    assert snapshot["coverage"] == {"status": "partial",
+                                    "missing": [{"start": "2026-04-02", "end": "2026-04-30"}]}
     assert snapshot["period"] == {"start": "2026-04-01", "end": "2026-04-30"}

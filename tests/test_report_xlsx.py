@@ -5,6 +5,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from kpi import definitions as D
+
 from kpi.report import render, sample
 
 
@@ -26,13 +28,12 @@ def test_a_sheet_per_table(book):
 def test_kpi_cells_are_numbers_with_percentage_formats(book):
     ws = book["Chỉ tiêu"]
     header = [c.value for c in ws[1]]
-    assert header == ["TT", "Mã chỉ số", "Chỉ số", "Mục kế hoạch", "Chỉ tiêu", "Kết quả", "Tử số",
+    assert header == ["TT", "Chỉ số", "Mục kế hoạch", "Chỉ tiêu", "Kết quả", "Tử số",
                       "Mẫu số", "Đánh giá", "Kỳ trước", "Thay đổi so với kỳ trước (điểm %)",
                       "Công thức"]
     assert all(c.font.b for c in ws[1])
-    assert ws.freeze_panes == "D2"
+    assert ws.freeze_panes == "C2"
     row = {h: c for h, c in zip(header, ws[2])}
-    assert row["Mã chỉ số"].value == "on_time_rate"
     assert row["Chỉ số"].value == "Tỷ lệ hồ sơ giải quyết đúng hạn"
     assert row["Kết quả"].data_type == "n"
     assert row["Kết quả"].value == pytest.approx(1203 / 1218, abs=1e-12)
@@ -44,24 +45,26 @@ def test_kpi_cells_are_numbers_with_percentage_formats(book):
     assert row["Kỳ trước"].value == 0.984 and row["Kỳ trước"].number_format == "0.0%"
     assert row["Thay đổi so với kỳ trước (điểm %)"].value == pytest.approx((1203 / 1218 - 0.984) * 100)
     # every KPI of the snapshot, in order, with its raw value
+    # no code key on the sheet: each KPI named by its label
     kpis = sample.snapshot()["kpis"]
     for kpi, cells in zip(kpis, ws.iter_rows(min_row=2, max_row=1 + len(kpis))):
-        assert cells[1].value == kpi["key"]
+        assert cells[1].value == D.KPI_BY_KEY[kpi["key"]].label
+        assert not any(c.value == kpi["key"] for c in cells)
         if kpi["value"] is None:
-            assert cells[5].value == "—"
+            assert cells[4].value == "—"
         else:
-            assert cells[5].value == pytest.approx(kpi["value"], abs=1e-12)
-            assert cells[5].number_format == "0.0%"
+            assert cells[4].value == pytest.approx(kpi["value"], abs=1e-12)
+            assert cells[4].number_format == "0.0%"
     assert ws.max_row == 12
-    assert ws.column_dimensions["C"].width > 40
+    assert ws.column_dimensions["B"].width > 40
 
 
 def test_counts_and_trend_sheets(book):
     ws = book["Số liệu hồ sơ"]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
-    assert rows[0] == ["received", "Hồ sơ tiếp nhận (kể cả hồ sơ rút)", 1150]
-    assert rows[-1] == ["unverifiable", "Hồ sơ không xác định được hạn (không tính)", 2]
-    assert ws["C2"].data_type == "n"
+    assert rows[0] == ["Hồ sơ tiếp nhận (kể cả hồ sơ rút)", 1150]
+    assert rows[-1] == ["Hồ sơ không xác định được hạn (không tính)", 2]
+    assert ws["B2"].data_type == "n"
     ws = book["Xu hướng"]
     assert [c.value for c in ws[1]][:2] == ["Tháng", "Tỷ lệ hồ sơ giải quyết đúng hạn"]
     assert ws["A2"].value == dt.datetime(2025, 4, 1)

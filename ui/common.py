@@ -1,7 +1,10 @@
 """Shared pieces of every page: the engine, the shared sidebar (unit, period, definitions),
 the current choice as a ``Selection``, friendly errors, the context line.
 
-The sidebar is drawn by app.py on every run, so its widgets keep their values across pages.
+The sidebar is drawn by app.py on every run with the controls the page declares
+(``ui.nav.NavPage.controls``); the values of the controls a page hides are kept, so they hold
+across pages. The selections live in the page's address too (``?unit=…&period=2026-03&
+on_time=resolved``, the detail page adds ``kpi=…``): a link opens the same view.
 Session-state keys (stable, read by every page):
 
     unit              the unit's name
@@ -176,11 +179,109 @@ def _choice_radios(sb) -> None:
 
 # --------------------------------------------------------------------------- the sidebar
 
-def sidebar() -> None:
-    """The sidebar shared by all pages: unit, period type and value, definitions, as-of."""
+# The controls a page may ask the sidebar for (ui.nav.NavPage.controls).
+UNIT, PERIOD, CHOICES = "unit", "period", "choices"
+CONTROLS = (UNIT, PERIOD, CHOICES)
+# The names of the selections in the page's address (?unit=…&period=2026-03&on_time=resolved):
+# the command line's words (cli.md); a KPI's variant choice goes by its choice name.
+URL_UNIT, URL_PERIOD = "unit", "period"
+_URL_PENDING = "_url_pending"  # the address's values not applied yet (read once per session)
+_URL_RUNS = "_url_runs"  # runs of the sidebar in this session (the address counts on the first)
+
+
+def _widget_keys() -> list[str]:
+    return ["unit", "period_type", *PERIOD_KEYS.values(),
+            *(choice_state_key(k) for k in D.choice_kpis())]
+
+
+def _keep_hidden_state() -> None:
+    """Streamlit forgets the value of a widget a run does not draw; a page that hides the period
+    (Tải dữ liệu) must not reset it for the next page: re-assigning the values keeps them."""
+    for key in _widget_keys():
+        if key in S:
+            S[key] = S[key]
+
+
+def _read_url() -> dict:
+    """The address's values, once per session (the first run); later runs: what is left."""
+    if _URL_PENDING not in S:
+        try:
+            S[_URL_PENDING] = {k: st.query_params.get(k) for k in st.query_params}
+        except Exception:  # noqa: BLE001 — a page run outside a server has no address
+            S[_URL_PENDING] = {}
+    return S[_URL_PENDING]
+
+
+def _apply_url_period(text: str, span, today) -> bool:
+    """Put a period code of the address (a code the sidebar offers, or "a..b") in the state."""
+    for kind in PERIOD_KEYS:
+        if kind != "custom" and text in _choices(kind, span, today):
+            S["period_type"], S[PERIOD_KEYS[kind]] = kind, text
+            return True
+    if ".." in text:
+        try:
+            p = P.parse_period(text, today)
+        except (P.PeriodError, ValueError):
+            return False
+        S["period_type"], S["period_range"] = "custom", (p.start, p.end)
+        return True
+    return False
+
+
+def url_value(name: str, options) -> str | None:
+    """A page's own selection from the address (the detail page's KPI): the value once, on the
+    session's first run (the page the link opened), when it is one of ``options``; else None —
+    a link to the overview that names a KPI does not override a tile clicked later."""
+    value = _read_url().pop(name, None)
+    if S.get(_URL_RUNS, 0) > 1:
+        return None
+    return value if value in options else None
+
+
+def keep_in_url(name: str, value) -> None:
+    """Write one of the page's selections into the address, so the link opens the same view."""
+    with contextlib.suppress(Exception):
+        st.query_params[name] = str(value)
+
+
+def _period_url_code() -> str | None:
+    kind = S.get("period_type")
+    if kind == "custom":
+        value = S.get("period_range")
+        if isinstance(value, (tuple, list)) and value and all(value):
+            a, b = (value[0], value[-1])
+            return f"{min(a, b).isoformat()}..{max(a, b).isoformat()}"
+        return None
+    return S.get(PERIOD_KEYS.get(kind, ""))
+
+
+def _write_url(controls) -> None:
+    """The address holds exactly the selections this page uses."""
+    out = {}
+    if UNIT in controls and S.get("unit"):
+        out[URL_UNIT] = S["unit"]
+    if PERIOD in controls and _period_url_code():
+        out[URL_PERIOD] = _period_url_code()
+    if CHOICES in controls:
+        for kpi in D.choice_kpis():
+            out[kpi.choice] = S.get(choice_state_key(kpi), kpi.default)
+    with contextlib.suppress(Exception):
+        if {k: st.query_params.get(k) for k in st.query_params} != out:
+            st.query_params.from_dict(out)
+
+
+def sidebar(controls=CONTROLS) -> None:
+    """The sidebar shared by the pages, with only the ``controls`` the page uses (its
+    ``ui.nav.NavPage.controls``): unit, period type and value, definitions; "dữ liệu đến ngày"
+    with the unit. The values first come from the page's address (once per session, invalid ones
+    fall back to the defaults with a note), then the address follows them."""
     url = config.db_url()
     today = config.today()
     sb = st.sidebar
+    _keep_hidden_state()
+    S[_URL_RUNS] = S.get(_URL_RUNS, 0) + 1
+    pending = _read_url()
+    bad = []
     with friendly_errors():
         engine()
         names = data.units(url)
@@ -188,36 +289,62 @@ def sidebar() -> None:
 
     default = auth.scoped_unit(config.unit_name())
     options = auth.visible_units(sorted(set(names) | ({default} if default else set())))
+    if URL_UNIT in pending:
+        value = pending.pop(URL_UNIT)
+        if value in options:
+            S["unit"] = value
+        else:
+            bad.append("đơn vị")
     if options:
         if S.get("unit") not in options:
             S["unit"] = default if default in options else options[0]
-        sb.selectbox("Đơn vị", options, key="unit")
+        if UNIT in controls:
+            sb.selectbox("Đơn vị", options, key="unit")
     unit = S.get("unit") if S.get("unit") in options else None
     with friendly_errors():
         span = data.span(url, unit) if unit in names else None
         stamp = data.as_of(url, unit) if unit in names else None
     latest = DB.default_period(span, today)
 
+    if URL_PERIOD in pending and not _apply_url_period(str(pending.pop(URL_PERIOD)), span,
+                                                       today):
+        bad.append("kỳ báo cáo")
     if S.get("period_type") not in PERIOD_TYPES:
         S["period_type"] = "month"
-    sb.selectbox("Loại kỳ báo cáo", list(PERIOD_TYPES), format_func=PERIOD_TYPES.get,
-                 key="period_type")
     kind = S["period_type"]
     if kind == "custom":
         if not isinstance(S.get("period_range"), (tuple, list)):
             S["period_range"] = (latest.start, latest.end)
-        sb.date_input("Từ ngày – đến ngày", key="period_range", format="DD/MM/YYYY")
     else:
         choices = _choices(kind, span, today)
         key = PERIOD_KEYS[kind]
         if S.get(key) not in choices:
             S[key] = _default_code(kind, choices, latest)
-        sb.selectbox(PERIOD_TYPES[kind], list(choices),
-                     format_func=lambda c: choices[c].label, key=key)
+    if PERIOD in controls:
+        sb.selectbox("Loại kỳ báo cáo", list(PERIOD_TYPES), format_func=PERIOD_TYPES.get,
+                     key="period_type")
+        if kind == "custom":
+            sb.date_input("Từ ngày – đến ngày", key="period_range", format="DD/MM/YYYY")
+        else:
+            sb.selectbox(PERIOD_TYPES[kind], list(choices),
+                         format_func=lambda c: choices[c].label, key=key)
 
-    _choice_radios(sb)
-    sb.caption(f"📅 Dữ liệu đến ngày **{fmt.date(stamp)}**" if stamp else
-               "📅 Chưa có dữ liệu cho đơn vị này.")
+    for kpi in D.choice_kpis():
+        if kpi.choice in pending:
+            value = pending.pop(kpi.choice)
+            if value in kpi.variants:
+                S[choice_state_key(kpi)] = value
+            else:
+                bad.append(fmt.in_sentence(kpi.choice_label))
+    if CHOICES in controls:
+        _choice_radios(sb)
+    if UNIT in controls:
+        sb.caption(f"📅 Dữ liệu đến ngày **{fmt.date(stamp)}**" if stamp else
+                   "📅 Chưa có dữ liệu cho đơn vị này.")
+    if bad:
+        sb.caption(f"⚠️ Đường dẫn có lựa chọn không hợp lệ ({', '.join(bad)}): đã dùng lựa "
+                   "chọn mặc định.")
+    _write_url(controls)
 
 
 # --------------------------------------------------------------------------- page helpers
@@ -243,13 +370,14 @@ def definitions_text(sel: Selection) -> str:
 
 
 def context_line(sel: Selection, snap: Q.Snapshot) -> None:
-    """Unit · period (dates) · "Dữ liệu đến ngày …" · the definitions; the note of a period
-    not ended yet."""
+    """Unit · period (dates) · "Dữ liệu đến ngày …" (data_through: the newest as-of date of
+    the dossier exports, not an upload time) · the definitions; the coverage note of a period
+    not fully covered ("tạm tính", the missing days) or not ended yet."""
     p = snap.period
     dates = f" ({fmt.date_range(p.start, p.end)})" if p.kind in ("month", "quarter",
                                                                  "year") else ""
     st.caption(f"**{safe.md(snap.unit)}** · {p.label}{dates} · "
-               f"Dữ liệu đến ngày **{fmt.date(snap.as_of)}** · {definitions_text(sel)}")
+               f"Dữ liệu đến ngày **{fmt.date(snap.data_through)}** · {definitions_text(sel)}")
     note = DB.period_note(snap)
     if note:
         st.caption(f"🕒 {note}")

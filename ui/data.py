@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from kpi import coverage as CV
 from kpi import dashboard as DB
 from kpi import db as kdb
 from kpi import definitions as D
 from kpi import queries as Q
+from kpi import yearview as YV
 from kpi.periods import Period
 from kpi.report import assemble, render_bytes
 
@@ -136,3 +138,22 @@ def shortfall_xlsx(sel: Selection, key: str, by: str | None = None, group=None,
     """All rows behind the shortfall as an Excel file (built when the user clicks)."""
     return DB.shortfall_xlsx(engine(sel.url), sel.unit, sel.period, key, sel.choice, by=by,
                              group=group, group_label=group_label, today=sel.today)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL)
+def data_through(url: str, unit: str | None) -> dt.date | None:
+    """The newest as-of date of the unit's loaded dossier exports ("Dữ liệu đến ngày")."""
+    return CV.data_through(engine(url), unit)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=32)
+def month_strip(url: str, unit: str | None, year: int) -> dict[str, list[str]]:
+    """Per kind of file, the coverage of each month of ``year`` (the upload page's strip)."""
+    return CV.month_strip(engine(url), unit, year)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL, max_entries=64)
+def year_view(sel: Selection, keys: tuple[str, ...] = D.HEADLINE_KEYS) -> YV.YearView:
+    """The year of the period in view: year to date, required rate, forecast."""
+    return YV.year_view(engine(sel.url), sel.unit, sel.period, sel.choice, keys=keys,
+                        today=sel.today)

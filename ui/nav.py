@@ -50,6 +50,9 @@ class NavPage:
     icon: str
     default: bool = False  # the page at "/"
     roles: tuple[str, ...] = EVERYONE  # who may open it; () = anyone, signed in or not
+    # The shared sidebar's controls the page uses (ui.common.CONTROLS: "unit", "period",
+    # "choices" — the definitions); the sidebar draws only those.
+    controls: tuple[str, ...] = ("unit", "period", "choices")
 
     @property
     def url_path(self) -> str:
@@ -59,13 +62,13 @@ class NavPage:
 
 PAGES: tuple[NavPage, ...] = (
     NavPage("Tổng quan", "pages/tong-quan.py", "📊", default=True),
-    NavPage("Việc cần làm", "pages/viec-can-lam.py", "⏰"),
+    NavPage("Việc cần làm", "pages/viec-can-lam.py", "⏰", controls=("unit", "choices")),
     NavPage("Chi tiết chỉ tiêu", "pages/chi-tiet.py", "🔎"),
-    NavPage("Tải dữ liệu", "pages/tai-du-lieu.py", "📤", roles=STAFF),
+    NavPage("Tải dữ liệu", "pages/tai-du-lieu.py", "📤", roles=STAFF, controls=("unit",)),
     NavPage("Báo cáo", "pages/bao-cao.py", "🖨️"),
-    NavPage("Kế hoạch", "pages/ke-hoach.py", "🗂️"),
-    NavPage("Nhật ký thao tác", "pages/nhat-ky.py", "📜", roles=ADMIN),
-    NavPage("Đăng nhập", "pages/dang-nhap.py", "🔑", roles=ANYONE),
+    NavPage("Kế hoạch", "pages/ke-hoach.py", "🗂️", controls=("unit",)),
+    NavPage("Nhật ký thao tác", "pages/nhat-ky.py", "📜", roles=ADMIN, controls=()),
+    NavPage("Đăng nhập", "pages/dang-nhap.py", "🔑", roles=ANYONE, controls=()),
 )
 
 
@@ -95,13 +98,6 @@ def in_menu(p: NavPage) -> bool:
     return auth.allowed(p.roles)
 
 
-def _entry(page) -> NavPage:
-    """The registry entry of the ``st.Page`` that ``st.navigation`` chose."""
-    path = getattr(page, "url_path", "")
-    return next((p for p in PAGES if p.url_path == path), None) or next(
-        p for p in PAGES if p.default)
-
-
 def frame() -> None:
     """The app frame (app.py): page settings, our menu (filtered by role), the open-demo
     banner, the shared sidebar and the account line, the chosen page — or, for a page the
@@ -116,16 +112,24 @@ def frame() -> None:
     with common.friendly_errors():
         shown = {p.url_path: in_menu(p) for p in PAGES}
     page = st.navigation([sp for p in PAGES for sp in _st_pages(p, shown[p.url_path])])
-    entry = _entry(page)
+    entry = current(page)
     auth.sync_cookie()
     auth.banner()
     if not auth.allowed(entry.roles):
         auth.refuse(entry.title, entry.roles)
         return
     if auth.current_account() is not None:  # nobody signed in: no unit names in the sidebar
-        common.sidebar()
+        common.sidebar(entry.controls)
     auth.account_box()
     page.run()
+
+
+def current(st_page) -> NavPage:
+    """The registry entry of the ``st.Page`` that ``st.navigation`` picked (the default page
+    answers at "" and at its own address)."""
+    path = getattr(st_page, "url_path", "")
+    return next((p for p in PAGES if p.url_path == path), None) or next(
+        p for p in PAGES if p.default)
 
 
 def guard(url_path: str) -> None:

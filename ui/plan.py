@@ -30,7 +30,10 @@ OVERDUE_TEXT = f"{T.OVERDUE_ICON} {T.OVERDUE_LABEL}"
 
 
 def status_text(code: str) -> str:
-    """"✅ Hoàn thành": the status word with its icon."""
+    """"✅ Hoàn thành": the status word with its icon; no status (the first change of an
+    activity has no previous one) is a blank cell, never "None"."""
+    if code is None or (not isinstance(code, str) and pd.isna(code)):
+        return ""
     label = T.status_label(code)
     return f"{STATUS_ICONS[code]} {label}" if code in STATUS_ICONS else label
 

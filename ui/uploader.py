@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from kpi import format as fmt
+
 _CSS = """<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
@@ -36,6 +38,24 @@ def uploader_css(types: Sequence[str], max_mb: int | None = None) -> str:
     return _CSS % {"mb": int(max_mb), "types": ", ".join(names)}
 
 
-def vietnamese_uploader(types: Sequence[str]) -> None:
+def vietnamese_uploader(types: Sequence[str], max_mb: int | None = None) -> None:
     """Put the Vietnamese drop-zone words on this page (call before ``st.file_uploader``)."""
-    st.html(uploader_css(types))
+    st.html(uploader_css(types, max_mb))
+
+
+def uploader(label: str, types: Sequence[str], *, key: str, max_mb: int | None = None,
+             help: str | None = None):
+    """``st.file_uploader`` in Vietnamese: our drop-zone words with the page's own size limit
+    (``max_mb``, enforced by Streamlit too; default the server's), and for a chosen file one
+    plain-text line with its name and its size in Vietnamese ("163,7 KB")."""
+    vietnamese_uploader(types, max_mb)
+    names = [str(t).strip().lstrip(".").lower() for t in types]
+    upload = st.file_uploader(label, type=names, key=key, max_upload_size=max_mb, help=help)
+    if upload is not None:
+        st.text(file_line(upload.name, upload.size))
+    return upload
+
+
+def file_line(name: str, size: int | None) -> str:
+    """"Tệp đã chọn: theo-doi.xlsx · 163,7 KB" (shown as text, never Markdown)."""
+    return f"Tệp đã chọn: {name} · {fmt.file_size(size)}"

@@ -76,28 +76,28 @@ def _print_setup(ws, r: Report, landscape: bool = True) -> None:
 
 
 def _kpi_sheet(b: _Book, r: Report) -> None:
+    """One row per KPI, in the snapshot's order, named by its Vietnamese label (no code key)."""
     ws = b.wb.add_worksheet("Chỉ tiêu")
-    titles = ["TT", "Mã chỉ số", "Chỉ số", "Mục kế hoạch", "Chỉ tiêu", "Kết quả", "Tử số",
+    titles = ["TT", "Chỉ số", "Mục kế hoạch", "Chỉ tiêu", "Kết quả", "Tử số",
               "Mẫu số", "Đánh giá", "Kỳ trước", "Thay đổi so với kỳ trước (điểm %)", "Công thức"]
     b.header(ws, 0, titles)
     for i, row in enumerate(r.rows, start=1):
         ws.write_number(i, 0, row.index, b.fmt(align="center", border=1))
-        b.text(ws, i, 1, row.key, border=1)
-        b.text(ws, i, 2, row.label, border=1, text_wrap=True)
-        b.text(ws, i, 3, row.section or NO_DATA, border=1, align="center")
-        b.number(ws, i, 4, row.target, PCT, border=1)
-        b.number(ws, i, 5, row.value, PCT, border=1, bold=True)
-        b.number(ws, i, 6, row.numerator, INT, border=1)
-        b.number(ws, i, 7, row.denominator, INT, border=1)
+        b.text(ws, i, 1, row.label, border=1, text_wrap=True)
+        b.text(ws, i, 2, row.section or NO_DATA, border=1, align="center")
+        b.number(ws, i, 3, row.target, PCT, border=1)
+        b.number(ws, i, 4, row.value, PCT, border=1, bold=True)
+        b.number(ws, i, 5, row.numerator, INT, border=1)
+        b.number(ws, i, 6, row.denominator, INT, border=1)
         status_bg = STATUS_BG[row.met if row.met in (True, False) else None]
-        b.text(ws, i, 8, row.status_text, border=1, bg_color=status_bg, bold=row.met is False)
-        b.number(ws, i, 9, row.previous, PCT, border=1)
-        b.number(ws, i, 10, None if row.change is None else row.change * 100, PP, border=1)
-        b.text(ws, i, 11, row.formula, border=1, text_wrap=True)
-    widths = [5, 30, 48, 12, 10, 10, 10, 10, 16, 10, 16, 70]
+        b.text(ws, i, 7, row.status_text, border=1, bg_color=status_bg, bold=row.met is False)
+        b.number(ws, i, 8, row.previous, PCT, border=1)
+        b.number(ws, i, 9, None if row.change is None else row.change * 100, PP, border=1)
+        b.text(ws, i, 10, row.formula, border=1, text_wrap=True)
+    widths = [5, 48, 12, 10, 10, 10, 10, 16, 10, 16, 70]
     for col, w in enumerate(widths):
         ws.set_column(col, col, w)
-    ws.freeze_panes(1, 3)
+    ws.freeze_panes(1, 2)
     if r.rows:
         ws.autofilter(0, 0, len(r.rows), len(titles) - 1)
     _print_setup(ws, r)
@@ -105,14 +105,12 @@ def _kpi_sheet(b: _Book, r: Report) -> None:
 
 def _counts_sheet(b: _Book, r: Report) -> None:
     ws = b.wb.add_worksheet("Số liệu hồ sơ")
-    b.header(ws, 0, ["Mã", "Số liệu", "Số hồ sơ"])
-    for i, (key, label, value) in enumerate(r.counts, start=1):
-        b.text(ws, i, 0, key, border=1)
-        b.text(ws, i, 1, label, border=1)
-        b.number(ws, i, 2, value, INT, border=1)
-    ws.set_column(0, 0, 18)
-    ws.set_column(1, 1, 52)
-    ws.set_column(2, 2, 12)
+    b.header(ws, 0, ["Số liệu", "Số hồ sơ"])
+    for i, (_key, label, value) in enumerate(r.counts, start=1):
+        b.text(ws, i, 0, label, border=1)
+        b.number(ws, i, 1, value, INT, border=1)
+    ws.set_column(0, 0, 52)
+    ws.set_column(1, 1, 12)
     ws.freeze_panes(1, 0)
     _print_setup(ws, r, landscape=False)
 
