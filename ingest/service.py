@@ -30,7 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ingest import load as L
-from ingest.headers import fold, norm
+from ingest.headers import KIND_LABELS, fold, norm
 from ingest.model import IngestError, ParsedFile
 from kpi import audit, config
 from kpi import db as kdb
@@ -207,7 +207,7 @@ def load_upload(
             if upload.hand_values:
                 details["remembered_values"] = upload.hand_values
             audit.record(conn, actor, "upload", unit_id,
-                         f"Tải lên tệp {upload.file_name} ({result.kind}): thêm mới "
+                         f"Tải lên tệp {upload.file_name} ({KIND_LABELS.get(result.kind, result.kind)}): thêm mới "
                          f"{result.inserted}, cập nhật {result.updated}, từ chối {result.rejected}",
                          details)
     result.remembered_columns = dict(upload.remembered_columns)

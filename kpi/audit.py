@@ -161,12 +161,49 @@ def actors(engine: sa.Engine) -> list[str]:
             sa.select(audit_log.c.actor).distinct().order_by(audit_log.c.actor)).scalars())
 
 
+# ``details`` keys and coded values as the page and the Excel file show them.
+DETAIL_LABELS: dict[str, str] = {
+    "file_name": "Tệp", "sha256": "SHA-256", "kind": "Loại dữ liệu", "batch_id": "Lần tải số",
+    "rows_read": "Đọc", "inserted": "Thêm mới", "updated": "Cập nhật", "unchanged": "Không đổi",
+    "rejected": "Từ chối", "uploaded_by": "Người tải", "removed": "Xóa",
+    "restored": "Khôi phục", "remembered_columns": "Ghép cột đã nhớ",
+    "remembered_values": "Ghép giá trị đã nhớ", "header": "Cột", "canonical": "Dữ liệu chuẩn",
+    "column": "Cột", "word": "Giá trị", "code": "Mã", "year": "Năm", "activities": "Hoạt động",
+    "source": "Nguồn", "updated_by": "Người cập nhật", "username": "Tài khoản",
+    "role": "Vai trò", "units": "Đơn vị", "reason": "Lý do", "locked_until": "Khóa đến",
+    "sessions_ended": "Số phiên kết thúc", "dossiers": "Hồ sơ", "new_due": "Hẹn trả mới",
+    "period": "Kỳ", "parts": "Phần", "out": "Thư mục", "from": "Từ",
+    "backup_created_at": "Bản sao lập lúc", "forced": "Ghi đè",
+}
+VALUE_LABELS: dict[str, dict] = {
+    "kind": {"dossiers": "Danh sách hồ sơ", "ratings": "Đánh giá hài lòng",
+             "procedures": "Danh mục TTHC", "feedback": "Phản ánh, kiến nghị",
+             "summary": "Biểu số 06"},
+    "source": {"form": "Sửa trên trang", "excel": "Tệp Excel"},
+    "role": {"viewer": "Lãnh đạo / xem", "staff": "Cán bộ", "admin": "Quản trị"},
+    "reason": {"invalid": "sai tên đăng nhập hoặc mật khẩu", "locked": "đang bị tạm khóa",
+               "disabled": "tài khoản đã bị vô hiệu hóa"},
+    "column": {"status": "Trạng thái", "channel": "Kênh thực hiện"},
+}
+
+
+def _value_text(key: str, value) -> str:
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if isinstance(value, list):
+        return ", ".join(_value_text(key, v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} → {_value_text(key, v)}" for k, v in value.items())
+    return str(VALUE_LABELS.get(key, {}).get(value, value))
+
+
 def details_text(details: Mapping | None) -> str:
-    """``details`` as one readable line: ``file_name: a.xlsx; inserted: 3``."""
+    """``details`` as one readable Vietnamese line: ``Tệp: a.xlsx; Thêm mới: 3`` (empty
+    values left out)."""
     if not details:
         return ""
-    return "; ".join(f"{k}: {json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v}"
-                     for k, v in details.items())
+    return "; ".join(f"{DETAIL_LABELS.get(k, k.replace('_', ' '))}: {_value_text(k, v)}"
+                     for k, v in details.items() if v is not None and v != [] and v != {})
 
 
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -29,3 +29,13 @@ else:
                "phút thì tên đăng nhập bị tạm khóa "
                f"{int(A.LOCKOUT_DURATION.total_seconds() // 60)} phút.")
     auth.sign_in_form("sign_in", then="pages/tong-quan.py")
+
+st.markdown("##### Vai trò và quyền")
+st.dataframe(
+    {"Vai trò": [A.ROLE_LABELS[r] for r in A.ROLES],
+     "Được làm": ["; ".join(A.ACTION_LABELS[a] for a in A.ACTIONS if a in A.RIGHTS[r])
+                  for r in A.ROLES]},
+    hide_index=True, width="stretch", key="sign_in_roles",
+)
+st.caption("Tài khoản Lãnh đạo / xem và Cán bộ chỉ thấy các đơn vị được giao; Quản trị thấy mọi "
+           "đơn vị. Tài khoản được tạo bằng dòng lệnh: python -m kpi users add.")

@@ -340,7 +340,7 @@ def test_upload_and_plan_update_on_the_pages_are_audited_under_the_account(peopl
     at.button(key="load_button").click().run()
     assert not at.exception
     rows = _audit(engine, "upload")
-    assert rows == [("lan", LOC_TAN, "Tải lên tệp ho-so-moi.csv (dossiers): thêm mới 1, cập nhật "
+    assert rows == [("lan", LOC_TAN, "Tải lên tệp ho-so-moi.csv (Danh sách hồ sơ): thêm mới 1, cập nhật "
                                      "0, từ chối 0")]
     detail = audit.query(engine, action="upload")["details"][0]
     assert (detail["file_name"], detail["inserted"], detail["uploaded_by"]) == ("ho-so-moi.csv", 1, "lan")

@@ -46,7 +46,7 @@ def test_upload_and_undo_are_audited_with_file_sha_and_counts(engine):
     sha = hashlib.sha256(data).hexdigest()
     assert _rows(engine, "upload") == [(
         "dòng lệnh", LOC_TAN,
-        "Tải lên tệp ho-so-3.csv (dossiers): thêm mới 2, cập nhật 0, từ chối 0",
+        "Tải lên tệp ho-so-3.csv (Danh sách hồ sơ): thêm mới 2, cập nhật 0, từ chối 0",
         {"batch_id": result.batch_id, "file_name": "ho-so-3.csv", "inserted": 2, "kind": "dossiers",
          "rejected": 0, "rows_read": 2, "sha256": sha, "unchanged": 0, "updated": 0,
          "uploaded_by": None})]
