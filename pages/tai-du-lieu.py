@@ -179,6 +179,10 @@ def _file_panel(idx: int, upload_file, unit: str | None) -> dict | None:
         )
     for w in parsed.warnings:
         st.warning(safe.md(w))
+    if upload.needs_mapping:  # a required column or every status word unknown: map by hand first
+        st.warning(f"{safe.md(upload.needs_mapping)} Chọn dữ liệu tương ứng cho cột hoặc giá trị ở trên; "
+                   "tệp được đọc lại ngay sau mỗi lựa chọn.")
+        return None
 
     allow = False
     if parsed.rejects:

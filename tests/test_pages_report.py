@@ -22,7 +22,7 @@ def test_paper_layout_holds_every_target(fixture_url):
     assert ("### BÁO CÁO\n**Kết quả thực hiện chỉ tiêu cải cách hành chính tháng 3/2026**"
             in md)
     assert ("Đơn vị: **Xã Lộc Tân** · Kỳ báo cáo: từ ngày 01/03/2026 đến ngày 31/03/2026 · "
-            "Dữ liệu đến ngày **02/04/2026**") in md
+            "Dữ liệu đến ngày **01/04/2026**") in md
     assert texts(at.caption)[1].startswith("Tỷ lệ hồ sơ giải quyết đúng hạn tính theo Bộ chỉ số "
                                            "766: (trước hạn + đúng hạn")
     assert "**Đạt 4/11 chỉ tiêu; chưa đạt 3; chưa có dữ liệu hoặc chưa có chỉ tiêu 4.**" in md

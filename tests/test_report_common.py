@@ -52,7 +52,7 @@ def test_a_bare_snapshot_gets_vietnamese_defaults(monkeypatch):
     assert r.rows[10].value_text == "—"
     assert r.rows[0].change_text == "—"  # no previous period given
     assert r.period_label == "Tháng 3/2026"
-    assert r.as_of_text == "02/04/2026"
+    assert r.as_of_text == "31/03/2026"  # data_through, not the upload's day (02/04)
     assert r.report_date == dt.date(2026, 4, 5)
     assert r.unit_header == ["UBND XÃ LỘC TÂN", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"]
     assert r.place == "Lộc Tân"

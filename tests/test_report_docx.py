@@ -67,7 +67,7 @@ def test_title_sections_and_closing(document):
         assert heading in texts, heading
     assert "Đơn vị: Xã Lộc Tân" in texts
     assert "Kỳ báo cáo: Tháng 3/2026, từ ngày 01/03/2026 đến ngày 31/03/2026." in texts
-    assert "Dữ liệu đến ngày 02/04/2026." in texts
+    assert "Dữ liệu đến ngày 31/03/2026." in texts
     assert "Đạt 6/11 chỉ tiêu; chưa đạt 4; chưa có dữ liệu hoặc chưa có chỉ tiêu 1." in texts
     assert ("- Tháng 12/2025 chưa có danh sách hồ sơ trực tuyến: tỷ lệ hồ sơ trực tuyến tháng đó "
             "để trống.") in texts

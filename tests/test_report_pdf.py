@@ -66,7 +66,7 @@ def test_header_carries_unit_period_as_of_and_definitions(full_pdf):
     ]
     assert "Đơn vị: Xã Lộc Tân" in lines
     assert "Kỳ báo cáo: Tháng 3/2026, từ ngày 01/03/2026 đến ngày 31/03/2026" in lines
-    assert "Dữ liệu đến ngày 02/04/2026" in lines
+    assert "Dữ liệu đến ngày 31/03/2026" in lines
     flat = _flat(text)
     assert ("Tỷ lệ hồ sơ giải quyết đúng hạn tính theo Bộ chỉ số 766: (trước hạn + đúng hạn + "
             "đang giải quyết trong hạn) / tổng số hồ sơ đã và đang giải quyết — cách tỉnh chấm "

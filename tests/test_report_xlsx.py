@@ -78,7 +78,7 @@ def test_counts_and_trend_sheets(book):
 
 def test_dates_are_dates_and_formula_text_is_neutralised(book):
     ws = book["Thông tin"]
-    values = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2) for r in range(2, 9)}
+    values = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2) for r in range(2, 10)}
     unit = values["Đơn vị"]
     assert unit.data_type == "s"  # text, not a formula
     assert unit.value == '=HYPERLINK("http://evil.example","Xã Lộc Tân")'
@@ -86,7 +86,9 @@ def test_dates_are_dates_and_formula_text_is_neutralised(book):
     assert values["Từ ngày"].value == dt.datetime(2026, 3, 1)
     assert values["Từ ngày"].is_date and values["Từ ngày"].number_format == "dd/mm/yyyy"
     assert values["Đến ngày"].value == dt.datetime(2026, 3, 31)
-    assert values["Dữ liệu đến"].value == dt.datetime(2026, 4, 2, 8, 15)
+    assert values["Dữ liệu đến ngày"].value == dt.datetime(2026, 3, 31)
+    assert values["Dữ liệu đến ngày"].number_format == "dd/mm/yyyy"
+    assert values["Thời điểm tải dữ liệu"].value == dt.datetime(2026, 4, 2, 8, 15)
     assert values["Ngày lập"].value == dt.datetime(2026, 4, 3)
     notes = [ws.cell(row=r, column=2) for r in range(2, ws.max_row + 1)
              if ws.cell(row=r, column=1).value == "Ghi chú"]

@@ -303,7 +303,7 @@ def sidebar(controls=CONTROLS) -> None:
     unit = S.get("unit") if S.get("unit") in options else None
     with friendly_errors():
         span = data.span(url, unit) if unit in names else None
-        stamp = data.as_of(url, unit) if unit in names else None
+        stamp = data.data_through(url, unit) if unit in names else None
     latest = DB.default_period(span, today)
 
     if URL_PERIOD in pending and not _apply_url_period(str(pending.pop(URL_PERIOD)), span,

@@ -64,11 +64,6 @@ def span(url: str, unit: str | None) -> tuple[dt.date, dt.date] | None:
     return DB.data_span(engine(url), unit)
 
 
-@st.cache_data(show_spinner=False, ttl=TTL)
-def as_of(url: str, unit: str | None) -> dt.datetime | None:
-    return Q.as_of(engine(url), unit)
-
-
 @st.cache_data(show_spinner=False, ttl=TTL, max_entries=256)
 def snapshot(sel: Selection) -> Q.Snapshot:
     return Q.snapshot(engine(sel.url), *sel.args, today=sel.today)

@@ -127,8 +127,9 @@ class Report:
     period_end: dt.date | None
     period_label: str
     period_range: str
-    as_of: dt.datetime | None
-    as_of_text: str
+    as_of: dt.datetime | None  # when the newest data used was loaded
+    data_through: dt.date | None
+    as_of_text: str  # "Dữ liệu đến ngày": data_through (the export's own last day)
     definitions: dict
     definition_lines: list[str]
     rows: list[Row]
@@ -197,6 +198,12 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
     prange = f"từ ngày {fmt.date(start)} đến ngày {fmt.date(end)}"
 
     as_of = fmt.to_datetime(snapshot.get("as_of"))
+    # "Dữ liệu đến ngày" is the data's own last day (data_through), not the upload time; a
+    # snapshot of an older release without the field falls back to the upload's date.
+    if "data_through" in snapshot:
+        through = fmt.to_date(snapshot["data_through"]) if snapshot["data_through"] else None
+    else:
+        through = as_of.date() if as_of else None
 
     rows: list[Row] = []
     notes: list[str] = []
@@ -286,7 +293,8 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
         period_label=plabel,
         period_range=prange,
         as_of=as_of,
-        as_of_text=fmt.date(as_of),
+        data_through=through,
+        as_of_text=fmt.date(through) if through else NO_DATA,
         definitions=definitions,
         definition_lines=[nfc(x) for x in def_lines],
         rows=rows,

@@ -44,6 +44,7 @@ SNAPSHOT = {
     "unit": "Xã Lộc Tân",
     "period": {"start": "2026-03-01", "end": "2026-03-31"},
     "as_of": "2026-04-02T08:15:00+07:00",
+    "data_through": "2026-03-31",
     "definitions": D.Choice().to_json(),
     "kpis": [_entry(key, num, den) for key, (num, den, _) in zip(D.KPI_KEYS, _VALUES)],
     "counts": {"received": 1150, "resolved": 1102, "pending": 116, "pending_overdue": 3,

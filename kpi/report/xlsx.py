@@ -162,7 +162,8 @@ def _info_sheet(b: _Book, r: Report) -> None:
         ("Kỳ báo cáo", r.period_label),
         ("Từ ngày", r.period_start),
         ("Đến ngày", r.period_end),
-        ("Dữ liệu đến", r.as_of),
+        ("Dữ liệu đến ngày", r.data_through),
+        ("Thời điểm tải dữ liệu", r.as_of),
         ("Ngày lập", r.report_date),
     ]
     rows += [("Cách tính", line) for line in r.definition_lines]
