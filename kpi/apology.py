@@ -149,7 +149,7 @@ def prepare(engine, unit, codes: Iterable[str], *, today: dt.date | None = None,
     d = S.dossiers
     with connect(engine) as conn:
         unit_ids, name = Q._resolve_unit(conn, unit)
-        W.check_today(today, COV.data_through(conn, unit_ids))
+        W.check_today(today, COV.data_through(conn, unit_ids), what="Ngày lập thư")
         q = sa.select(d.c.unit_id, d.c.dossier_code, d.c.procedure_code, d.c.procedure_name,
                       d.c.received_at, d.c.due_at, d.c.finished_at, d.c.returned_at,
                       d.c.status).where(d.c.dossier_code.in_(wanted))

@@ -388,11 +388,14 @@ def _items(rows: list[dict], today: dt.date, within: int) -> list[WorkItem]:
     return out
 
 
-def check_today(today: dt.date, data_through: dt.date | None) -> None:
-    """``today`` may not be before data_through (TodayBeforeData, Vietnamese)."""
+def check_today(today: dt.date, data_through: dt.date | None, *,
+                what: str = "Ngày xem danh sách") -> None:
+    """``today`` may not be before data_through (TodayBeforeData, Vietnamese). ``what`` names
+    the day in the message ("Ngày xem danh sách" for the work list, "Ngày lập thư" for a
+    letter)."""
     if data_through is not None and today < data_through:
         raise TodayBeforeData(
-            f"Ngày xem danh sách ({fmt.date(today)}) trước ngày của dữ liệu "
+            f"{what} ({fmt.date(today)}) trước ngày của dữ liệu "
             f"({fmt.date(data_through)}, ngày dữ liệu mới nhất đã tải): chọn một ngày từ "
             f"{fmt.date(data_through)} trở đi.")
 

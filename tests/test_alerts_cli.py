@@ -118,7 +118,7 @@ def test_apology_writes_the_letter_and_records_it(filled, capsys, tmp_path):
     (("--dossier", "X1"), "Lỗi: Hồ sơ X1 đã được rút theo yêu cầu của công dân: không cần thư "
                           "xin lỗi.\n"),
     (("--dossier", "A1", "--today", "2026-04-27"),
-     "Lỗi: Ngày xem danh sách (27/04/2026) trước ngày của dữ liệu (28/04/2026, ngày dữ liệu mới "
+     "Lỗi: Ngày lập thư (27/04/2026) trước ngày của dữ liệu (28/04/2026, ngày dữ liệu mới "
      "nhất đã tải): chọn một ngày từ 28/04/2026 trở đi.\n"),
     (("--dossier", "A1", "--new-due", "2026-04-29"),
      "Lỗi: Ngày hẹn trả mới của hồ sơ A1 (29/04/2026) phải sau ngày lập thư (29/04/2026).\n"),

@@ -131,8 +131,10 @@ def test_bad_input_records_nothing(filled, codes, error):
 
 
 def test_today_before_data_through_records_nothing(filled):
-    with pytest.raises(W.TodayBeforeData):
+    with pytest.raises(W.TodayBeforeData) as exc:
         AP.issue(filled, F.UNIT, ["A1"], actor="canbo1", today=D_(2026, 4, 20))
+    assert str(exc.value) == ("Ngày lập thư (20/04/2026) trước ngày của dữ liệu (28/04/2026, "
+                              "ngày dữ liệu mới nhất đã tải): chọn một ngày từ 28/04/2026 trở đi.")
     assert F.letters_count(filled) == 0
 
 
