@@ -133,6 +133,19 @@ def test_apology_refused_records_nothing(filled, capsys, tmp_path, args, message
     assert F.letters_count(engine) == 0 and F.audit_count(engine) == 0
 
 
+@pytest.mark.parametrize("name", ["a1.pdf", "a1", "a1.doc"])
+def test_apology_out_not_docx_is_refused_with_exit_2(filled, capsys, tmp_path, name):
+    target = tmp_path / name
+    code, _, err = call(capsys, "apology", "--db", filled, "--unit", F.UNIT, "--dossier", "A1",
+                        "--out", str(target))
+    assert code == 2
+    assert err.endswith(f"python -m kpi apology: lỗi: --out phải là tệp .docx (thư xin lỗi là "
+                        f"văn bản Word), không phải “{target}”\n"), err
+    assert not target.exists()
+    engine = kdb.get_engine(filled)
+    assert F.letters_count(engine) == 0 and F.audit_count(engine) == 0
+
+
 def test_apology_unwritable_file_records_nothing(filled, capsys, tmp_path):
     code, _, err = call(capsys, "apology", "--db", filled, "--unit", F.UNIT, "--dossier", "A1",
                         "--out", str(tmp_path / "missing" / "a1.docx"))
