@@ -87,7 +87,7 @@ def working_days_left(today: dt.date, due: dt.date) -> int:
     """Working days d with today < d ≤ due; overdue: minus those with due < d ≤ today."""
     if due >= today:
         return cal.working_days_between(today + dt.timedelta(days=1), due)
-    return -cal.working_days_between(due + dt.timedelta(days=1), today)
+    return -cal.working_days_late(due, today)
 
 
 def classify(status: int | None, received: dt.date | None, due: dt.date | None,
