@@ -817,6 +817,28 @@ _LISTING = {"dossiers": (DOSSIER_COLUMNS, ("due_at", "received_at", "dossier_cod
 
 
 REASON_COLUMN = "Lý do chưa đạt"
+# The on-time rate's list says whether the apology letter was sent (kpi.apology records it):
+# here, so the detail page's table and its Excel carry the same column.
+LETTER_COLUMN = "Thư xin lỗi"
+LETTER_KPIS = ("on_time_rate",)
+
+
+def _letter_days(conn, unit_ids, codes: list[str]) -> dict[str, dt.date]:
+    """{dossier code: the latest apology letter day} of ``codes`` in ``unit_ids`` (None: all)."""
+    codes = [c for c in dict.fromkeys(codes) if isinstance(c, str)]
+    if not codes or unit_ids == []:
+        return {}
+    a = S.apology_letters
+    q = (sa.select(a.c.dossier_code, sa.func.max(a.c.letter_day))
+         .where(a.c.dossier_code.in_(codes)).group_by(a.c.dossier_code))
+    if unit_ids is not None:
+        q = q.where(a.c.unit_id.in_(unit_ids))
+    return {c: _as_date(day) for c, day in conn.execute(q)}
+
+
+def letter_text(day: dt.date | None) -> str:
+    """"Đã gửi thư xin lỗi (dd/mm/yyyy)", or empty when no letter was sent."""
+    return f"Đã gửi thư xin lỗi ({fmt.date(day)})" if day else ""
 
 
 def _reason_values(source: str, ns: dict, eday: dt.date) -> tuple[dict, dict]:
@@ -912,7 +934,9 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
     paged (``page`` is 1-based). Columns have Vietnamese headers; the second, "Lý do chưa đạt"
     (``REASON_COLUMN``), says why the row fails (the variant's ``reasons`` in
     kpi.definitions: "Quá hạn 3 ngày làm việc", "Chưa thanh toán trực tuyến"…); status, channel and class
-    are Vietnamese words; dates are ``datetime.date``."""
+    are Vietnamese words; dates are ``datetime.date``. The on-time rate's list ends with
+    "Thư xin lỗi" (``LETTER_COLUMN``: "Đã gửi thư xin lỗi (dd/mm/yyyy)" or empty), for the
+    detail page's table and its Excel alike."""
     import pandas as pd
 
     kpi, vname, ratio = _ratio_for(key, choice)
@@ -936,6 +960,8 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
              .order_by(*[ns[c].asc().nulls_last() for c in order if c in ns])
              .limit(page_size).offset((page - 1) * page_size))
         rows = [dict(r._mapping) for r in conn.execute(q)]
+        letters = (_letter_days(conn, unit_ids, [r.get("dossier_code") for r in rows])
+                   if key in LETTER_KPIS and "dossier_code" in present else None)
     reasons = [_reason_text(ratio, r) for r in rows]
     df = pd.DataFrame([{c: r[c] for c in present} for r in rows], columns=present)
     if ratio.source == "dossiers" and len(df):
@@ -951,6 +977,9 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
         df["due_day"] = [_as_date(x) for x in df["due_day"]]
     df = df.rename(columns=columns)
     df.insert(min(1, len(df.columns)), REASON_COLUMN, pd.Series(reasons, dtype=object))
+    if letters is not None:
+        df[LETTER_COLUMN] = pd.Series([letter_text(letters.get(r["dossier_code"])) for r in rows],
+                                      dtype=object)
     return ShortfallPage(frame=df, total=int(total or 0), page=page, page_size=page_size)
 
 
