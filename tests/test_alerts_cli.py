@@ -59,6 +59,16 @@ def test_alerts_json(filled, capsys):
     assert json.loads(out)["within"] == 3 and json.loads(out)["totals"]["due_soon"] == 6
 
 
+def test_alerts_text_for_a_month_with_no_data_gives_no_rate(filled, capsys):
+    code, out, err = call(capsys, "alerts", "--db", filled, "--unit", F.UNIT, "--format", "text",
+                          "--today", "2026-05-04")
+    assert code == 0, err
+    assert ("Tỷ lệ hồ sơ giải quyết đúng hạn tháng 5/2026: Chưa có dữ liệu (dữ liệu đã tải mới "
+            "đến ngày 28/04/2026), nên chưa tính được giải quyết kịp các hồ sơ sắp đến hạn sẽ "
+            "đưa tỷ lệ tới đâu.") in out.splitlines()
+    assert "%" not in out
+
+
 def test_alerts_text_and_xlsx(filled, capsys, tmp_path):
     code, out, _ = call(capsys, "alerts", "--db", filled, "--unit", F.UNIT, "--format", "text")
     assert code == 0
