@@ -13,9 +13,10 @@ $(STAMP): requirements.txt
 
 setup: $(STAMP)
 
+# `python -m ui.warm` is `streamlit run app.py` that warms the overview's data at start (ui/warm.py).
 run: $(STAMP)
 	$(PY) -m ingest.demo --load-if-empty
-	$(PY) -m streamlit run app.py
+	$(PY) -m ui.warm
 
 test: $(STAMP)
 	$(PY) -m pytest

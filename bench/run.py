@@ -64,6 +64,65 @@ class Child:
     stdout: str
     stderr: str
     result: dict = field(default_factory=dict)
+    # The whole process tree (the command and its descendants: the parse worker runs in a
+    # fork server's child, whose memory and CPU os.wait4 does not report), sampled every
+    # 20 ms from /proc: peak of the summed RSS, and the CPU seconds last seen per process.
+    tree_rss_mb: float = 0.0
+    tree_cpu: float = 0.0
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+class _TreeSampler:
+    """Samples a process and its descendants from /proc until stopped (Linux only)."""
+
+    def __init__(self, pid: int):
+        import threading
+
+        self.root, self.peak_kb, self.cpu = pid, 0, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat", "rb") as fh:
+                        ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(d))
+        out, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, []))
+        return out
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            for pid in self._tree():
+                try:
+                    with open(f"/proc/{pid}/status", "rb") as fh:
+                        for line in fh:
+                            if line.startswith(b"VmRSS:"):
+                                total += int(line.split()[1])
+                    with open(f"/proc/{pid}/stat", "rb") as fh:
+                        f = fh.read().rsplit(b")", 1)[1].split()
+                    self.cpu[pid] = (int(f[11]) + int(f[12])) / _TICK  # utime + stime, own
+                except (OSError, IndexError, ValueError):
+                    continue
+            self.peak_kb = max(self.peak_kb, total)
+            self._stop.wait(0.02)
+
+    def stop(self) -> tuple[float, float]:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024, sum(self.cpu.values())
 
 
 def run_child(cmd: list[str], env: dict | None = None) -> Child:
@@ -72,13 +131,17 @@ def run_child(cmd: list[str], env: dict | None = None) -> Child:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=out, stderr=err)
+        sampler = _TreeSampler(p.pid) if os.path.isdir("/proc") else None
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        tree_rss, tree_cpu = sampler.stop() if sampler else (0.0, 0.0)
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         child = Child(cmd, p.returncode, wall, ru.ru_utime + ru.ru_stime, ru.ru_stime, ru.ru_maxrss / 1024,
-                      out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+                      out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                      tree_rss_mb=max(tree_rss, ru.ru_maxrss / 1024),
+                      tree_cpu=max(tree_cpu, ru.ru_utime + ru.ru_stime))
     if child.rc != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({child.rc}):\n{child.stderr[-3000:]}")
     return child
@@ -184,13 +247,14 @@ def w_profile_load(csv: str, db: str, unit: str, prof: str) -> dict:
     timed(X, "as_text", "read: text clean-up (as_text)")
     timed(R, "_data_rows", "read: data-row / footer detection")
     for n in ("parse_dates", "parse_status", "parse_channel", "parse_count", "parse_bool",
-              "parse_amount", "parse_paid_online", "parse_text"):
+              "parse_amount", "parse_paid_online", "parse_text", "parse_text_arrow"):
         timed(X, n, "read: typed parsing (parse_*)")
     timed(R, "_build_frame", "read: build frame")
     timed(R, "_deduplicate", "read: duplicate check")
     timed(L, "_stage", "db: frame → staging table")
     timed(L, "_upsert", "_upsert")
 
+    R.PARALLEL_ROWS = 10**12  # one thread, so that the stages add up to the reader's time
     Path(db).unlink(missing_ok=True)
     url = f"duckdb:///{db}"
     prof_obj = cProfile.Profile()
@@ -342,11 +406,9 @@ def n_label(n: int) -> str:
 LOAD_VARIANTS = [
     # (key, label, BENCH_LOADFIX or None for the real CLI)
     ("ingest", "`python -m ingest` (real CLI, as is)", None),
-    ("allocator", "+ system allocator for Arrow", "allocator"),
-    ("indexes", "+ no secondary indexes on DuckDB", "indexes"),
-    ("fix", "+ both (the proposed change)", "allocator,indexes"),
-    ("threads", "+ both + text clean-up on 2 threads", "allocator,indexes,threads"),
-    ("no_pk", "+ both + no primary key on DuckDB (not proposed)", "allocator,indexes,primary_key"),
+    # The allocator and index changes measured in the first run are in the code now; what the
+    # primary key costs is shown for context (not proposed).
+    ("no_pk", "+ no primary key on DuckDB (context, not proposed)", "primary_key"),
 ]
 
 
@@ -385,17 +447,18 @@ def bench_load(rep: Report, rows: int, repeats: int, variants: list) -> None:
     def row(label, key, extra):
         cs = runs[key]
         w = med([x.wall for x in cs])
-        return [label, fmt_s(w), fmt_s(med([x.cpu for x in cs])), fmt_s(med([x.sys for x in cs])),
-                f"{rows / w:,.0f}", f"{max(x.maxrss_mb for x in cs):,.0f}", extra]
+        return [label, fmt_s(w), fmt_s(med([x.cpu for x in cs])), fmt_s(med([x.tree_cpu for x in cs])),
+                f"{rows / w:,.0f}", f"{max(x.maxrss_mb for x in cs):,.0f}",
+                f"{max(x.tree_rss_mb for x in cs):,.0f}", extra]
 
     table = [row("DuckDB `read_csv` → table (process)", "read_csv", f"1 (statement alone {fmt_s(stmt)} s)"),
              row("DuckDB `read_csv` → table with primary key (context)", "read_csv_pk",
                  f"{ratio['read_csv_pk'][0]:.2f}x / {ratio['read_csv_pk'][1]:.2f}x")]
     for key, label, fix in variants:
         r = f"{ratio[key][0]:.2f}x / {ratio[key][1]:.2f}x"
-        table.append(row(label, key, f"**{r}**" if key in ("ingest", "fix") else r))
-    rep.table(["", "wall s (median)", "CPU s", "of which kernel s", "rows/s (wall)", "peak RSS MB",
-               "ratio to DuckDB, wall / CPU"], table)
+        table.append(row(label, key, f"**{r}**" if key == "ingest" else r))
+    rep.table(["", "wall s (median)", "CPU s (process)", "CPU s (process tree)", "rows/s (wall)",
+               "peak RSS MB (process)", "peak RSS MB (tree, summed)", "ratio to DuckDB, wall / CPU"], table)
     rep(f"Runs: {repeats}, interleaved. CLI output: `{line}`")
     for k, v in same.items():
         rep(f"Variant '{k}' stores the same dossier rows as the real CLI: "
@@ -419,7 +482,6 @@ def bench_load(rep: Report, rows: int, repeats: int, variants: list) -> None:
         "rows": rows, "csv_mb": size_mb, "stages": st, "same_rows": same,
         "runs": {k: [asdict(x) | {"stdout": "", "stderr": ""} for x in v] for k, v in runs.items()},
         "ratio": ratio, "ratio_wall": ratio["ingest"][0], "ratio_cpu": ratio["ingest"][1],
-        "fix_ratio_wall": ratio["fix"][0], "fix_ratio_cpu": ratio["fix"][1],
     }
 
 
@@ -515,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     if not a.skip_load:
-        variants = LOAD_VARIANTS if not a.quick else [v for v in LOAD_VARIANTS if v[0] in ("ingest", "fix")]
+        variants = LOAD_VARIANTS if not a.quick else [v for v in LOAD_VARIANTS if v[0] == "ingest"]
         bench_load(rep, rows, repeats, variants)
 
     if not a.skip_snapshot:
@@ -581,8 +643,7 @@ def main(argv: list[str] | None = None) -> int:
         if "load" in rep.data:
             r = rep.data["load"]
             rep(f"- Load within 3x DuckDB's bare read: {r['ratio_wall']:.2f}x wall, {r['ratio_cpu']:.2f}x CPU "
-                f"→ {'met' if r['ratio_wall'] <= 3 else 'missed'}; with the proposed change "
-                f"{r['fix_ratio_wall']:.2f}x wall, {r['fix_ratio_cpu']:.2f}x CPU")
+                f"→ {'met' if r['ratio_wall'] <= 3 else 'missed'}")
         rep(f"- All-units-year snapshot under 1 s at {n_label(sizes[-1])}: warm {fmt_s(w)} s, cold {fmt_s(c)} s "
             f"→ {'met' if w < 1 else 'missed'}")
         if big in pandas_res:

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from kpi import config
 from kpi.cli import VietnameseArgumentParser, parse_period_arg
-from kpi.schema import KINDS
+
+# kpi.schema.KINDS, written out so that --help needs no SQLAlchemy (a test keeps them equal).
+KINDS = ("dossiers", "ratings", "procedures", "feedback", "summary")
 
 EPILOG = """\
 Theo dõi thư mục (--watch): nạp mọi tệp mới xuất hiện trong thư mục, mỗi nội dung tệp một lần
@@ -64,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--once chỉ dùng cùng --watch")
     period = parse_period_arg(args.period) if args.period else None
     unit = config.unit_name(args.unit)
+
+    from ingest import worker
+
+    worker.warm_up(worker.CLI_PRELOAD)  # the parse worker starts while SQLAlchemy and the database open
 
     from ingest.model import IngestError
     from kpi import db as kdb

@@ -43,7 +43,7 @@ _FINISHED = [
 ]
 _STATUS = [
     "Trạng thái", "Trạng thái hồ sơ", "TrangThaiHoSo", "Tình trạng", "Tình trạng hồ sơ", "TrangThai",
-    "Trạng thái xử lý",
+    "Trạng thái xử lý", "Tình trạng xử lý", "Tình trạng giải quyết", "Trạng thái giải quyết",
 ]
 _SERVICE_LEVEL = ["Mức độ", "Mức độ DVC", "Mức độ dịch vụ công", "Mức độ DVCTT", "MucDo"]
 _FEE = ["Phí, lệ phí", "Lệ phí", "Phí", "Phí lệ phí", "Mức phí, lệ phí", "Mức phí", "Số tiền phí, lệ phí"]
@@ -67,7 +67,8 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "status": _STATUS,
         "channel": [
             "Kênh thực hiện", "Hình thức nộp", "Hình thức tiếp nhận", "KenhThucHien",
-            "Kênh nộp", "Hình thức nộp hồ sơ", "Kênh tiếp nhận",
+            "Kênh nộp", "Hình thức nộp hồ sơ", "Kênh tiếp nhận", "Kênh", "Kênh nộp hồ sơ",
+            "Phương thức nộp", "Phương thức nộp hồ sơ", "Phương thức tiếp nhận",
         ],
         ONLINE_FLAG: ["Trực tuyến", "Nộp trực tuyến", "Hồ sơ trực tuyến"],
         "service_level": _SERVICE_LEVEL,
@@ -468,7 +469,28 @@ def match_column(chain: list[str], kind: str) -> str | None:
                 if event is not _MISSING:
                     return (event or "") if (event is None or event in ALIASES[kind]) else None
                 break
-    return match([leaf], kind)
+    hit = match([leaf], kind)
+    if hit is None:
+        hit = _dated_event(leaf, kind)
+    return hit
+
+
+_DATE_PREFIXES = [[fold(w) for w in p.split()] for p in ("Ngày", "Thời gian", "Thời điểm", "Ngày giờ")]
+
+
+def _dated_event(leaf: str, kind: str) -> str | None:
+    """A leaf that is a date word followed by an event of the dossier's life ("Ngày kết
+    thúc", "Thời điểm hoàn thành", "Ngày hẹn trả kết quả giải quyết"): that event's date, as
+    a group "Ngày" over the event would say (None: not so; '' a date not kept)."""
+    words = leaf.replace(",", " ").split()
+    folded = [fold(w) for w in words]
+    for prefix in sorted(_DATE_PREFIXES, key=len, reverse=True):
+        if len(folded) > len(prefix) and folded[:len(prefix)] == prefix:
+            event = _event(" ".join(words[len(prefix):]))
+            if event is _MISSING:
+                return None
+            return (event or "") if (event is None or event in ALIASES[kind]) else None
+    return None
 
 
 def path_text(chain: list[str]) -> str:

@@ -28,17 +28,20 @@ import io
 import json
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from ingest.model import IngestError, ParsedFile, Reject
 from kpi import config
 from kpi import db as kdb
 from kpi import format as fmt
-from kpi.coverage import covers_from
+from kpi.coverage import START_COLUMNS, covers_from
 from kpi.definitions import STATUS_LABELS
 from kpi.schema import FACT_TABLES, batches, rejected_rows, units
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made, not at start-up
+    import pandas as pd
 
 # Short names for the one-line summaries of the command line.
 KIND_SHORT = {
@@ -144,7 +147,7 @@ def load_parsed(
     on_wait=None,
 ) -> LoadResult:
     """Load a parsed file in one transaction (``write_parsed`` on a connection of its own)."""
-    unit_name = resolve_unit(unit)
+    unit_name = None if row_units(parsed) else resolve_unit(unit)
     with kdb.connect(engine, write=True, on_wait=on_wait) as conn:
         return write_parsed(conn, parsed, file_name=file_name, sha256=sha256, unit=unit_name,
                             allow_rejects=allow_rejects, uploaded_by=uploaded_by)
@@ -167,14 +170,23 @@ def write_parsed(
     *,
     file_name: str,
     sha256: str,
-    unit: str,
+    unit: str | None,
     allow_rejects: bool = False,
     uploaded_by: str | None = None,
 ) -> LoadResult:
     """Write a parsed file on ``conn``, inside the caller's write transaction
     (``kpi.db.connect(engine, write=True)``). Raises IngestError before writing anything
-    when the file is refused; the caller's transaction then changes nothing."""
-    if parsed.frame.empty and not parsed.rejects:
+    when the file is refused; the caller's transaction then changes nothing.
+
+    A summary table whose rows name their units (a "unit" column: no unit was chosen when it
+    was read) gives each row to its unit — one upload log entry per unit, in the same
+    transaction; ``unit`` is then not used."""
+    if row_units(parsed):
+        return _write_by_unit(conn, parsed, file_name=file_name, sha256=sha256,
+                              allow_rejects=allow_rejects, uploaded_by=uploaded_by)
+    if not unit:
+        unit = resolve_unit(None)
+    if parsed.row_count == 0 and not parsed.rejects:
         raise _no_valid_rows(file_name)
     table, history, keys = FACT_TABLES[parsed.kind]
     as_of = parsed.as_of or config.today()
@@ -208,7 +220,7 @@ def write_parsed(
     # Refused before anything is written: the transaction ends with no change.
     if parsed.rejects and not allow_rejects:
         raise IngestError(rejects_message(file_name, parsed.rejects))
-    if parsed.frame.empty:
+    if parsed.row_count == 0:
         raise _no_valid_rows(file_name)
     batch_id = conn.execute(
         sa.insert(batches)
@@ -220,7 +232,7 @@ def write_parsed(
             as_of=as_of,
             period_start=parsed.period[0] if parsed.period else None,
             period_end=parsed.period[1] if parsed.period else None,
-            covers_from=covers_from(parsed.kind, parsed.period, parsed.frame),
+            covers_from=_covers_from(parsed),
             uploaded_by=(uploaded_by or "").strip() or None,
             uploaded_at=config.now(),
             rows_read=parsed.rows_read,
@@ -232,7 +244,7 @@ def write_parsed(
     ).scalar_one()
     result.batch_id = batch_id
     try:
-        counts = _upsert(conn, table, history, keys, columns, parsed.frame, unit_id, batch_id, as_of,
+        counts = _upsert(conn, table, history, keys, columns, _rows_of(parsed), unit_id, batch_id, as_of,
                          guard=parsed.kind == "dossiers")
     except sa.exc.IntegrityError as exc:  # a frame with a key twice: the reader's contract broken
         raise IngestError(
@@ -270,6 +282,74 @@ def write_parsed(
     return result
 
 
+def row_units(parsed: ParsedFile) -> list[str]:
+    """The units a summary table's rows name, in file order ([] when the rows are one
+    unit's: a table by field, or a by-unit table read for a chosen unit)."""
+    if parsed.kind != "summary":
+        return []
+    frame = parsed.frame
+    if "unit" not in frame.columns:
+        return []
+    return [config.unit_name(u) for u in dict.fromkeys(frame["unit"].dropna().tolist()) if str(u).strip()]
+
+
+def _write_by_unit(conn, parsed: ParsedFile, *, file_name, sha256, allow_rejects, uploaded_by) -> LoadResult:
+    """Each unit's rows to that unit (``write_parsed`` once per unit, same transaction)."""
+    import dataclasses
+
+    if parsed.rejects and not allow_rejects:
+        raise IngestError(rejects_message(file_name, parsed.rejects))
+    frame = parsed.frame
+    names = frame["unit"].map(lambda u: config.unit_name(u) if isinstance(u, str) and u.strip() else None)
+    units_in = row_units(parsed)
+    total = LoadResult(file_name=file_name, kind=parsed.kind, status="duplicate", batch_id=None,
+                       rows_read=parsed.rows_read, rejected=len(parsed.rejects), as_of=parsed.as_of,
+                       warnings=list(parsed.warnings))
+    total.warnings.append(
+        f"Bảng có dòng của {fmt.integer(len(units_in))} đơn vị; mỗi dòng được nạp cho đơn vị của nó: "
+        + ", ".join(units_in) + "."
+    )
+    for i, name in enumerate(units_in):
+        rows = frame[(names == name).to_numpy(dtype=bool)].drop(columns=["unit"]).reset_index(drop=True)
+        part = dataclasses.replace(parsed, frame=rows, rows_read=len(rows), rejects=parsed.rejects if i == 0 else [],
+                                   warnings=[])
+        r = write_parsed(conn, part, file_name=file_name, sha256=sha256, unit=name,
+                         allow_rejects=allow_rejects, uploaded_by=uploaded_by)
+        if r.status == "loaded":
+            total.status = "loaded"
+            total.batch_id = total.batch_id or r.batch_id
+        else:
+            total.previous_load_at = total.previous_load_at or r.previous_load_at
+        for k in ("inserted", "updated", "unchanged", "skipped_older", "kept"):
+            setattr(total, k, getattr(total, k) + getattr(r, k))
+        total.as_of = r.as_of
+        total.warnings.extend(w for w in r.warnings if w not in total.warnings)
+    if total.status == "duplicate":
+        total.rejected = 0
+    return total
+
+
+def _covers_from(parsed: ParsedFile):
+    """kpi.coverage.covers_from on the one value it reads (the earliest start day), so that
+    a frame held as Arrow is not turned into pandas for it."""
+    if parsed.period:
+        return covers_from(parsed.kind, parsed.period, None)
+    col = START_COLUMNS.get(parsed.kind)
+    if col is None:
+        return None
+    first = parsed.column_min(col)
+    if first is None:
+        return None
+    import pandas as pd
+
+    return covers_from(parsed.kind, None, pd.DataFrame({col: pd.Series([first])}))
+
+
+def _rows_of(parsed: ParsedFile):
+    """The rows the upsert writes: the Arrow table on the native paths, else the frame."""
+    return parsed.arrow_table() if NATIVE_BULK else parsed.frame
+
+
 def _kept_message(count: int, rows: list[dict]) -> str:
     """The warning listing the dossiers a load kept as stored (GUARD), first few with codes."""
     def status(code) -> str:
@@ -301,10 +381,22 @@ def _kept_message(count: int, rows: list[dict]) -> str:
 # --- the frame into the database: each engine's native path ---------------------------
 
 
-def _arrow(frame: pd.DataFrame, columns: list[str]):
+def _arrow(frame, columns: list[str]):
+    """The columns of a DataFrame or an Arrow table, as an Arrow table."""
+    if _is_arrow(frame):
+        return frame.select(columns)
     import pyarrow as pa
 
     return pa.Table.from_pandas(frame[columns], preserve_index=False)
+
+
+def _is_arrow(rows) -> bool:
+    """An Arrow table (else a DataFrame), told without importing either library."""
+    return hasattr(rows, "column_names") and hasattr(rows, "num_rows")
+
+
+def _n_rows(rows) -> int:
+    return rows.num_rows if _is_arrow(rows) else len(rows)
 
 
 NATIVE_BULK = True  # False: plain executemany on every engine (the reference the tests compare with)
@@ -318,9 +410,10 @@ class _Staged:
     drop: object  # callable: removes it
 
 
-def _stage(conn: sa.Connection, table: sa.Table, columns: list[str], frame: pd.DataFrame) -> _Staged:
-    """DuckDB: the frame as an Arrow table registered on the connection (scanned in place,
-    no copy); PostgreSQL: COPY into a temporary table; other engines: executemany."""
+def _stage(conn: sa.Connection, table: sa.Table, columns: list[str], frame) -> _Staged:
+    """DuckDB: the rows (a DataFrame or an Arrow table) registered on the connection as an
+    Arrow table (scanned in place, no copy); PostgreSQL: COPY into a temporary table; other
+    engines: executemany."""
     name = f"stg_{table.name}_{uuid.uuid4().hex[:8]}"
     relation = sa.table(name, *[sa.column(c, table.c[c].type) for c in columns])
     if conn.dialect.name == "duckdb" and NATIVE_BULK:
@@ -330,19 +423,20 @@ def _stage(conn: sa.Connection, table: sa.Table, columns: list[str], frame: pd.D
     tmp = sa.Table(name, sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in columns],
                    prefixes=["TEMPORARY"])
     tmp.create(conn)
-    bulk_insert(conn, tmp, frame[columns])
+    bulk_insert(conn, tmp, frame.select(columns) if _is_arrow(frame) else frame[columns])
     return _Staged(relation, lambda: tmp.drop(conn))
 
 
 COPY_BATCH_ROWS = 100_000
 
 
-def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    """Insert a DataFrame into ``table`` by each engine's fast path (DuckDB: an Arrow scan;
-    PostgreSQL: COPY of Arrow-written CSV), falling back to executemany."""
-    if frame.empty:
+def bulk_insert(conn: sa.Connection, table: sa.Table, frame) -> None:
+    """Insert a DataFrame or an Arrow table into ``table`` by each engine's fast path
+    (DuckDB: an Arrow scan; PostgreSQL: COPY of Arrow-written CSV), falling back to
+    executemany."""
+    if _n_rows(frame) == 0:
         return
-    cols = list(frame.columns)
+    cols = list(frame.column_names) if _is_arrow(frame) else list(frame.columns)
     col_list = ", ".join(f'"{c}"' for c in cols)
     dialect = conn.dialect.name if NATIVE_BULK else None
     if dialect == "duckdb":
@@ -367,6 +461,9 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> No
                     pacsv.write_csv(batch, buf, options)
                     cp.write(buf.getbuffer())
         return
+    if _is_arrow(frame):
+        conn.execute(sa.insert(table), frame.to_pylist())
+        return
     conn.execute(
         sa.insert(table),
         frame.astype(object).where(frame.notna(), None).to_dict("records"),
@@ -386,7 +483,36 @@ class _Counts:
     kept_rows: list[dict]
 
 
+def _first_load(conn, table, keys, columns, frame, unit_id, batch_id, as_of) -> _Counts | None:
+    """The unit has no row of this kind yet (its first upload): every row is new, so the
+    rows go in by one INSERT … SELECT, without the joins that look for stored rows. None
+    when the unit has rows (the full upsert then runs)."""
+    if conn.execute(sa.select(sa.exists().where(table.c.unit_id == unit_id))).scalar_one():
+        return None  # (scalar_one reads the result to its end: DuckDB's raw connection is reused)
+    staged = _stage(conn, table, keys + columns, frame)
+    stg = staged.table
+    try:
+        conn.execute(
+            sa.insert(table).from_select(
+                ["unit_id", *keys, *columns, "batch_id", "created_batch_id", "as_of"],
+                sa.select(
+                    sa.literal(unit_id, sa.Integer), *[stg.c[k] for k in keys], *[stg.c[c] for c in columns],
+                    sa.literal(batch_id, sa.Integer), sa.literal(batch_id, sa.Integer), sa.literal(as_of, sa.Date),
+                ).select_from(stg),
+            )
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            staged.drop()
+        raise
+    staged.drop()
+    return _Counts(_n_rows(frame), 0, 0, 0, 0, [])
+
+
 def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of, guard=False) -> _Counts:
+    first = _first_load(conn, table, keys, columns, frame, unit_id, batch_id, as_of)
+    if first is not None:
+        return first
     staged = _stage(conn, table, keys + columns, frame)
     stg = staged.table
     try:
@@ -454,7 +580,7 @@ def _upsert(conn, table, history, keys, columns, frame, unit_id, batch_id, as_of
             .values(as_of=as_of, batch_id=batch_id)
             .where(join, newer, sa.not_(kept), sa.not_(changed))
         )
-        inserted = len(frame) - existing
+        inserted = _n_rows(frame) - existing
         if inserted:
             exists = sa.select(sa.literal(1)).select_from(table).where(join).exists()
             conn.execute(
@@ -585,7 +711,10 @@ def list_batches(engine: sa.Engine, unit: str | None = None, limit: int = 200) -
     if unit:
         q = q.where(units.c.name == unit)
     with kdb.connect(engine) as conn:
-        return pd.DataFrame(conn.execute(q).mappings().all(), columns=[c.name for c in q.selected_columns])
+        rows = conn.execute(q).mappings().all()
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=[c.name for c in q.selected_columns])
 
 
 def rejected_rows_of(engine: sa.Engine, batch_id: int) -> pd.DataFrame:
@@ -595,7 +724,10 @@ def rejected_rows_of(engine: sa.Engine, batch_id: int) -> pd.DataFrame:
         .order_by(rejected_rows.c.row_number)
     )
     with kdb.connect(engine) as conn:
-        return pd.DataFrame(conn.execute(q).all(), columns=["row_number", "column_name", "reason", "raw"])
+        rows = conn.execute(q).all()
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=["row_number", "column_name", "reason", "raw"])
 
 
 def has_data(engine: sa.Engine, kind: str = "dossiers") -> bool:

@@ -35,7 +35,7 @@ from ingest import summary as S
 from ingest import validate as V
 from ingest import values as X
 from ingest.headers import COLUMN_LABELS, KIND_LABELS, KINDS, ONLINE_FLAG
-from ingest.model import IngestError, ParsedFile
+from ingest.model import IngestError, MappingNeeded, ParsedFile, frame_to_arrow
 from kpi.schema import value_columns
 
 __all__ = ["parse_file", "detect_kind", "KIND_LABELS", "COLUMN_LABELS", "KINDS"]
@@ -103,6 +103,7 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
                mapping_overrides: dict[str, str] | None = None,
                value_overrides: dict[str, dict[str, int]] | None = None,
                unit: str | None = None,
+               remembered_columns: dict[str, dict[str, dict[str, str]]] | None = None,
                progress: Callable[[float], None] | None = None) -> ParsedFile:
     """Read one export into a ParsedFile (see ingest.model). Raises IngestError for a file
     that can't be read at all; row-level problems become ``rejects``.
@@ -110,7 +111,11 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
     ``mapping_overrides``: {file header, or its header path "Nhóm › Cột": canonical column
     ('' to leave the column out)} mapped by hand. ``value_overrides``: {"status" | "channel":
     {word: code}} for words the product does not know (ParsedFile.unknown_values lists them).
-    ``unit``: for a summary table listing several units, keep only this unit's row."""
+    ``unit``: for a summary table listing several units, keep only this unit's row.
+    ``remembered_columns``: {kind: {header signature: {header: canonical}}}, the column
+    mappings a unit made by hand before; those of this file's kind and header row are
+    applied in the same read (a hand mapping of ``mapping_overrides`` wins), and
+    ``ParsedFile.remembered_columns`` lists the ones applied."""
     prog = _Progress(progress)
     if kind not in ("auto", *KINDS):
         raise IngestError(
@@ -124,16 +129,45 @@ def parse_file(source: str | os.PathLike | bytes, filename: str | None = None, *
     fmt = files.sniff_format(src)
     table, hb = _pick_table(files.tables(src, fmt), src.name, mapping_overrides)
     prog(0.05)
+    if kind == "auto" and remembered_columns:
+        # A header row mapped by hand before for one kind is that kind (the kind its
+        # remembered mapping was made for), even when its headers alone do not say it.
+        sig = H.header_signature(hb.columns)
+        known = [k for k, sigs in remembered_columns.items() if sig in sigs]
+        if len(known) == 1 and H.guess_kind(hb.cells, [c.chain for c in hb.columns], hb.title) is None:
+            kind = known[0]
     kind = _resolve_kind(kind, hb, src.name, mapping_overrides)
+    applied = _remembered_for(kind, hb, remembered_columns, mapping_overrides)
+    overrides = {**applied, **(mapping_overrides or {})}
     title_period = X.parse_period(hb.title)
     ctx = _Context(src.name, table, hb, kind, today, prog, title_period, period)
     ctx.warnings.extend(table.warnings)  # e.g. a CSV under an Excel name (ingest.files)
-    if kind == "summary":
-        parsed = S.read(ctx, mapping_overrides or {}, unit)
-    else:
-        parsed = _read_records(ctx, mapping_overrides or {}, value_overrides or {})
+    try:
+        if kind == "summary":
+            parsed = S.read(ctx, overrides, unit)
+        else:
+            parsed = _read_records(ctx, overrides, value_overrides or {})
+    except MappingNeeded as exc:
+        exc.parsed.remembered_columns = applied
+        raise
+    parsed.remembered_columns = applied
     prog(1.0)
     return parsed
+
+
+def _remembered_for(kind: str, hb: H.HeaderBlock, remembered, hand) -> dict[str, str]:
+    """The remembered column mappings that apply to this header row: same kind, same header
+    signature, a header the row has, not mapped by hand for this file."""
+    if not remembered:
+        return {}
+    mine = (remembered.get(kind) or {}).get(H.header_signature(hb.columns)) or {}
+    if not mine:
+        return {}
+    names = set()
+    for col in hb.columns:
+        names.update((H.norm(col.label), H.norm(H.path_text(col.chain))))
+    hand_keys = {H.norm(h) for h in (hand or {})}
+    return {h: c for h, c in mine.items() if H.norm(h) in names and H.norm(h) not in hand_keys}
 
 
 # ---------------------------------------------------------------------------------------
@@ -309,12 +343,32 @@ def _plan_columns(ctx: _Context, overrides: dict[str, str]) -> _Plan:
     if missing:
         found = ", ".join(f"“{H.path_text(c.chain)}”" for c in ctx.hb.columns) or "(không có)"
         names = " và ".join(f"“{COLUMN_LABELS[c]}”" for c in missing)
-        raise IngestError(
+        message = (
             f"Tệp “{ctx.name}” ({KIND_LABELS[kind]}) thiếu cột bắt buộc {names}. Các cột tìm "
             f"thấy: {found}. Hãy thêm hoặc đổi tên cột trong tệp, hoặc ghép cột trên trang Tải "
             "dữ liệu."
         )
+        # Every header found that is not mapped is offered for mapping by hand.
+        offered = [c.label for c in plan.keep if c.label not in plan.mapping]
+        raise MappingNeeded(message, _skeleton(ctx, plan.mapping, offered, plan.personal, message), missing)
     return plan
+
+
+def _skeleton(ctx: _Context, mapping: dict[str, str], unmapped: list[str], personal: list[str],
+              message: str, rows_read: int = 0, rejects=None, unknown=None) -> ParsedFile:
+    """What a read that needs a mapping by hand gives back (MappingNeeded): the headers, no
+    valid rows."""
+    keys = H.KEY_COLUMNS[ctx.kind]
+    frame = pd.DataFrame({**{k: pd.Series([], dtype=object) for k in keys},
+                          "source_row": pd.Series([], dtype=np.int64)})
+    return ParsedFile(
+        kind=ctx.kind, frame=frame, columns=[], rows_read=rows_read, rejects=list(rejects or []),
+        warnings=[*ctx.warnings, message], as_of=None, period=ctx.title_period or ctx.period_arg,
+        sheet=ctx.table.sheet, header_row=ctx.hb.top + 1, mapping=dict(mapping), unmapped=list(unmapped),
+        dropped_personal=list(personal), title=ctx.hb.title, unknown_values=dict(unknown or {}),
+        header_signature=H.header_signature(ctx.hb.columns),
+        paths={c.label: H.path_text(c.chain) for c in ctx.hb.columns},
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -373,18 +427,25 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
     raw, rownums = ctx.table.loader(ctx.hb.data_start, order, ctx.prog)
     raw = ctx.fill_merged(raw, rownums)
     ctx.prog(0.5)
-    texts = {idx: X.as_text(raw[idx]) for idx in order}
+    columns_raw = [raw[idx] for idx in order]
+    texts = dict(zip(order, _map(X.as_text, columns_raw, len(raw))))
+    # Text cells (CSV) are read from their cleaned text from here on: the raw strings of a
+    # big file are let go (memory), only typed workbook cells keep their raw column.
+    n_raw = len(raw)
+    raw = {idx: (texts[idx] if isinstance(r.dtype, pd.StringDtype) else r) for idx, r in zip(order, columns_raw)}
+    del columns_raw
     ctx.prog(0.6)
     key_canon = H.REQUIRED[kind][0]
     key_idx = plan.by_canon[key_canon].index
     date_idx = {c.index for k, c in plan.by_canon.items() if k in DATE_COLUMNS}
-    is_data = _data_rows(texts, order, key_idx, date_idx) if len(raw) else np.zeros(0, dtype=bool)
+    is_data = _data_rows(texts, order, key_idx, date_idx) if n_raw else np.zeros(0, dtype=bool)
     sel = np.flatnonzero(is_data)
-    if len(sel) < len(raw):
-        raw = raw.iloc[sel].reset_index(drop=True)
+    if len(sel) < n_raw:
+        shared = {k for k in raw if raw[k] is texts[k]}
         texts = {k: v.iloc[sel].reset_index(drop=True) for k, v in texts.items()}
+        raw = {k: (texts[k] if k in shared else v.iloc[sel].reset_index(drop=True)) for k, v in raw.items()}
         rownums = rownums[sel]
-    n = len(raw)
+    n = len(sel)
     if n == 0:
         raise IngestError(
             f"Tệp “{ctx.name}” không có dòng dữ liệu nào dưới dòng tiêu đề (dòng "
@@ -401,48 +462,64 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
         c = plan.by_canon[canon]
         return raw[c.index], texts[c.index], c.label
 
-    for canon in plan.by_canon:
-        r, t, label = col(canon)
+    def parse_one(canon):
+        # One column's values, problems and unknown words (run in a pool for big files:
+        # Arrow compute releases the GIL); merged below in the plan's column order.
+        local = V.Problems(n)
+        vals: dict[str, pd.Series] = {}
+        unk: dict[str, dict[str, int]] = {}
+        r, t, label = cols[canon]
         if canon in DATE_COLUMNS:
             v, bad = X.parse_dates(r, t)
-            V.check_unreadable(problems, bad, label, t, HINTS["date"])
+            V.check_unreadable(local, bad, label, t, HINTS["date"])
         elif canon == "status" and kind == "dossiers":
             v, bad = X.parse_status(t, value_overrides.get("status"))
-            V.check_unreadable(problems, bad, label, t, HINTS["status"])
-            _note_unknown(unknown, "status", X.unknown_words(t, bad, strip_timeliness=True))
+            V.check_unreadable(local, bad, label, t, HINTS["status"])
+            _note_unknown(unk, "status", X.unknown_words(t, bad, strip_timeliness=True))
         elif canon == "channel":
             v, bad = X.parse_channel(t, value_overrides.get("channel"))
-            V.check_unreadable(problems, bad, label, t, HINTS["channel"])
-            _note_unknown(unknown, "channel", X.unknown_words(t, bad))
+            V.check_unreadable(local, bad, label, t, HINTS["channel"])
+            _note_unknown(unk, "channel", X.unknown_words(t, bad))
         elif canon == ONLINE_FLAG:
             v, bad = X.parse_online_flag(t, value_overrides.get("channel"))
-            V.check_unreadable(problems, bad, label, t, HINTS["bool"])
-            _note_unknown(unknown, "channel", X.unknown_words(t, bad))
+            V.check_unreadable(local, bad, label, t, HINTS["bool"])
+            _note_unknown(unk, "channel", X.unknown_words(t, bad))
             canon = "channel"
         elif canon == "supplement_count":
             v, bad = X.parse_count(t)
-            V.check_unreadable(problems, bad, label, t, HINTS["count"])
+            V.check_unreadable(local, bad, label, t, HINTS["count"])
         elif canon == "fee" and kind == "procedures":
             v, has = X.parse_fee_text(t)
-            values["_fee_has"] = has
+            vals["_fee_has"] = has
         elif canon == "fee":
             v, bad = X.parse_amount(t)
-            V.check_unreadable(problems, bad, label, t, HINTS["amount"])
+            V.check_unreadable(local, bad, label, t, HINTS["amount"])
         elif canon == "paid_online":
             v, bad = X.parse_paid_online(t)
-            V.check_unreadable(problems, bad, label, t, HINTS["bool"])
+            V.check_unreadable(local, bad, label, t, HINTS["bool"])
         elif canon in BOOL_COLUMNS:
             v, bad = X.parse_bool(t)
-            V.check_unreadable(problems, bad, label, t, HINTS["bool"])
+            V.check_unreadable(local, bad, label, t, HINTS["bool"])
         elif canon == "rating" and kind == "ratings":
             label_s, sat, neg, bad, scale = X.parse_ratings(t)
             hint = HINTS["rating"] + (" 0–2" if scale == (0, 2) else " 1–5")
-            V.check_unreadable(problems, bad & (t != "").to_numpy(dtype=bool), label, t, hint)
-            values["rating_label"], values["satisfied"], values["negative"] = label_s, sat, neg
-            continue
+            V.check_unreadable(local, bad & (t != "").to_numpy(dtype=bool), label, t, hint)
+            vals["rating_label"], vals["satisfied"], vals["negative"] = label_s, sat, neg
+            return local.items, vals, unk
         else:
-            v = X.parse_text(t)
-        values[canon] = v
+            v = X.parse_text_arrow(t)
+        vals[canon] = v
+        return local.items, vals, unk
+
+    cols = {canon: col(canon) for canon in plan.by_canon}
+    for items, vals, unk in _map(parse_one, list(plan.by_canon), n):
+        problems.items.extend(items)
+        values.update(vals)
+        for column, words in unk.items():
+            _note_unknown(unknown, column, words)
+
+    if n >= PARALLEL_ROWS:
+        pa.default_memory_pool().release_unused()  # the parsers' scratch buffers (memory)
     if kind == "dossiers" and "status" not in values and ({"finished_at", "returned_at"} & set(values)):
         values["status"] = _status_from_dates(values)
     ctx.prog(0.8)
@@ -464,10 +541,14 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
     problems.items.sort(key=lambda p: pos.get(p.column, -1))
     rejects = problems.rejects(rownums, _raw_getter(texts, labels))
     if len(rejects) == n:
-        raise IngestError(
+        message = (
             f"Không có dòng nào hợp lệ trong tệp “{ctx.name}” ({n} dòng đều bị từ chối). "
             f"Một số lý do: {V.summarise(rejects)}. Hãy sửa tệp rồi tải lên lại."
         )
+        if unknown:  # words staff can map by hand: offer the value mapping
+            raise MappingNeeded(message, _skeleton(ctx, plan.mapping, plan.unmapped, plan.personal, message,
+                                                   n, rejects, unknown))
+        raise IngestError(message)
     ok = ~problems.any_mask()
 
     frame, columns = _build_frame(ctx, kind, values, ok, rownums)
@@ -475,13 +556,28 @@ def _read_records(ctx: _Context, overrides: dict[str, str],
     ctx.prog(0.95)
     as_of = ctx.title_period[1] if ctx.title_period else (X.title_as_of(ctx.hb.title) or _latest_date(frame))
     return ParsedFile(
-        kind=kind, frame=frame, columns=columns, rows_read=n, rejects=rejects,
+        kind=kind, frame=frame_to_arrow(frame), columns=columns, rows_read=n, rejects=rejects,
         warnings=ctx.warnings, as_of=as_of, period=ctx.title_period or ctx.period_arg,
         sheet=ctx.table.sheet, header_row=ctx.hb.top + 1, mapping=plan.mapping,
         unmapped=plan.unmapped, dropped_personal=plan.personal, title=ctx.hb.title,
         unknown_values=unknown, header_signature=H.header_signature(ctx.hb.columns),
         paths={c.label: H.path_text(c.chain) for c in ctx.hb.columns},
     )
+
+
+PARALLEL_ROWS = 50_000  # from this many rows, columns are cleaned and parsed on every core
+
+
+def _map(fn, items: list, rows: int) -> list:
+    """``[fn(x) for x in items]``, in a thread pool for big files (pyarrow and NumPy release
+    the GIL, so the columns of a 1M-row file are parsed on every core); results in order."""
+    workers = min(len(items), os.cpu_count() or 1)
+    if rows < PARALLEL_ROWS or workers < 2:
+        return [fn(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, items))
 
 
 def _note_unknown(unknown: dict[str, dict[str, int]], column: str, words: dict[str, int]) -> None:
@@ -517,7 +613,7 @@ def _build_frame(ctx: _Context, kind: str, values: dict[str, pd.Series], ok: np.
         v["rating_key"] = _rating_keys(v)
     out: dict[str, pd.Series] = {}
     for k in H.KEY_COLUMNS[kind]:
-        out[k] = v[k].astype(object)
+        out[k] = v[k] if isinstance(v[k].dtype, pd.StringDtype) else v[k].astype(object)
     columns = [c for c in value_columns(kind) if c in v]
     for c in columns:
         out[c] = v[c]
@@ -530,7 +626,8 @@ def _rating_keys(v: dict[str, pd.Series]) -> pd.Series:
     """Dossier code + rated day when a code is given, else a stable hash of
     (rated_at, rating, occurrence among identical rows)."""
     n = len(v["rating_label"])
-    code = v.get("dossier_code", pd.Series([None] * n, dtype=object))
+    code = v.get("dossier_code", pd.Series([None] * n, dtype=object)).astype(object)
+    code = code.where(code.notna(), None)
     rated = v.get("rated_at", pd.Series([pd.NaT] * n, dtype="datetime64[ns]"))
     rated_day = rated.dt.strftime("%Y-%m-%d").fillna("")
     rated_full = rated.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")

@@ -23,17 +23,19 @@ import inspect
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from ingest import load as L
 from ingest.headers import fold, norm
-from ingest.model import IngestError, ParsedFile
+from ingest.model import IngestError, MappingNeeded, ParsedFile
 from kpi import config
 from kpi import db as kdb
 from kpi.schema import column_mappings, value_columns, value_mappings
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made, not at start-up
+    import pandas as pd
 
 LoadResult = L.LoadResult
 UndoResult = L.UndoResult
@@ -100,24 +102,64 @@ class Upload:
     hand_values: dict[str, dict[str, int]] = field(default_factory=dict)  # {column: {word: code}}
     remembered_columns: dict[str, str] = field(default_factory=dict)  # applied from memory
     remembered_values: dict[str, dict[str, int]] = field(default_factory=dict)  # the unit's words
+    # The file loads only once staff map by hand (ingest.model.MappingNeeded): the refusal
+    # text, and the required columns not found (the headers found are parsed.unmapped; words
+    # not known are unknown_values). Loading it as it is raises IngestError with the text.
+    needs_mapping: str | None = None
+    missing_columns: list[str] = field(default_factory=list)
 
     @property
     def unknown_values(self) -> dict[str, dict[str, int]]:
         return unknown_values(self.parsed)
 
 
-def _bytes_of(source, filename: str | None) -> tuple[bytes, str]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), filename or "tệp tải lên"
-    path = Path(source)
-    try:
-        return path.read_bytes(), filename or path.name
-    except FileNotFoundError as exc:
-        raise IngestError(f"Không tìm thấy tệp {path}. Kiểm tra lại đường dẫn.") from exc
-    except IsADirectoryError as exc:
-        raise IngestError(f"{path} là một thư mục, không phải tệp dữ liệu.") from exc
-    except PermissionError as exc:
-        raise IngestError(f"Không có quyền đọc tệp {path}. Kiểm tra quyền truy cập của tệp.") from exc
+def _open(source, filename: str | None):
+    """The file to read, and its SHA-256 being computed a block at a time in a thread (the
+    parse runs meanwhile; hashlib releases the GIL): ``(src, hashing)``, ``hashing()`` gives
+    the hex digest. Missing, a folder or over the upload limit is refused by
+    ``ingest.files.open_source`` from the file's size (stat), before any byte is read."""
+    import threading
+
+    from ingest import files
+
+    if isinstance(source, (bytearray, memoryview)):
+        source = bytes(source)
+    src = files.open_source(source, filename)
+    if src.path is not None:
+        try:
+            with open(src.path, "rb"):
+                pass
+        except PermissionError as exc:
+            raise IngestError(f"Không có quyền đọc tệp {src.path}. Kiểm tra quyền truy cập của tệp.") from exc
+    out: dict = {}
+
+    def run():
+        digest = hashlib.sha256()
+        try:
+            for block in src.chunks():
+                digest.update(block)
+            out["hex"] = digest.hexdigest()
+        except OSError as exc:
+            out["error"] = exc
+
+    worker = threading.Thread(target=run, name="cchc-sha256", daemon=True)
+    worker.start()
+
+    def hashing() -> str:
+        worker.join()
+        if "error" in out:
+            raise IngestError(f"Không đọc được tệp {src.name}: {out['error']}.") from out["error"]
+        return out["hex"]
+
+    return src, hashing
+
+
+def _remembered_columns(memory: "Remembered") -> dict[str, dict[str, dict[str, str]]]:
+    """{kind: {header signature: {header: canonical}}} for the reader (a later one wins)."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for m in memory.columns:
+        out.setdefault(m.kind, {}).setdefault(m.header_signature, {})[m.header] = m.canonical
+    return out
 
 
 def _folded(values: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
@@ -138,8 +180,13 @@ def read(
     on_wait=None,
 ) -> Upload:
     """Read one file with the unit's remembered mappings and the hand ones given here.
-    Raises IngestError (Vietnamese) for a file that cannot be read; nothing is written."""
-    data, name = _bytes_of(source, filename)
+    Raises IngestError (Vietnamese) for a file that cannot be read; nothing is written.
+    A file that a mapping by hand would make loadable (a required column not found, or no
+    valid row because of unknown status/channel words) comes back as an Upload with
+    ``needs_mapping`` set, the headers found and the unknown words, for the upload page's
+    column and value mapping."""
+    src, hashing = _open(source, filename)
+    name = src.name
     hand_columns = dict(mapping_overrides or {})
     hand_values = {c: dict(w) for c, w in (value_overrides or {}).items() if w}
     unit_name = config.unit_name(unit)
@@ -147,22 +194,24 @@ def read(
     words = memory.value_overrides()
     for c, w in hand_values.items():
         words.setdefault(c, {}).update(w)
-    common = dict(period=period, value_overrides=_folded(words) or None, progress=progress)
-    parsed = parse(data, name, kind=kind, mapping_overrides=hand_columns or None, **common)
+    # One read: the reader applies the remembered columns of the header row it finds.
+    needs, missing = None, []
+    try:
+        parsed = parse(
+            src.path if src.path is not None else src.data, name, kind=kind, period=period,
+            mapping_overrides=hand_columns or None, value_overrides=_folded(words) or None,
+            remembered_columns=_remembered_columns(memory) or None, progress=progress,
+            unit=unit_name,  # a summary table by unit: only this unit's row
+        )
+    except MappingNeeded as exc:
+        parsed, needs, missing = exc.parsed, str(exc), exc.missing
+    finally:
+        sha256 = hashing()
     signature = header_signature(parsed)
-    headers = {norm(h) for h in [*parsed.mapping, *parsed.unmapped]}
-    hand_keys = {norm(h) for h in hand_columns}
-    applied = {
-        m.header: m.canonical
-        for m in memory.columns
-        if m.kind == parsed.kind and m.header_signature == signature
-        and norm(m.header) in headers and norm(m.header) not in hand_keys
-    }
-    if any(parsed.mapping.get(h) != c for h, c in applied.items()):
-        # The header row is one staff mapped before: read again with its columns mapped.
-        parsed = parse(data, name, kind=parsed.kind, mapping_overrides={**applied, **hand_columns}, **common)
+    applied = dict(getattr(parsed, "remembered_columns", None) or {})
     return Upload(
-        file_name=name, sha256=L.sha256_of(data), size=len(data), parsed=parsed, signature=signature,
+        needs_mapping=needs, missing_columns=missing,
+        file_name=name, sha256=sha256, size=src.size, parsed=parsed, signature=signature,
         hand_columns=hand_columns, hand_values=hand_values, remembered_columns=applied,
         remembered_values=memory.value_overrides(),
     )
@@ -182,13 +231,18 @@ def load_upload(
 ) -> LoadResult:
     """Load a file read by ``read`` in one transaction, remembering its hand mappings there
     too. Raises IngestError when refused; then nothing in the database has changed."""
-    unit_name = L.resolve_unit(unit)
+    if upload.needs_mapping:
+        raise IngestError(upload.needs_mapping)
+    # A summary table whose rows name their units (read with no unit chosen) needs none.
+    by_row = L.row_units(upload.parsed)
+    unit_name = None if by_row else L.resolve_unit(unit)
     with kdb.connect(engine, write=True, on_wait=on_wait) as conn:
         result = L.write_parsed(
             conn, upload.parsed, file_name=upload.file_name, sha256=upload.sha256, unit=unit_name,
             allow_rejects=allow_rejects, uploaded_by=uploaded_by,
         )
-        _remember(conn, kdb.get_or_create_unit(conn, unit_name), upload, uploaded_by)
+        for name in by_row or [unit_name]:
+            _remember(conn, kdb.get_or_create_unit(conn, name), upload, uploaded_by)
     result.remembered_columns = dict(upload.remembered_columns)
     return result
 
@@ -209,7 +263,7 @@ def load(
     on_wait=None,
 ) -> LoadResult:
     """Read and load one file (the command line, the watched folder, scripts)."""
-    unit_name = L.resolve_unit(unit)
+    unit_name = config.unit_name(unit)  # None: only a summary table naming its units loads
     upload = read(
         engine, source, filename=filename, unit=unit_name, kind=kind, period=period,
         mapping_overrides=mapping_overrides, value_overrides=value_overrides,

@@ -104,11 +104,21 @@ def summarise(rejects: list[Reject], limit: int = 5) -> str:
 
 def duplicate_warning(keys: pd.Series, row_numbers: np.ndarray, what: str) -> tuple[np.ndarray, str | None]:
     """Keep the last row of each key. Returns (keep mask, Vietnamese warning or None)."""
+    if isinstance(keys.array, pd.arrays.ArrowStringArray):
+        # Arrow-backed codes (the record reader's): one C++ hashing pass says whether any
+        # code repeats; the usual answer (none) costs nothing more.
+        import pyarrow.compute as pc
+
+        arr = keys.array.__arrow_array__()
+        if pc.count_distinct(arr, mode="only_valid").as_py() == len(arr) - arr.null_count:
+            return np.ones(len(keys), dtype=bool), None
     present = keys.notna().to_numpy(dtype=bool)
-    dup_any = keys.duplicated(keep=False).to_numpy(dtype=bool) & present
-    keep = ~(keys.duplicated(keep="last").to_numpy(dtype=bool) & present)
-    if not dup_any.any():
+    later = keys.duplicated(keep="last").to_numpy(dtype=bool) & present  # the one hashing pass
+    keep = ~later
+    if not later.any():
         return keep, None
+    # Duplicates exist (rare): every row of a repeated key, found among those few keys only.
+    dup_any = keys.isin(pd.unique(keys[later])).to_numpy(dtype=bool) & present
     groups: dict[str, list[int]] = {}
     for k, r in zip(keys[dup_any].tolist(), row_numbers[dup_any].tolist()):
         groups.setdefault(str(k), []).append(int(r))

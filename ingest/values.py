@@ -54,13 +54,49 @@ def str_series(arr, index=None) -> pd.Series:
 
 
 def _clean_arrow(arr):
-    """NFC, whitespace collapsed and trimmed; each step only when the column needs it."""
-    arr = pc.fill_null(arr, "")
+    """NFC, whitespace collapsed and trimmed; each step only when the column needs it (a
+    column already clean is given back as it is: no copy of a big file's text)."""
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
     if not pc.all(pc.string_is_ascii(arr)).as_py():
-        arr = pc.utf8_normalize(arr, "NFC")
+        normal = pc.utf8_normalize(arr, "NFC")
+        if not normal.equals(arr):
+            arr = normal
     if pc.any(pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{a0}\x{2007}\x{202f}]")).as_py():
         arr = pc.replace_substring_regex(arr, r"\s+", " ")
-    return pc.utf8_trim_whitespace(arr)
+    if pc.any(pc.match_substring_regex(arr, r"^[\s\x{0b}\x{85}\pZ]|[\s\x{0b}\x{85}\pZ]$")).as_py():
+        arr = pc.utf8_trim_whitespace(arr)
+    return arr
+
+
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[9, 10, 11, 12, 13, 32]] = True
+
+
+def _ascii_clean(arr: pa.ChunkedArray) -> bool:
+    """An all-ASCII string column that needs no clean-up: no tab or line break, no double
+    space, no value starting or ending with a space. Read from the Arrow buffers with NumPy
+    (a double space across two values only sends the column to the full clean-up)."""
+    for chunk in arr.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets_buf, data_buf = chunk.buffers()
+        if data_buf is None:
+            continue
+        kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(offsets_buf, dtype=kind)[chunk.offset:chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0]:offsets[-1]]
+        if not len(data):
+            continue
+        if (data < 32).any() and np.isin(data, (9, 10, 11, 12, 13)).any():
+            return False
+        if data.tobytes().find(b"  ") >= 0:
+            return False
+        starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
+        full = ends > starts
+        if _ASCII_SPACE[data[starts[full]]].any() or _ASCII_SPACE[data[ends[full] - 1]].any():
+            return False
+    return True
 
 
 def as_text(s: pd.Series) -> pd.Series:
@@ -68,9 +104,18 @@ def as_text(s: pd.Series) -> pd.Series:
     if _is_str_series(s):
         arr = _arrow(s)
         if len(arr) > 50_000:
+            if not arr.null_count and pc.all(pc.string_is_ascii(arr)).as_py():
+                # Codes, dates, numbers: checked on the column's bytes (no hashing of a
+                # million distinct codes, no regex per cell); a clean column as it is.
+                if _ascii_clean(arr):
+                    return str_series(arr, s.index)
+                return str_series(_clean_arrow(arr), s.index)
             enc = pc.dictionary_encode(arr).combine_chunks()
             if len(enc.dictionary) * 4 < len(arr):
-                cleaned = _clean_arrow(enc.dictionary)
+                words = enc.dictionary
+                cleaned = _clean_arrow(words)
+                if cleaned is words and not arr.null_count:
+                    return str_series(arr, s.index)  # already clean: the column as it is
                 arr = pc.fill_null(pc.take(cleaned, enc.indices), "")
                 return str_series(arr, s.index)
         return str_series(_clean_arrow(arr), s.index)
@@ -111,6 +156,16 @@ def parse_text(text: pd.Series) -> pd.Series:
     """Text as str, blank as None (object dtype)."""
     out = text.astype(object)
     return out.where(text != "", None)
+
+
+def parse_text_arrow(text: pd.Series) -> pd.Series:
+    """Text with blank as missing, kept in Arrow (pandas ``str`` dtype): no Python object per
+    cell (the record reader's frames go to the database as Arrow, ingest.model)."""
+    if not _is_str_series(text):
+        return parse_text(text)
+    arr = _arrow(text)
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    return str_series(arr, text.index)
 
 
 # ---------------------------------------------------------------------------------------

@@ -35,11 +35,11 @@ import types
 from pathlib import Path
 from typing import Any, Callable
 
-from ingest.model import IngestError
+from ingest.model import IngestError, MappingNeeded
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MEMORY_MB = 4096  # address space: a 1M-row, 180 MB CSV (bench/) peaks at 3.1 GB
+DEFAULT_MEMORY_MB = 4096  # address space (not resident memory) of the child: a 1M-row, 180 MB CSV (bench/)
 DEFAULT_TIMEOUT_S = 600
 _ENV_PREFIXES = ("CCHC_", "STREAMLIT_")  # settings the reader reads from the environment
 # Imported once by the fork server, so that each child starts with them loaded (a module the
@@ -78,6 +78,34 @@ def _ctx():
         return _context
 
 
+# What the command line's fork server imports: the CSV path (a workbook's reader is imported
+# by the child that needs it), so that the server is ready by the time the database is open.
+CLI_PRELOAD = ["ingest.reader", "ingest.files", "pyarrow.csv", "pyarrow.compute", "python_calamine"]
+
+
+def warm_up(preload: list[str] | None = None) -> None:
+    """Start the fork server now (it imports the readers in its own process), so that the
+    first parse does not wait for it: the command line calls this before it opens the
+    database, and both happen at once on two cores. ``preload``: the modules the server
+    imports (default: every reader, as for the upload page)."""
+    ctx = _ctx()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    if preload is not None:
+        ctx.set_forkserver_preload(preload)
+
+    with _lock:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            forkserver.ensure_running()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
 def _limits(memory_mb, timeout_s) -> tuple[float, float]:
     def env(name, default):
         try:
@@ -106,6 +134,7 @@ def _run(func: str, source, filename, kwargs: dict[str, Any], memory_mb, timeout
             path.write_bytes(src.data)
         errlog = Path(tmp) / "stderr.txt"
         job = {
+            "arrow": str(Path(tmp) / "frame.arrow"),
             "func": func, "path": str(Path(path).resolve()), "name": name, "kwargs": kwargs,
             "memory": int(memory * (1 << 20)), "stderr": str(errlog),
             "progress": progress is not None, "hook": hook,
@@ -194,6 +223,9 @@ def _result(outcome, name: str, memory: float, timeout: float, errlog: Path):
         return _unpack(value)
     if kind == "refused":
         raise IngestError(value)
+    if kind == "mapping":
+        message, parsed, missing = value
+        raise MappingNeeded(message, _unpack(parsed), missing)
     tail = _stderr_tail(errlog)
     if kind == "memory":
         log.warning("parse of %r exceeded %d MB; child stderr: %s", name, memory, tail)
@@ -238,11 +270,23 @@ def _exit_reason(code: int | None, tail: str) -> str:
 # The result on its way back: text columns travel as Arrow arrays (a pickled object column
 # costs a Python object per cell each way)
 # ---------------------------------------------------------------------------------------
-def _pack(result):
+def _pack(result, arrow_path: str | None = None):
     from ingest.model import ParsedFile
 
     if not isinstance(result, ParsedFile):
         return result
+    table = result.__dict__.get("_table")
+    if table is not None:
+        # Held as Arrow: written as an Arrow IPC file the parent maps into memory (no copy
+        # through the pipe, no pickling of the rows), else pickled as its buffers.
+        if arrow_path is None:
+            return result
+        import pyarrow as pa
+
+        with pa.OSFile(arrow_path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        result.__dict__["_table"] = None
+        return ("arrow", result, arrow_path)
     import dataclasses
 
     import pyarrow as pa
@@ -261,7 +305,23 @@ def _pack(result):
     return ("packed", dataclasses.replace(result, frame=rest), packed, list(frame.columns))
 
 
+def _can_map() -> bool:
+    """Can the parent map the child's Arrow file and still remove it (POSIX: yes)?"""
+    return os.name == "posix"
+
+
 def _unpack(value):
+    if isinstance(value, tuple) and value and value[0] == "arrow":
+        import pyarrow as pa
+
+        _, result, path = value
+        if _can_map():
+            # Memory-mapped: the rows stay valid after the temporary file is removed.
+            result.frame = pa.ipc.open_file(pa.memory_map(path, "r")).read_all()
+        else:  # Windows cannot remove a mapped file: read it into memory, then close it
+            with pa.OSFile(path, "rb") as fh:
+                result.frame = pa.ipc.open_file(fh).read_all()
+        return result
     if not (isinstance(value, tuple) and value and value[0] == "packed"):
         return value
     import pandas as pd
@@ -308,7 +368,10 @@ def _child_main(send, job: dict) -> None:
         if job["progress"]:
             kwargs["progress"] = lambda f: send.send(("progress", f))
         result = getattr(reader, job["func"])(job["path"], job["name"], **kwargs)
-        send.send_bytes(pickle.dumps(("ok", _pack(result)), protocol=pickle.HIGHEST_PROTOCOL))
+        send.send_bytes(pickle.dumps(("ok", _pack(result, job.get("arrow"))), protocol=pickle.HIGHEST_PROTOCOL))
+    except MappingNeeded as exc:  # what was read travels back: the page offers the mapping
+        send.send_bytes(pickle.dumps(("mapping", (str(exc), _pack(exc.parsed), exc.missing)),
+                                     protocol=pickle.HIGHEST_PROTOCOL))
     except IngestError as exc:
         send.send(("refused", str(exc)))
     except MemoryError:

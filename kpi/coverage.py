@@ -151,8 +151,12 @@ def missing_ranges(covered: list[Range], start: dt.date, end: dt.date) -> list[R
     return out
 
 
-def _overlaps(covered: list[Range], start: dt.date, end: dt.date) -> bool:
+def overlaps(covered: list[Range], start: dt.date, end: dt.date) -> bool:
+    """Whether any of the ``covered`` ranges holds a day of [start, end]."""
     return any(a <= end and b >= start for a, b in covered)
+
+
+
 
 
 # ------------------------------------------------------------------------------ at load time
@@ -326,7 +330,7 @@ def _coverage(dossiers: list[Range], summaries: list[Range], start, end) -> Cove
         status = NONE
     else:
         status = PARTIAL
-    return Coverage(status, tuple(missing), through, start, end, _overlaps(dossiers, start, end))
+    return Coverage(status, tuple(missing), through, start, end, overlaps(dossiers, start, end))
 
 
 def judged_day(cov: Coverage, start: dt.date, end: dt.date) -> dt.date:

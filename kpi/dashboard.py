@@ -252,30 +252,36 @@ def targets_table(rows: list[KpiDisplay]) -> dict[str, list]:
 
 
 def status_table(rows: list[KpiDisplay]) -> dict[str, list]:
-    """The compact status table a phone opens with: KPI, verdict (next to the name, so a
-    narrow screen shows it), value, target. A provisional period says "tạm tính" once, in the
-    verdict's header."""
-    suffix = f" ({PROVISIONAL})"
-    head = "Đánh giá" + (suffix if any(r.provisional for r in rows) else "")
+    """The compact status table a phone opens with, narrow enough for a 390 px screen: KPI
+    (short name), result with the verdict's icon in front ("✅ 98,0%", "⚠️ 78,3%"; the tiles
+    and the full table below carry the words), the plan's target ("KH", "≥ 98%"). A
+    provisional period heads the result column "Tạm tính" instead of "Kết quả"."""
+    head = PROVISIONAL.capitalize() if any(r.provisional for r in rows) else "Kết quả"
     return {
         "Chỉ tiêu": [r.short_label for r in rows],
-        head: [f"{r.status_icon} {r.status_text.removesuffix(suffix)}" for r in rows],
-        "Kết quả": [r.value_text for r in rows],
-        "Chỉ tiêu KH": [r.target_text for r in rows],
+        head: [f"{r.status_icon} {r.value_text}" for r in rows],
+        "KH": [r.target_text for r in rows],
     }
 
 
 STRIP_WORDS = CV.STATUS_LABELS  # the glossary's words: Đủ dữ liệu, Tạm tính, Chưa có dữ liệu
+# One narrow mark per month cell, so the twelve months fit beside the kinds of file on a
+# laptop screen; the legend (``STRIP_LEGEND``) names each mark with the glossary's word.
+STRIP_MARKS = {CV.COMPLETE: "●", CV.PARTIAL: "◐", CV.NONE: "○"}
+_STRIP_MEANINGS = {CV.COMPLETE: "mọi ngày của tháng có trong tệp đã nạp",
+                   CV.PARTIAL: "thiếu một số ngày", CV.NONE: "chưa nạp tệp nào cho tháng"}
+STRIP_LEGEND = " · ".join(f"{STRIP_MARKS[c]} {STRIP_WORDS[c]}: {_STRIP_MEANINGS[c]}"
+                          for c in STRIP_MARKS) + "."
 
 
 def month_strip_table(strip: dict[str, list[str]], labels: dict[str, str]) -> dict[str, list]:
     """The upload page's month strip (``kpi.coverage.month_strip``) as table columns: one row
-    per kind of file (its Vietnamese name from ``labels``), one column per month T1…T12
-    ("Đủ dữ liệu", "Tạm tính", "Chưa có dữ liệu")."""
+    per kind of file (its Vietnamese name from ``labels``), one column per month T1…T12 with
+    the month's mark ("●" Đủ dữ liệu, "◐" Tạm tính, "○" Chưa có dữ liệu; ``STRIP_LEGEND``)."""
     kinds = list(strip)
     out: dict[str, list] = {"Loại tệp": [labels.get(k, k) for k in kinds]}
     for m in range(12):
-        out[f"T{m + 1}"] = [STRIP_WORDS[strip[k][m]] for k in kinds]
+        out[f"T{m + 1}"] = [STRIP_MARKS[strip[k][m]] for k in kinds]
     return out
 
 

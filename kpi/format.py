@@ -254,6 +254,15 @@ def nfc(text) -> str:
     return unicodedata.normalize("NFC", str(text))
 
 
+def sort_key(text) -> tuple:
+    """Vietnamese alphabetical order, near enough: letters first, accents second, đ right
+    after d ('Đất đai' after 'Dân số', before 'Hộ tịch'; byte order would put it after 'Xây
+    dựng'). Use as ``sorted(names, key=sort_key)``."""
+    s = nfc(text).casefold()
+    base = unicodedata.normalize("NFD", s).replace("đ", "d{").encode("ascii", "ignore")
+    return (base, s)
+
+
 def in_sentence(text: str) -> str:
     """A label inside a sentence: its first letter lowered unless its first word is an
     abbreviation ('Tháng 3/2026' -> 'tháng 3/2026'; 'TTHC có phí' stays)."""

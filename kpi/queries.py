@@ -24,7 +24,8 @@ Main entry points
 - ``trend(...) -> DataFrame``: 12 monthly values per KPI ending at the period.
 - ``breakdown(...) -> DataFrame``: one KPI by field / procedure / channel / handling_unit.
 - ``shortfall(...) -> ShortfallPage``: the rows behind a KPI's shortfall, paged.
-- ``counts(...)``, ``as_of(...)``, ``headroom(...)``, ``summary_check(...)``.
+- ``counts(...)``, ``as_of(...)``, ``summary_check(...)``. (The year-to-date headroom is the year
+  view's: kpi.yearview, one volume rule with the required rate.)
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ if TYPE_CHECKING:  # pandas is imported where a frame is built: the CLI starts f
     import pandas as pd
 
 __all__ = [
-    "KpiValue", "Snapshot", "ShortfallPage", "Headroom", "UnknownUnit",
+    "KpiValue", "Snapshot", "ShortfallPage", "UnknownUnit",
     "snapshot", "previous_snapshot", "trend", "monthly", "breakdown", "shortfall", "counts",
-    "as_of", "headroom", "summary_check", "list_units", "BREAKDOWNS",
+    "as_of", "summary_check", "list_units", "BREAKDOWNS",
 ]
 
 
@@ -315,6 +316,16 @@ def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
         _store(res, "procedures", row[0])
     facts = C.feedback_facts(b, unit_ids, _default_due_map(conn, unit_ids))
     _fill(out, conn, facts, "feedback", multi)
+    # Ratings and PAKN keep their own sources (kpi-definitions.md, "Coverage"): a span that
+    # no loaded file of the source speaks for has no value and no verdict, whatever rows
+    # carried over from an earlier file say (a PAKN still open is not "on time" in a month
+    # its file does not cover).
+    for source in ("ratings", "feedback"):
+        covered = CV.covered_ranges(conn, unit_ids, source)
+        for res, (start, end) in zip(out, own if own is not None else spans):
+            if not CV.overlaps(covered, start, end):
+                for key, vname, _ in _ratios_of(source):
+                    res["ratios"][(key, vname)] = (0, 0, 0)
     return out
 
 
@@ -981,105 +992,6 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
         df[LETTER_COLUMN] = pd.Series([letter_text(letters.get(r["dossier_code"])) for r in rows],
                                       dtype=object)
     return ShortfallPage(frame=df, total=int(total or 0), page=page, page_size=page_size)
-
-
-@dataclass
-class Headroom:
-    key: str
-    definition: str
-    year: int
-    as_of_day: dt.date
-    target: float | None
-    numerator: int  # year to date
-    denominator: int
-    value: float | None
-    projected_denominator: int | None  # year-end denominator at the year's pace so far
-    remaining: int | None  # projected denominator still to come this year
-    misses_allowed: int | None  # more misses (late…) the year can absorb and end >= target
-    hits_needed: int | None  # consecutive hits (on time…) needed to get back to the target now
-    status: str  # on_track | behind | unreachable | no_target | no_data
-    message: str  # Vietnamese sentence for the page
-    extra: dict = field(default_factory=dict)
-
-
-def headroom(engine, unit, period, key: str, choice: D.Choice | None = None, *,
-             today: dt.date | None = None) -> Headroom:
-    """Year-to-date headroom against the target of the year of the period's end.
-
-    Year to date = 1 January .. min(period end, today, data_through) (for dossier KPIs: the
-    classification day, kpi.coverage). The year's denominator is projected at
-    the pace so far (in working days): D = d × working days of the year / working days elapsed.
-    ``misses_allowed`` = ⌊n + (D − d) − t·D⌋: how many of the remaining dossiers may still miss
-    (late, overdue…) with the year ending ≥ target t; None when even a perfect rest of the year
-    cannot reach it. ``hits_needed`` = ⌈(t·d − n) / (1 − t)⌉ when the year-to-date value is
-    below target: how many more hits in a row bring it back (None when t = 100%)."""
-    kpi, vname, _ = _ratio_for(key, choice)
-    p = _period(period)
-    t_day = _today(today)
-    eday = min(p.end, t_day)
-    if D.KPI_BY_KEY[key].variants[vname].source == "dossiers":
-        with connect(engine) as conn:
-            unit_ids, _ = _resolve_unit(conn, unit)
-            through = CV.data_through(conn, unit_ids)
-        if through is not None:
-            eday = min(eday, through)
-    ytd = year_to_date(eday) if eday >= dt.date(p.end.year, 1, 1) else None
-    year = p.end.year
-    tgt = T.target_for(key, year)
-    base = dict(key=key, definition=vname, year=year, as_of_day=eday,
-                target=tgt.value if tgt else None)
-    if ytd is None:
-        return Headroom(**base, numerator=0, denominator=0, value=None, projected_denominator=None,
-                        remaining=None, misses_allowed=None, hits_needed=None, status="no_data",
-                        message="Năm chưa bắt đầu: chưa có số liệu.")
-    snap = snapshot(engine, unit, ytd, choice, today=t_day)
-    v = snap.kpi(key)
-    n, d = v.numerator, v.denominator
-    common = dict(numerator=n, denominator=d, value=v.value)
-    if tgt is None:
-        return Headroom(**base, **common, projected_denominator=None, remaining=None,
-                        misses_allowed=None, hits_needed=None, status="no_target",
-                        message=f"Kế hoạch năm {year} chưa có chỉ tiêu “{kpi.label}”.")
-    if d == 0:
-        return Headroom(**base, **common, projected_denominator=None, remaining=None,
-                        misses_allowed=None, hits_needed=None, status="no_data",
-                        message="Chưa có dữ liệu từ đầu năm đến nay.")
-    t = Fraction(str(tgt.value))
-    w_all = cal.working_days_between(dt.date(year, 1, 1), dt.date(year, 12, 31))
-    w_done = cal.working_days_between(dt.date(year, 1, 1), eday)
-    big_d = Fraction(d) * w_all / w_done if w_done else Fraction(d)
-    big_d = max(big_d, Fraction(d))
-    slack = n + (big_d - d) - t * big_d
-    misses = math.floor(slack) if slack >= 0 else None
-    hits = None
-    if Fraction(n, d) < t and t < 1:
-        hits = math.ceil((t * d - n) / (1 - t))
-    projected = round(big_d)
-    pct = fmt.pct_compact(tgt.value)
-    if Fraction(n, d) >= t:
-        status = "on_track"
-        message = (f"Theo nhịp từ đầu năm (dự kiến {fmt.integer(projected)} {_noun(v)} cả năm), "
-                   f"còn có thể chịu thêm tối đa {fmt.integer(misses)} {_noun(v)} không đạt mà "
-                   f"cả năm vẫn đạt chỉ tiêu {pct}.")
-    elif misses is not None:
-        status = "behind"
-        message = (f"Đang dưới chỉ tiêu {pct}: cần thêm {fmt.integer(hits) if hits is not None else '—'}"
-                   f" {_noun(v)} đạt liên tiếp để trở lại chỉ tiêu; theo nhịp từ đầu năm, cả năm "
-                   f"chỉ được thêm tối đa {fmt.integer(misses)} {_noun(v)} không đạt.")
-    else:
-        status = "unreachable"
-        message = (f"Đang dưới chỉ tiêu {pct}; theo nhịp từ đầu năm, kể cả khi mọi "
-                   f"{_noun(v)} còn lại đều đạt, cả năm vẫn chưa đạt chỉ tiêu.")
-        if hits is not None:
-            message += f" Cần thêm {fmt.integer(hits)} {_noun(v)} đạt liên tiếp để trở lại chỉ tiêu."
-    return Headroom(**base, **common, projected_denominator=projected,
-                    remaining=projected - d, misses_allowed=misses, hits_needed=hits,
-                    status=status, message=message,
-                    extra={"working_days_elapsed": w_done, "working_days_year": w_all})
-
-
-def _noun(v: KpiValue) -> str:
-    return D.SOURCES[v.source].noun
 
 
 def summary_check(engine, unit, period, *, today: dt.date | None = None) -> pd.DataFrame | None:

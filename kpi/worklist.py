@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -240,7 +239,7 @@ class WorkList:
         for it in self.items:
             row = counts.setdefault(it.officer, {s: 0 for s in STATES})
             row[it.state] += 1
-        names = sorted((n for n in counts if n is not None), key=_sort_key)
+        names = sorted((n for n in counts if n is not None), key=fmt.sort_key)
         if None in counts:
             names.append(None)
         return [{"officer": n, **counts[n]} for n in names]
@@ -285,7 +284,7 @@ class WorkList:
         """The distinct values of ``officer``, ``handling_unit`` or ``field`` in the list
         (None last), for the page's filters."""
         vals = {getattr(it, attr) for it in self.items}
-        out = sorted((v for v in vals if v is not None), key=_sort_key)
+        out = sorted((v for v in vals if v is not None), key=fmt.sort_key)
         return out + ([None] if None in vals else [])
 
     def to_json(self) -> dict:
@@ -308,13 +307,6 @@ def md_escape(text) -> str:
     """Text from a file or a user inside a Streamlit label or alert (which render Markdown),
     shown as typed: every Markdown character backslash-escaped."""
     return "".join("\\" + ch if ch in _MARKDOWN else ch for ch in str(text))
-
-
-def _sort_key(text: str) -> tuple:
-    """Vietnamese alphabetical order, near enough: accents second, đ right after d."""
-    s = unicodedata.normalize("NFC", text).casefold()
-    base = unicodedata.normalize("NFD", s).replace("đ", "d{").encode("ascii", "ignore")
-    return (base, s)
 
 
 # ------------------------------------------------------------------------------ the query

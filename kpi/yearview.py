@@ -73,12 +73,16 @@ class Forecast:
     months: tuple[dt.date, ...] = ()
     worst: float | None = None  # the worst and best monthly value of the last six months
     best: float | None = None
+    final: bool = False  # the whole year is covered: the value is the year's result
 
     @property
     def text(self) -> str:
-        """"Dự báo cuối năm 97,8% (khoảng 96,9%–98,4%)"; "—" without a forecast."""
+        """"Dự báo cuối năm 97,8% (khoảng 96,9%–98,4%)"; "Kết quả cả năm 97,8%" for a year
+        whose every day is covered (nothing to forecast); "—" without a forecast."""
         if self.value is None:
             return fmt.NO_DATA
+        if self.final:
+            return f"Kết quả cả năm {fmt.pct(self.value)}"
         if self.low == self.high:
             return f"Dự báo cuối năm {fmt.pct(self.value)}"
         return (f"Dự báo cuối năm {fmt.pct(self.value)} "
@@ -105,6 +109,7 @@ class YearKpi:
     required_status: str  # needed | impossible | assured | done | no_target | no_data
     forecast: Forecast = field(default_factory=Forecast)
     remaining_months: tuple[int, ...] = ()  # months of the year with days in the remainder
+    remaining_starts: tuple[dt.date, ...] = ()  # the same months, as their 1st day
 
     @property
     def value_text(self) -> str:
@@ -113,6 +118,9 @@ class YearKpi:
     @property
     def future_months(self) -> tuple[dt.date, ...]:
         """The months after the year to date (1st day), the ones a forecast draws."""
+        if self.remaining_starts:
+            return tuple(m for m in self.remaining_starts
+                         if self.through is None or m > self.through)
         if self.through is None:
             return tuple(dt.date(self.year, m, 1) for m in self.remaining_months)
         return tuple(dt.date(self.year, m, 1) for m in self.remaining_months
@@ -141,6 +149,59 @@ class YearKpi:
         return fmt.NO_DATA_WORD
 
     @property
+    def projected_denominator(self) -> int | None:
+        """The year's expected volume d + R (the required rate's volume rule)."""
+        if self.remaining_volume is None or not self.denominator:
+            return None
+        return round(self.denominator + Fraction(self.remaining_volume).limit_denominator(10**6))
+
+    @property
+    def misses_allowed(self) -> int | None:
+        """⌊n + R − t·(d + R)⌋: how many of the remainder's expected volume may still miss
+        with the year ending ≥ target (R × (1 − required rate)); None when even a perfect
+        remainder cannot reach it."""
+        if self.target is None or self.remaining_volume is None or not self.denominator:
+            return None
+        t, big_r = Fraction(str(self.target)), Fraction(self.remaining_volume).limit_denominator(10**6)
+        slack = self.numerator + big_r - t * (self.denominator + big_r)
+        return math.floor(slack) if slack >= 0 else None
+
+    @property
+    def hits_needed(self) -> int | None:
+        """⌈(t·d − n) / (1 − t)⌉ when below target: hits in a row that bring it back."""
+        if self.target is None or not self.denominator or self.target >= 1:
+            return None
+        t = Fraction(str(self.target))
+        if Fraction(self.numerator, self.denominator) >= t:
+            return None
+        return math.ceil((t * self.denominator - self.numerator) / (1 - t))
+
+    @property
+    def headroom_text(self) -> str:
+        """The detail page's year sentence, on the same expected volume as ``required_text``
+        (last year's months when known, else the year-to-date monthly average)."""
+        if self.required_status in (NO_DATA, NO_TARGET, DONE):
+            return self.required_text
+        noun, pct = self.noun, fmt.pct_compact(self.target)
+        volume = (f"theo khối lượng dự kiến ({fmt.integer(self.projected_denominator)} {noun} "
+                  "cả năm)")
+        misses, hits = self.misses_allowed, self.hits_needed
+        if self.met:
+            return (f"{volume[0].upper() + volume[1:]}, "
+                    f"còn có thể chịu thêm tối đa {fmt.integer(misses)} {noun} không đạt mà "
+                    f"cả năm vẫn đạt chỉ tiêu {pct}.")
+        if misses is not None:
+            return (f"Đang dưới chỉ tiêu {pct}: cần thêm "
+                    f"{fmt.integer(hits) if hits is not None else '—'} {noun} đạt liên tiếp để "
+                    f"trở lại chỉ tiêu; {volume}, cả năm chỉ được thêm tối đa "
+                    f"{fmt.integer(misses)} {noun} không đạt.")
+        text = (f"Đang dưới chỉ tiêu {pct}; {volume}, kể cả khi mọi {noun} còn lại đều đạt, "
+                "cả năm vẫn chưa đạt chỉ tiêu.")
+        if hits is not None:
+            text += f" Cần thêm {fmt.integer(hits)} {noun} đạt liên tiếp để trở lại chỉ tiêu."
+        return text
+
+    @property
     def gap_text(self) -> str:
         """"thanh toán trực tuyến 78,3% / 80%, thiếu 14 giao dịch"."""
         text = (f"{fmt.in_sentence(self.short_label)} {self.value_text} / "
@@ -158,6 +219,10 @@ class YearView:
     coverage: CV.Coverage  # of the whole year
     has_plan: bool
     kpis: list[YearKpi]
+    # Of the year to date as far as it has come (its start .. min(period end, today)):
+    # "tạm tính" means days missing there, not the rest of an unfinished year.
+    ytd_coverage: CV.Coverage | None = None
+    start: dt.date | None = None  # the year to date's first day (Period.year_to_date)
 
     def kpi(self, key: str) -> YearKpi:
         for k in self.kpis:
@@ -167,12 +232,14 @@ class YearView:
 
     @property
     def provisional(self) -> bool:
-        return not self.coverage.complete
+        cov = self.ytd_coverage if self.ytd_coverage is not None else self.coverage
+        return not cov.complete
 
     @property
     def scope_text(self) -> str:
         """"từ 01/01/2026 đến 30/06/2026, tạm tính"."""
-        text = f"từ {fmt.date(dt.date(self.year, 1, 1))} đến {fmt.date(self.through)}"
+        start = self.start or dt.date(self.year, 1, 1)
+        text = f"từ {fmt.date(start)} đến {fmt.date(self.through)}"
         return text + (", tạm tính" if self.provisional else "")
 
     @property
@@ -211,23 +278,40 @@ def _month_days(y: int, m: int) -> int:
     return _cal.monthrange(y, m)[1]
 
 
-def _remainder(cov: CV.Coverage, year: int, through: dt.date | None) -> list[Fraction]:
-    """r_m for m = 1..12: the share of each month's days in the not-yet-covered remainder
-    (days after ``through`` and days up to it no export covers)."""
-    ranges = list(cov.missing)
-    start = dt.date(year, 1, 1)
+def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The 1st day of each calendar month overlapping ``first .. last``."""
+    return [m.start for m in P.custom(first, last).months()]
+
+
+def _overlap(a: dt.date, b: dt.date, ranges) -> int:
+    return sum(((min(b, hi) - max(a, lo)).days + 1) for lo, hi in ranges if lo <= b and hi >= a)
+
+
+def _month_end(m: dt.date) -> dt.date:
+    return dt.date(m.year, m.month, _month_days(m.year, m.month))
+
+
+def _remainder(cov: CV.Coverage, year: int, through: dt.date | None,
+               first: dt.date | None = None, last: dt.date | None = None) -> list[Fraction]:
+    """r_m for each month of the reporting year ``first .. last`` (default 1 January ..
+    31 December of ``year``: m = 1..12): the share of the month's days in the not-yet-covered
+    remainder (days after ``through`` and days up to it no export covers)."""
+    start = first or dt.date(year, 1, 1)
+    end = last or dt.date(year, 12, 31)
+    ranges = [(max(a, start), min(b, end)) for a, b in cov.missing if a <= end and b >= start]
     if through is None or through < start:
-        ranges = [(start, dt.date(year, 12, 31))]
-    elif through < dt.date(year, 12, 31):
-        ranges.append((through + DAY, dt.date(year, 12, 31)))
+        ranges = [(start, end)]
+    elif through < end:
+        ranges.append((through + DAY, end))
     ranges = CV.merge(ranges)
-    out = []
-    for m in range(1, 13):
-        a, b = dt.date(year, m, 1), dt.date(year, m, _month_days(year, m))
-        days = sum(((min(b, hi) - max(a, lo)).days + 1) for lo, hi in ranges
-                   if lo <= b and hi >= a)
-        out.append(Fraction(days, _month_days(year, m)))
-    return out
+    return [Fraction(_overlap(m, _month_end(m), ranges), _month_days(m.year, m.month))
+            for m in _month_starts(start, end)]
+
+
+def _in_year(first: dt.date, last: dt.date) -> list[Fraction]:
+    """The share of each month's days (months of ``_month_starts``) inside ``first .. last``."""
+    return [Fraction(_overlap(m, _month_end(m), [(first, last)]), _month_days(m.year, m.month))
+            for m in _month_starts(first, last)]
 
 
 def _monthly(trend, key: str) -> dict[dt.date, tuple[int, int, str]]:
@@ -250,7 +334,13 @@ def _pace(months: dict, through: dt.date):
 
 
 def _year_kpi(v: Q.KpiValue, year: int, through, provisional: bool, rem: list[Fraction],
-              months: dict) -> YearKpi:
+              months: dict, starts: list[dt.date] | None = None,
+              shares: list[Fraction] | None = None) -> YearKpi:
+    """``rem``: r_m per month of the reporting year, whose 1st days are ``starts`` (default
+    January..December of ``year``) and whose share of days inside the year is ``shares``
+    (default 1: whole months; a Nghị định 09 year has half a December at each end)."""
+    starts = starts or [dt.date(year, m, 1) for m in range(1, 13)]
+    shares = shares or [Fraction(1)] * len(starts)
     tgt = T.target_for(v.key, year)
     target = tgt.value if tgt else None
     n, d = v.numerator, v.denominator
@@ -268,19 +358,19 @@ def _year_kpi(v: Q.KpiValue, year: int, through, provisional: bool, rem: list[Fr
         return YearKpi(**base, gap=None, remaining_volume=None, required=None,
                        required_status=NO_DATA)
     # Expected volume of the remainder.
-    covered_months = sum(1 - r for r in rem)
+    covered_months = sum(s - r for s, r in zip(shares, rem))
     avg = Fraction(d) / covered_months if covered_months else Fraction(0)
     big_r = Fraction(0)
-    for m, r in enumerate(rem, start=1):
+    for m, r in zip(starts, rem):
         if not r:
             continue
-        last = months.get(dt.date(year - 1, m, 1))
+        last = months.get(dt.date(m.year - 1, m.month, 1))
         volume = Fraction(last[1]) if last is not None and last[2] == CV.COMPLETE else avg
         big_r += r * volume
     # Forecast: the remainder at the pace of the last three covered months.
     pace_m, range_m = _pace(months, through)
     if big_r == 0:
-        fc = Forecast(float(value), float(value), float(value), None, ())
+        fc = Forecast(float(value), float(value), float(value), None, (), final=True)
     elif pace_m:
         pace = Fraction(sum(x[1] for x in pace_m), sum(x[2] for x in pace_m))
         rates = [Fraction(x[1], x[2]) for x in range_m]
@@ -310,10 +400,15 @@ def year_view(engine, unit, period, choice: D.Choice | None = None, *,
     p = P.parse_period(period)
     today = today or config.today()
     year = p.end.year
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    # The year to date starts where the periodic report's does (Period.year_to_date): 1 January,
+    # or for a Nghị định 09 window 15 December of the year before; its year ends a year later.
+    first = p.year_to_date().start
+    last = P.window(P.year(year)).end if p.is_window else dt.date(year, 12, 31)
+    starts, shares = _month_starts(first, last), _in_year(first, last)
     with connect(engine) as conn:
         unit_ids, name = Q._resolve_unit(conn, unit)
         cov = CV.period_coverage(conn, unit_ids, (first, last))
+        ytd_cov = CV.period_coverage(conn, unit_ids, (first, max(first, min(p.end, today))))
         exports = CV.covered_ranges(conn, unit_ids, "dossiers")
     has_plan = bool(T.targets_for_year(year))
     through = None
@@ -324,21 +419,25 @@ def year_view(engine, unit, period, choice: D.Choice | None = None, *,
             through = None
     if through is None:
         empty = [Q.KpiValue(**{**_blank(k), "key": k}) for k in keys]
-        kpis = [_year_kpi(v, year, None, False, [Fraction(1)] * 12, {}) for v in empty]
-        return YearView(name, year, None, cov, has_plan, kpis)
+        kpis = [_year_kpi(v, year, None, False, list(shares), {}, starts, shares)
+                for v in empty]
+        return YearView(name, year, None, cov, has_plan, kpis, ytd_cov, first)
     ytd = Q.snapshot(engine, unit, P.custom(first, through), choice, today=today)
-    rem = _remainder(cov, year, through)
+    rem = _remainder(cov, year, through, first, last)
+    provisional = not ytd_cov.complete
     # The months the figures read: the twelve ending with the year to date's month (the
     # pace, the range) and last year's months that lie in the remainder (their volume).
     last12 = P.last_months(P.month(through.year, through.month), 12)
-    older = [P.month(year - 1, m) for m, r in enumerate(rem, start=1)
-             if r and P.month(year - 1, m).start < last12[0].start]
+    older = [P.month(m.year - 1, m.month) for m, r in zip(starts, rem)
+             if r and P.month(m.year - 1, m.month).start < last12[0].start]
     trend = Q.monthly(engine, unit, older + last12, choice, keys=list(keys), today=today)
-    left = tuple(m for m, r in enumerate(rem, start=1) if r)
-    kpis = [dataclasses.replace(_year_kpi(ytd.kpi(k), year, through, not cov.complete, rem,
-                                          _monthly(trend, k)), remaining_months=left)
+    left = tuple(m for m, r in zip(starts, rem) if r)
+    kpis = [dataclasses.replace(_year_kpi(ytd.kpi(k), year, through, provisional, rem,
+                                          _monthly(trend, k), starts, shares),
+                                remaining_months=tuple(m.month for m in left),
+                                remaining_starts=left)
             for k in keys]
-    return YearView(name, year, through, cov, has_plan, kpis)
+    return YearView(name, year, through, cov, has_plan, kpis, ytd_cov, first)
 
 
 def _blank(key: str) -> dict:

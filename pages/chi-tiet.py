@@ -69,10 +69,11 @@ with st.container(border=True):
 year_kpi = None
 if not d.state:  # a catalogue KPI is a state at the period end: no year-to-date headroom
     with common.friendly_errors():
-        room = data.headroom(sel, key)
         year = data.year_view(sel, (key,))
-    st.info(f"**Cả năm {room.year}:** {room.message}", icon="📈")
     year_kpi = year.kpi(key)
+    # One volume rule for the year (kpi.yearview): the headroom and the required rate below
+    # both take the year's expected volume as last year's months, else the year-to-date pace.
+    st.info(f"**Cả năm {year.year}:** {year_kpi.headroom_text}", icon="📈")
     with st.container(border=True, key="year_view"):
         if not year.has_plan:
             st.markdown(f"**{year.sentence}**")

@@ -178,6 +178,10 @@ def _file_panel(idx: int, upload_file, unit: str | None) -> dict | None:
         )
     for w in parsed.warnings:
         st.warning(w)
+    if upload.needs_mapping:  # a required column or every status word unknown: map by hand first
+        st.warning(f"{upload.needs_mapping} Chọn dữ liệu tương ứng cho cột hoặc giá trị ở trên; "
+                   "tệp được đọc lại ngay sau mỗi lựa chọn.")
+        return None
 
     allow = False
     if parsed.rejects:
@@ -284,10 +288,14 @@ def _month_strip(unit: str | None) -> None:
     year = st.selectbox("Năm", years, key="strip_year")
     with friendly_errors():
         strip = ui_data.month_strip(url, unit, int(year))
+    # Narrow month columns (one mark each): all twelve months show beside the kinds of file.
+    months = {f"T{m}": st.column_config.TextColumn(f"T{m}", width=40, help=f"Tháng {m}/{year}")
+              for m in range(1, 13)}
+    # A narrow window scrolls the months only; the kind of file stays in view.
+    months["Loại tệp"] = st.column_config.TextColumn("Loại tệp", pinned=True)
     st.dataframe(DB.month_strip_table(strip, KIND_LABELS), hide_index=True, width="stretch",
-                 key="month_strip")
-    st.caption("Đủ dữ liệu: mọi ngày của tháng có trong tệp đã nạp · Tạm tính: thiếu một số ngày "
-               "· Chưa có dữ liệu: chưa nạp tệp nào cho tháng. "
+                 key="month_strip", column_config=months)
+    st.caption(DB.STRIP_LEGEND + " "
                + (f"Danh sách hồ sơ đã nạp đến ngày {fmt.date(through)}." if through else
                   "Chưa nạp danh sách hồ sơ nào."))
 

@@ -71,8 +71,15 @@ def tile(d: DB.KpiDisplay) -> None:
         )
         st.markdown(f"{common.status_markdown(d)} · chỉ tiêu {d.target_text}")
         y = year.kpi(d.key)
-        st.caption(f"Lũy kế từ đầu năm {year.year}: **{y.value_text}** · {y.verdict_text}  \n"
-                   f"{y.required_text}  \n{y.forecast.text}")
+        # A year without a target says so once (the line above); a fully covered year shows
+        # its result, with nothing left to need or forecast.
+        final = y.forecast.final
+        head = (f"Kết quả cả năm {year.year}" if final else f"Lũy kế từ đầu năm {year.year}")
+        lines = [f"{head}: **{y.value_text}**"
+                 + (f" · {y.verdict_text}" if y.target is not None else "")]
+        if not final:
+            lines += ([y.required_text] if y.target is not None else []) + [y.forecast.text]
+        st.caption("  \n".join(lines))
         charts.show_svg(charts.tile_svg(d, series[d.key], scale=scales[d.key]))
         st.caption(f"{d.ratio_text} {d.noun} · "
                    "12 tháng gần nhất (đường đứt: chỉ tiêu)")

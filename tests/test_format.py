@@ -122,3 +122,15 @@ def test_words_inside_a_sentence():
     assert fmt.enumeration(["a"]) == "a"
     assert fmt.enumeration(["a", "b"]) == "a và b"
     assert fmt.enumeration(["a", "b", "c"]) == "a, b và c"
+
+
+def test_vietnamese_alphabetical_order():
+    # đ right after d (byte order puts "Đ…" after "Xây dựng"), accents second, case ignored,
+    # decomposed input sorts as its NFC form.
+    names = ["Xây dựng", "Đất đai", "Hộ tịch", "Dân số", "Đăng ký biện pháp bảo đảm",
+             "Chứng thực", "chứng thực", "Ho tich", "E-hồ sơ", "Da"]
+    assert sorted(names, key=fmt.sort_key) == [
+        "Chứng thực", "chứng thực", "Da", "Dân số", "Đăng ký biện pháp bảo đảm", "Đất đai",
+        "E-hồ sơ", "Ho tich", "Hộ tịch", "Xây dựng"]
+    assert fmt.sort_key("Đ\u0301") == fmt.sort_key("\u0110\u0301")
+    assert fmt.sort_key("Ho\u0323\u0302") == fmt.sort_key("Hộ")

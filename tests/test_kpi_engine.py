@@ -294,35 +294,3 @@ def test_unknown_unit_and_all_units(fx):
     assert everyone.unit == Q.ALL_UNITS_LABEL
 
 
-def _headroom_dossiers(n_ok, n_late):
-    rows = []
-    for i in range(n_ok):
-        rows.append(_d(f"K{i}", 10, "2026-01-05 08:00", "2026-01-20", "2026-01-10"))
-    for i in range(n_late):
-        rows.append(_d(f"Q{i}", 10, "2026-01-05 08:00", "2026-01-20", "2026-01-25"))
-    return rows
-
-
-def test_headroom_on_track(engine):
-    uid = make_unit(engine, UNIT)
-    insert(engine, S.dossiers, uid, _headroom_dossiers(100, 1))
-    h = Q.headroom(engine, UNIT, MARCH, "on_time_rate", today=AFTER)
-    # The rows speak for 05/01–25/01 (no upload log): the year to date is judged as of
-    # data_through 25/01, and the pace counts the working days up to it.
-    assert h.as_of_day == dt.date(2026, 1, 25)
-    w_done = cal.working_days_between(dt.date(2026, 1, 1), dt.date(2026, 1, 25))
-    w_all = cal.working_days_between(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-    from fractions import Fraction
-    big = Fraction(101 * w_all, w_done)
-    assert (h.numerator, h.denominator, h.status) == (100, 101, "on_track")
-    assert h.misses_allowed == math.floor(100 + big - 101 - Fraction(98, 100) * big)
-    assert h.hits_needed is None
-    assert "chịu thêm" in h.message
-
-
-def test_headroom_behind(engine):
-    uid = make_unit(engine, UNIT)
-    insert(engine, S.dossiers, uid, _headroom_dossiers(90, 10))
-    h = Q.headroom(engine, UNIT, MARCH, "on_time_rate", today=AFTER)
-    assert h.hits_needed == 400  # (0.98*100 - 90) / 0.02
-    assert h.status in ("behind", "unreachable")

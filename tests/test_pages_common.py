@@ -24,7 +24,7 @@ def test_sidebar_defaults_to_the_latest_month_with_data(fixture_url):
     assert month.options == ["Tháng 4/2026", "Tháng 3/2026", "Tháng 2/2026"]
     assert at.radio(key="on_time_def").value == "766"
     assert at.radio(key="satisfaction_def").value == "766"
-    assert "📅 Dữ liệu đến ngày **02/04/2026**" in texts(at.sidebar.caption)
+    assert "📅 Dữ liệu đến ngày **01/04/2026**" in texts(at.sidebar.caption)
     # The context line's "Dữ liệu đến ngày" is data_through (the export's as-of date 01/04),
     # not the upload time.
     assert at.caption[0].value == (

@@ -28,10 +28,20 @@ def test_value_formula_and_headroom(fixture_url):
     assert ("- Hồ sơ trước hạn, đúng hạn và đang giải quyết trong hạn: **197**\n"
             "- Hồ sơ đã và đang giải quyết trong kỳ (kể cả từ kỳ trước): **200**\n"
             "- Kết quả: 197 / 200 = **98,5%**") in md
-    # Year to date 293/300 = 97,7% < 98%: 50 more on time in a row bring it back.
+    # Year to date 293/300 = 97,7% < 98%: 50 more on time in a row bring it back. The year's
+    # volume is the one rule of the required rate (kpi.yearview): d + R = 1.833, so
+    # ⌊293 + 1.533 − 0,98 × 1.833⌋ = ⌊29,66⌋ = 29 misses allowed = ⌊R × (1 − required)⌋.
     assert texts(at.info) == [
         "**Cả năm 2026:** Đang dưới chỉ tiêu 98%: cần thêm 50 hồ sơ đạt liên tiếp để trở lại "
-        "chỉ tiêu; theo nhịp từ đầu năm, cả năm chỉ được thêm tối đa 18 hồ sơ không đạt."]
+        "chỉ tiêu; theo khối lượng dự kiến (1.833 hồ sơ cả năm), cả năm chỉ được thêm tối đa "
+        "29 hồ sơ không đạt."]
+    from kpi import db as kdb
+    from kpi import yearview as YV
+    from tests.fixtures import UNIT
+    k = YV.year_view(kdb.get_engine(fixture_url), UNIT, "2026-03",
+                     keys=("on_time_rate",)).kpi("on_time_rate")
+    assert (k.numerator, k.denominator, k.projected_denominator) == (293, 300, 1833)
+    assert k.misses_allowed == 29 == int(k.remaining_volume * (1 - k.required))
     trend = at.dataframe[0].value
     assert trend.values.tolist()[-2:] == [["T2/2026", "96,0%", "96", "100"],
                                           ["T3/2026", "98,5%", "197", "200"]]

@@ -130,3 +130,26 @@ def test_periodic_tab_remembers_the_signer_and_offers_decree_windows(fixture_url
     later = PR.periodic_report(kdb.get_engine(fixture_url), "Xã Lộc Tân", "2026-Q2")
     assert (later.signer_title, later.signer_name) == ("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
                                                        "Nguyễn Văn An")
+
+
+def test_a_partly_covered_period_reads_tam_tinh_on_the_paper(fixture_url):
+    """Q1 2026 (no export covers 01/01–01/02): the summary line and every verdict of the
+    paper say "tạm tính", as the files do."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.fixtures import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["period_type"] = "quarter"
+    at.session_state["period_quarter"] = "2026-Q1"
+    at.run()
+    at.switch_page(REPORT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    md = texts(at.markdown)
+    assert ("**Đạt 4/11 chỉ tiêu (tạm tính); chưa đạt 3; chưa có dữ liệu hoặc chưa có chỉ tiêu "
+            "4.**") in md
+    assert at.table[0].value.iloc[:3, 6].tolist() == [
+        "✗ Chưa đạt (tạm tính)", "✓ Đạt (tạm tính)", "✓ Đạt (tạm tính)"]
+    # the missing days stand above the paper (the frame's period warning), as in the files
+    assert [w.value for w in at.warning] == [
+        "Số liệu tạm tính: thiếu dữ liệu từ 01/01/2026 đến 01/02/2026."]

@@ -120,3 +120,25 @@ def test_sizes_and_counts_in_vietnamese(app_env, tmp_path):
     assert (log["Đọc"].iloc[0], log["Thêm mới"].iloc[0], log["Loại"].iloc[0], log["Trạng thái"].iloc[0]) == (
         "1.295", "1.295", "Danh sách hồ sơ", "Đã nạp")
     assert "đọc 1.295 dòng · thêm mới 1.295" in _texts(at)
+
+
+def test_a_file_that_needs_mapping_offers_its_headers_and_loads_once_mapped(app_env):
+    """A required column under a header the reader does not know ("Ngày nộp đơn"): the page
+    names what is missing, offers the headers found, keeps the load button off; mapping the
+    header by hand reads the file again and it loads."""
+    header = ["Mã hồ sơ", "Tên thủ tục", "Lĩnh vực", "Ngày nộp đơn", "Ngày hẹn trả", "Trạng thái"]
+    rows = [r[:3] + [r[3], r[4], r[5]] for r in GOOD]
+    at = _page()
+    at.file_uploader(key="upload_files").set_value(("thieu-cot.csv", csv_bytes([header, *rows]), "text/csv")).run()
+    assert not at.exception
+    text = _texts(at)
+    assert "Ngày tiếp nhận" in text  # the missing column is named
+    assert at.button(key="load_button").disabled
+    boxes = [b for b in at.selectbox if "Ngày nộp đơn" in b.label]
+    assert boxes, [b.label for b in at.selectbox]
+    boxes[0].set_value("received_at").run()
+    assert not at.exception
+    assert not at.button(key="load_button").disabled
+    at.button(key="load_button").click().run()
+    assert not at.exception
+    assert _count(app_env, dossiers) == 2

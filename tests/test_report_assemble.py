@@ -99,3 +99,53 @@ def test_notes_follow_the_data(db_url):
     assert snapshot["coverage"] == {"status": "partial",
                                     "missing": [{"start": "2026-04-02", "end": "2026-04-30"}]}
     assert snapshot["period"] == {"start": "2026-04-01", "end": "2026-04-30"}
+
+
+def _docx_paragraphs(data: bytes) -> list[str]:
+    from docx import Document
+
+    return [p.text for p in Document(io.BytesIO(data)).paragraphs]
+
+
+def test_a_partly_covered_period_is_provisional_in_every_format(db_url):
+    """Q1 2026 with the exports covering 02/02–31/03 only: the summary line and each verdict
+    say "tạm tính", and the missing days stand near the top of the PDF, DOCX and XLSX (not
+    only in "VI. Ghi chú"); the sentence is the screens' own (kpi.dashboard.period_note)."""
+    from openpyxl import load_workbook
+
+    from kpi import dashboard as DB
+    from kpi.report import build
+
+    engine = build_fixture(db_url)
+    snapshot, extras = report_input(engine, UNIT, "2026-Q1", today=TODAY)
+    note = "Số liệu tạm tính: thiếu dữ liệu từ 01/01/2026 đến 01/02/2026."
+    assert DB.period_note(Q.snapshot(engine, UNIT, "2026-Q1", today=TODAY)) == note
+    r = build(snapshot, extras)
+    assert r.provisional and r.coverage_note == note
+    assert r.summary == ("Đạt 4/11 chỉ tiêu (tạm tính); chưa đạt 3; chưa có dữ liệu hoặc chưa "
+                         "có chỉ tiêu 4.")
+    assert [row.status_text for row in r.rows] == (
+        ["Chưa đạt (tạm tính)", "Đạt (tạm tính)", "Đạt (tạm tính)", "Chưa đạt (tạm tính)",
+         "Chưa đạt (tạm tính)", "Đạt (tạm tính)", "Đạt (tạm tính)"] + ["Chưa có dữ liệu"] * 4)
+
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        render_bytes("pdf", snapshot, extras))).pages)
+    assert f"Tổng hợp: {r.summary}" in text and "Đạt (tạm tính)" in text
+    assert text.index(note) < text.index("Tỷ lệ hồ sơ giải quyết đúng hạn")  # before the table
+
+    paras = _docx_paragraphs(render_bytes("docx", snapshot, extras))
+    top = paras.index("Dữ liệu đến ngày 01/04/2026.")
+    assert paras[top + 1] == note and r.summary in paras
+
+    book = load_workbook(io.BytesIO(render_bytes("xlsx", snapshot, extras)))
+    info = [[c.value for c in row] for row in book["Thông tin"].iter_rows(min_row=2, max_row=9)]
+    assert info[6:8] == [["Dữ liệu còn thiếu", note], ["Tổng hợp", r.summary]]
+    assert [c.value for c in book["Chỉ tiêu"]["H"][1:4]] == [
+        "Chưa đạt (tạm tính)", "Đạt (tạm tính)", "Đạt (tạm tính)"]
+
+    # A fully covered month: no "tạm tính" anywhere, no coverage line.
+    r = build(*report_input(engine, UNIT, "2026-03", today=TODAY))
+    assert not r.provisional and r.coverage_note is None
+    assert r.summary == ("Đạt 4/11 chỉ tiêu; chưa đạt 3; chưa có dữ liệu hoặc chưa có chỉ "
+                         "tiêu 4.")
+    assert [row.status_text for row in r.rows][:2] == ["Đạt", "Đạt"]

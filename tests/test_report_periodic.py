@@ -58,10 +58,10 @@ def filled(db_url):
 
 # ------------------------------------------------------------------------------- Biểu số 06
 
-EXPECTED_ROWS = [  # (2) … (13), fields sorted by name
+EXPECTED_ROWS = [  # (2) … (13), fields in Vietnamese order (Đất đai after C, before H)
     ["Chứng thực", 60, 39, 21, 0, 60, 59, 0, 1, 0, 0, 0],
-    ["Hộ tịch", 103, 66, 36, 1, 100, 100, 0, 0, 2, 1, 1],
     ["Đất đai", 40, 26, 14, 0, 40, 38, 0, 2, 0, 0, 0],
+    ["Hộ tịch", 103, 66, 36, 1, 100, 100, 0, 0, 2, 1, 1],
 ]
 EXPECTED_TOTAL = [203, 131, 71, 1, 200, 197, 0, 3, 2, 1, 1]
 
@@ -185,6 +185,12 @@ def test_periodic_report_drafts_and_coverage(filled):
                                           "online_payment_rate"]
     assert r.parts["weaknesses"].paragraphs[0] == (
         "Tỷ lệ hồ sơ giải quyết đúng hạn đạt 97,4% (294/302 hồ sơ), chưa đạt chỉ tiêu ≥ 98%.")
+    # no task of the plan done yet (0/70): not a strength, stated under Tồn tại, hạn chế
+    assert r.plan_total["done"] == 0 and r.plan_total["total"] == 70
+    assert not any("nhiệm vụ" in line for line in r.parts["strengths"].paragraphs)
+    assert r.parts["weaknesses"].paragraphs[3:5] == [
+        "Chưa hoàn thành nhiệm vụ nào trong 70 nhiệm vụ của kế hoạch.",
+        "1 nhiệm vụ của kế hoạch đã quá hạn nhưng chưa hoàn thành."]
     assert r.parts["missed:on_time_rate"].paragraphs[0] == (
         "Nguyên nhân: trong kỳ còn 8/302 hồ sơ chưa đạt yêu cầu; cần thêm 2 hồ sơ đạt yêu cầu "
         "thì đạt chỉ tiêu ≥ 98%.")
@@ -220,7 +226,7 @@ def test_docx_and_pdf_carry_the_stored_narrative(filled):
             "294/302 | Chưa đạt") in paras
     assert "Ưu điểm do cán bộ viết lại." in paras and not any(
         p.startswith("Mức độ hài lòng của người dân, doanh nghiệp đạt") for p in paras)
-    assert "3 | Đất đai | 40 | 26 | 14 | 0 | 40 | 38 | 0 | 2 | 0 | 0 | 0" in paras
+    assert "2 | Đất đai | 40 | 26 | 14 | 0 | 40 | 38 | 0 | 2 | 0 | 0 | 0" in paras  # after C, before H
     assert "Hồ sơ công dân rút | 1 | 1" in paras
     assert "Hồ sơ đã giải quyết (trước hạn, đúng hạn, quá hạn) | 300 | 300" in paras
     doc = Document(io.BytesIO(PR.render_bytes("docx", r)))
@@ -267,6 +273,13 @@ def test_report_command_writes_both_kinds_and_refuses_bad_arguments(filled, db_u
                  "--format", "docx", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "Lỗi: Quý không hợp lệ: 7." in err and "Không tìm thấy đơn vị “Xã Không Có”" in err
+    for month in ("2026-03", "2026-03@15", "2026-01-01..2026-03-31"):  # not a report period
+        assert main(["report", "--db", db_url, "--unit", UNIT, "--period", month,
+                     "--format", "docx", "--out", str(tmp_path / "m.docx")]) == 1
+    assert not (tmp_path / "m.docx").exists()
+    assert ("Lỗi: Báo cáo định kỳ CCHC là của một quý, 6 tháng hoặc một năm (2026-Q3, 2026-H1, "
+            "2026, hoặc kỳ báo cáo theo NĐ 09/2019: 2026-Q1@15, 2026@15), không phải kỳ "
+            "“Tháng 3/2026”.") in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["report", "--db", db_url, "--period", "2026-Q1", "--kind", "bieu06",
               "--format", "docx", "--out", str(out)])

@@ -42,11 +42,47 @@ def test_top_twelve_and_the_rest_as_one_bar():
 
 def test_long_names_wrap_and_are_plain_text():
     assert charts.wrap_label(LONG) == (
-        "Đăng ký biến động quyền sử dụng<br>đất, quyền sở hữu tài sản gắn<br>liền với đất do "
+        "Đăng ký biến động quyền sử dụng <br>đất, quyền sở hữu tài sản gắn <br>liền với đất do "
         "thay đổi thông…")
     assert charts.wrap_label("Khai sinh") == "Khai sinh"
     assert charts.wrap_label('<a href="http://x">Mở</a> & <b>') == (
         '&lt;a href="http://x"&gt;Mở&lt;/a&gt; &amp; &lt;b&gt;')
+
+
+def test_wrapped_vietnamese_names_keep_their_spaces_and_words():
+    name = "Đăng ký thành lập hộ kinh doanh và thay đổi nội dung đăng ký hộ kinh doanh"
+    wrapped = charts.wrap_label(name, width=20)
+    assert wrapped == ("Đăng ký thành lập hộ <br>kinh doanh và thay <br>đổi nội dung đăng…")
+    # Read as text (line breaks dropped), no two words are glued together.
+    assert wrapped.replace("<br>", "") == "Đăng ký thành lập hộ kinh doanh và thay đổi nội dung đăng…"
+    # A cut never falls inside a word: "Chứng thực" is not cut to "Chứng thự…".
+    assert charts.wrap_label("Cấp bản sao trích lục hộ tịch Chứng thực", width=12, lines=2) == (
+        "Cấp bản sao <br>trích lục…")
+    assert charts.wrap_label("Cấp bản sao trích lục hộ tịch", width=12, lines=3) == (
+        "Cấp bản sao <br>trích lục hộ <br>tịch")
+
+
+def test_value_labels_stay_off_the_target_line():
+    assert charts.label_positions([0.955, 0.978, 0.98, 0.986, None, 0.929], 0.98) == [
+        "bottom center", "bottom center", "top center", "top center", "top center",
+        "bottom center"]
+    assert charts.label_positions([0.5, 0.9], None) == ["top center", "top center"]
+
+
+def test_forecast_text_is_in_the_legend_not_on_the_plot():
+    s = DB.Series(key="on_time_rate", months=[], labels=["T9/2026", "T10/2026", "T11/2026"],
+                  values=[0.955, 0.978, 0.992], texts=["95,5%", "97,8%", "99,2%"], target=0.98,
+                  numerators=[1, 1, 1], denominators=[1, 1, 1])
+    text = "Dự báo cuối năm 98,3% (khoảng 98,2%–98,3%)"
+    fig = charts.trend_forecast_chart(s, ["T12/2026"], 0.98, 0.95, 0.99, 0.983, text, 0.982, 0.983)
+    result = fig.data[0]
+    assert result.textposition == ("bottom center", "bottom center", "top center")
+    assert result.cliponaxis is False
+    (year_end,) = [t for t in fig.data if t.name == text]
+    assert year_end.mode == "markers" and year_end.text is None
+    assert year_end.hovertemplate == text + "<extra></extra>"
+    assert all(t.mode != "text" and not (t.mode or "").endswith("+text") for t in fig.data[1:])
+    assert fig.layout.showlegend is True
 
 
 def test_breakdown_bars_keep_every_value_readable():

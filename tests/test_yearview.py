@@ -130,9 +130,11 @@ def test_cli_json_agrees(year_db, db_url):
 
 def test_year_view_figures(year_db):
     view = YV.year_view(year_db, Y.UNIT, "2026-06", today=TODAY)
-    assert view.through == dt.date(2026, 6, 30) and view.provisional and view.has_plan
+    # The year to date 01/01–30/06 is fully covered: not "tạm tính" (the rest of the year
+    # not having come yet is no missing day).
+    assert view.through == dt.date(2026, 6, 30) and not view.provisional and view.has_plan
     assert view.sentence == (
-        "Đạt 2/5 chỉ tiêu chính của năm 2026 (từ 01/01/2026 đến 30/06/2026, tạm tính); "
+        "Đạt 2/5 chỉ tiêu chính của năm 2026 (từ 01/01/2026 đến 30/06/2026); "
         "Chưa đạt: đúng hạn 91,9% / 98%, thiếu 4 hồ sơ; hài lòng 91,9% / 95%, thiếu 2 hồ sơ; "
         "thanh toán trực tuyến 75,0% / 80%, thiếu 2 giao dịch.")
     on_time = view.kpi("on_time_rate")
@@ -158,7 +160,7 @@ def test_year_view_figures(year_db):
     assert (pay.numerator, pay.denominator, pay.gap, pay.remaining_volume) == (18, 24, 2, 24)
     assert pay.required == pytest.approx(0.85) and pay.required_status == YV.NEEDED
     assert pay.required_text == "Tỷ lệ cần đạt trong phần còn lại của năm: 85,0%"
-    assert pay.verdict_text == "Chưa đạt (tạm tính)" and pay.value_text == "75,0%"
+    assert pay.verdict_text == "Chưa đạt" and pay.value_text == "75,0%"
     sub = view.kpi("online_submission_rate")
     assert (sub.numerator, sub.denominator, sub.met, sub.gap) == (44, 62, True, None)
     assert sub.required == pytest.approx((0.6 * 141 - 44) / 79)
@@ -238,7 +240,55 @@ def test_remainder_counts_missing_days_inside_the_year():
 D_SOURCE = {k.key: k.variants[k.default].source for k in YV.D.KPIS}
 
 
-def test_headroom_is_judged_as_of_data_through(year_db):
-    room = Q.headroom(year_db, Y.UNIT, "2026", "on_time_rate", today=TODAY)
-    assert room.as_of_day == dt.date(2026, 6, 30)
-    assert (room.numerator, room.denominator) == (57, 62)
+def test_a_window_year_to_date_is_the_reports(year_db):
+    """A Nghị định 09 window: the year to date starts 15/12 of the year before, as the
+    periodic report's (Period.year_to_date); both read the same counts."""
+    from kpi import periods as P
+    from kpi.report import periodic as R
+    view = YV.year_view(year_db, Y.UNIT, "2026-Q2@15", today=TODAY)
+    assert view.start == dt.date(2025, 12, 15) and view.through == dt.date(2026, 6, 14)
+    # No export covers 15/12–31/12/2025: the year to date misses days, so "tạm tính".
+    assert view.provisional and view.scope_text == "từ 15/12/2025 đến 14/06/2026, tạm tính"
+    span = P.parse_period("2026-Q2@15").year_to_date()
+    assert (span.start, span.end) == (dt.date(2025, 12, 15), dt.date(2026, 6, 14))
+    report = R.periodic_report(year_db, Y.UNIT, "2026-Q2@15", today=TODAY)
+    assert (report.ytd.start, report.ytd.end) == (span.start, span.end)
+    ytd = Q.snapshot(year_db, Y.UNIT, span, today=TODAY)
+    on_time = view.kpi("on_time_rate")
+    # January–May 10 each (46 on time) + June's 10 received on the 5th (9 returned by the
+    # 14th on time; the late one returned 14/06 counts as finished late) = 60.
+    assert (on_time.numerator, on_time.denominator) == _counts(ytd) == (55, 60)
+    row = next(t for t in report.targets if t.key == "on_time_rate")
+    assert row.ytd_ratio_text == "55/60"
+    # The window year ends 14/12/2026: its remainder is the uncovered 15/12–31/12/2025 and
+    # 15/06–14/12/2026.
+    assert on_time.remaining_starts == (dt.date(2025, 12, 1),) + tuple(
+        dt.date(2026, m, 1) for m in range(6, 13))
+    assert on_time.future_months[0] == dt.date(2026, 7, 1)
+
+
+def test_a_fully_covered_year_shows_its_result_not_a_forecast():
+    months = {dt.date(2026, m, 1): (10, 10, CV.COMPLETE) for m in range(1, 13)}
+    k = YV._year_kpi(_value(97, 100), 2026, dt.date(2026, 12, 31), False, [Fraction(0)] * 12,
+                     months)
+    assert k.forecast.final and k.forecast.text == "Kết quả cả năm 97,0%"
+    half = [Fraction(0)] * 6 + [Fraction(1)] * 6
+    k = YV._year_kpi(_value(97, 100), 2026, dt.date(2026, 6, 30), False, half, months)
+    assert not k.forecast.final and k.forecast.text.startswith("Dự báo cuối năm ")
+
+
+def test_headroom_uses_the_required_rates_volume():
+    months = {dt.date(2026, m, 1): (10, 10, CV.COMPLETE) for m in range(1, 7)}
+    half = [Fraction(0)] * 6 + [Fraction(1)] * 6
+    # 1190/1200 by 30/06, R = 1200 (the year-to-date average): d + R = 2400; misses allowed
+    # ⌊1190 + 1200 − 0,98 × 2400⌋ = 38 = R × (1 − 1162/1200).
+    k = YV._year_kpi(_value(1190, 1200), 2026, dt.date(2026, 6, 30), False, half, months)
+    assert (k.projected_denominator, k.misses_allowed, k.hits_needed) == (2400, 38, None)
+    assert k.headroom_text == ("Theo khối lượng dự kiến (2.400 hồ sơ cả năm), còn có thể chịu "
+                               "thêm tối đa 38 hồ sơ không đạt mà cả năm vẫn đạt chỉ tiêu 98%.")
+    # 1170/1200 (97,5%): ⌈(0,98 × 1200 − 1170) / 0,02⌉ = 300 in a row; ⌊1170 + 1200 − 2352⌋ = 18.
+    k = YV._year_kpi(_value(1170, 1200), 2026, dt.date(2026, 6, 30), False, half, months)
+    assert (k.misses_allowed, k.hits_needed) == (18, 300)
+    assert k.headroom_text == (
+        "Đang dưới chỉ tiêu 98%: cần thêm 300 hồ sơ đạt liên tiếp để trở lại chỉ tiêu; theo "
+        "khối lượng dự kiến (2.400 hồ sơ cả năm), cả năm chỉ được thêm tối đa 18 hồ sơ không đạt.")

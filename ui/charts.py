@@ -183,11 +183,20 @@ def show_svg(svg: str) -> None:
     st.markdown(svg, unsafe_allow_html=True)
 
 
+def label_positions(values: list[float | None], target: float | None) -> list[str]:
+    """Where each month's value label goes: on the side of its point away from the target
+    line (above when the value reaches the target, below when it falls short), so the dashed
+    line never runs through a label."""
+    return ["bottom center" if target is not None and v is not None and v < target
+            else "top center" for v in values]
+
+
 def trend_chart(s: Series, title: str = "", height: int = 320) -> go.Figure:
     """A KPI's monthly values with the target line (the detail page)."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=s.labels, y=s.values, mode="lines+markers+text", name="Kết quả",
-                             text=s.texts, textposition="top center", textfont=dict(size=10),
+                             text=s.texts, textposition=label_positions(s.values, s.target),
+                             textfont=dict(size=10), cliponaxis=False,
                              line=dict(color=INK, width=2), marker=dict(size=7, color=INK),
                              hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
     if s.target is not None:
@@ -201,7 +210,7 @@ def trend_chart(s: Series, title: str = "", height: int = 320) -> go.Figure:
                      gridcolor="#E5E7EB")
     fig.update_layout(title=dict(text=title, font=dict(size=14)) if title else None,
                       showlegend=True, legend=dict(orientation="h", y=-0.18))
-    return _base(fig, height, (48, 16, 36 if title else 16, 40)).update_layout(showlegend=True)
+    return _base(fig, height, (48, 16, 36 if title else 24, 40)).update_layout(showlegend=True)
 
 
 LABEL_WIDTH = 32  # characters per line of a bar's label
@@ -215,14 +224,22 @@ def _plain(text: str) -> str:
 
 def wrap_label(text: str, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
     """A long procedure name on at most ``lines`` lines of about ``width`` characters
-    ("<br>" between them), the last ending with "…" when cut; escaped for Plotly."""
+    (" <br>" between them, broken only between words), the last ending with "…" when cut;
+    escaped for Plotly."""
     import textwrap
 
-    parts = textwrap.wrap(" ".join(str(text).split()), width) or [""]
+    parts = textwrap.wrap(" ".join(str(text).split()), width, break_long_words=False,
+                          break_on_hyphens=False) or [""]
     if len(parts) > lines:
         parts = parts[:lines]
-        parts[-1] = parts[-1][: width - 1].rstrip() + "…"
-    return "<br>".join(_plain(p) for p in parts)
+        last = parts[-1]
+        if len(last) > width - 1:  # room for "…": drop whole words, never cut inside one
+            cut = last[: width - 1].rsplit(" ", 1)
+            last = cut[0] if len(cut) > 1 else last[: width - 1]
+        parts[-1] = last.rstrip() + "…"
+    # The space stays before each line break: the SVG draws nothing for it, but the label's
+    # text (copied, read aloud, searched) keeps "hộ kinh doanh", not "hộkinh doanh".
+    return " <br>".join(_plain(p) for p in parts)
 
 
 def breakdown_bars(labels: list[str], values: list[float | None], texts: list[str],
@@ -314,7 +331,8 @@ def trend_forecast_chart(s: Series, future: list[str], pace: float | None,
     """The detail page's trend with the year's forecast drawn on it (kpi.yearview): the
     months still to come (``future`` labels, "T7/2026"…) at the pace of the last three
     covered months (dotted), the band between the worst and best month of the last six
-    (grey), and the year-end value with its range at the last month ("Dự báo cuối năm …")."""
+    (grey), and the year-end value with its range at the last month (a diamond; its words
+    "Dự báo cuối năm …" in the legend and the hover, never over the value labels)."""
     fig = trend_chart(s, height=height)
     if pace is None or not future:
         return fig
@@ -340,11 +358,12 @@ def trend_forecast_chart(s: Series, future: list[str], pace: float | None,
         if low is not None and high is not None:
             err = dict(type="data", symmetric=False, array=[max(0.0, high - year_end)],
                        arrayminus=[max(0.0, year_end - low)], color=INK, thickness=1.5, width=6)
-        fig.add_trace(go.Scatter(x=[future[-1]], y=[year_end], mode="markers+text",
+        # The forecast's words go in the legend and the hover, not on the plot, where they
+        # would cover the last months' value labels.
+        fig.add_trace(go.Scatter(x=[future[-1]], y=[year_end], mode="markers",
                                  marker=dict(symbol="diamond", size=10, color=INK), error_y=err,
-                                 text=[year_end_text], textposition="middle left",
-                                 textfont=dict(size=10), name="Dự báo cuối năm",
-                                 hovertemplate=f"{year_end_text}<extra></extra>"))
+                                 name=_plain(year_end_text),
+                                 hovertemplate=f"{_plain(year_end_text)}<extra></extra>"))
     values = [v for v in s.values if v is not None] + [x for x in (worst, best, pace, low, s.target)
                                                         if x is not None]
     lo = min(values) if values else 0.0

@@ -94,12 +94,6 @@ def shortfall(sel: Selection, key: str, by: str | None = None, group=None, page:
 
 
 @st.cache_data(show_spinner=False, ttl=TTL, max_entries=64)
-def headroom(sel: Selection, key: str) -> Q.Headroom:
-    return Q.headroom(engine(sel.url), sel.unit, sel.period, key, sel.choice,
-                      today=sel.today)
-
-
-@st.cache_data(show_spinner=False, ttl=TTL, max_entries=64)
 def summary_check(sel: Selection):
     """Dossier counts beside the Biểu số 06 summary of the period (None: no summary)."""
     return Q.summary_check(engine(sel.url), sel.unit, sel.period, today=sel.today)

@@ -5,9 +5,9 @@
                          --format docx|xlsx|pdf --out FILE
 
 ``--kind cchc`` (default): the periodic CCHC report (docx or pdf) with the texts staff stored on
-the Báo cáo page; ``--kind bieu06``: Biểu số 06/VPCP/KSTT from the dossiers (xlsx). Both come
+the Báo cáo page; ``--kind bieu06``: Biểu số 06/VPCP/KSTT from the dossiers (xlsx), for any period. Both come
 from ``kpi.report.periodic.periodic_report``, the function the page uses. Exit 0; 1 for a bad
-period, an unknown unit or an unreachable database; 2 for wrong arguments.
+period (``--kind cchc``: only a quarter, 6 months, a year or their NĐ 09/2019 windows), an unknown unit or an unreachable database; 2 for wrong arguments.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from kpi.commands.common import (
 )
 
 KINDS = {"cchc": ("docx", "pdf"), "bieu06": ("xlsx",)}
+# The periods a periodic CCHC report is made for (cli.md): a quarter, 6 months, a year, or the
+# Nghị định 09/2019 reporting windows of those; Biểu 06 takes any period.
+CCHC_PERIOD_KINDS = ("quarter", "half", "year", "quarter@15", "half@15", "year@15")
 
 
 def add_parser(subparsers):
@@ -53,6 +56,10 @@ def run(args) -> int:
         period = parse_period(args.period)
     except PeriodError as exc:
         return fail(str(exc))
+    if args.kind == "cchc" and period.kind not in CCHC_PERIOD_KINDS:
+        return fail(f"Báo cáo định kỳ CCHC là của một quý, 6 tháng hoặc một năm (2026-Q3, "
+                    f"2026-H1, 2026, hoặc kỳ báo cáo theo NĐ 09/2019: 2026-Q1@15, 2026@15), "
+                    f"không phải kỳ “{period.label}”.")
     unit = unit_arg(args)
     if unit is None:
         raise CommandError("Báo cáo gửi cấp trên là của một đơn vị: hãy chọn --unit TÊN.")

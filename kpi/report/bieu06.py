@@ -115,8 +115,9 @@ class Bieu06:
 def compute(engine, unit, period, *, as_of_day: dt.date | None = None,
             today: dt.date | None = None) -> Bieu06:
     """Biểu số 06 of ``unit`` for ``period`` from the stored dossiers, one row per field
-    (sorted by name, the dossiers without a field last). ``as_of_day``: the classification
-    day (default: the snapshot's, ``kpi.queries.snapshot(...).as_of_day``)."""
+    (in Vietnamese alphabetical order, ``kpi.format.sort_key``; the dossiers without a field
+    last). ``as_of_day``: the classification day (default: the snapshot's,
+    ``kpi.queries.snapshot(...).as_of_day``)."""
     from kpi import queries as Q
 
     p = parse_period(period)
@@ -155,7 +156,7 @@ def compute(engine, unit, period, *, as_of_day: dt.date | None = None,
                   pending_overdue=int(r[D.PENDING_OVERDUE] or 0))
         if row.received_total or row.resolved_total or row.pending_total or row.withdrawn:
             rows.append(row)
-    rows.sort(key=lambda r: (r.field == NO_FIELD, r.field))
+    rows.sort(key=lambda r: (r.field == NO_FIELD, fmt.sort_key(r.field)))  # Vietnamese order
     return Bieu06(unit=name, period=p, as_of_day=as_of_day, rows=rows)
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kpi import coverage as CV
+from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
 from kpi.format import NO_DATA, nfc
@@ -144,6 +146,11 @@ class Report:
     doc_number: str
     recipients: list[str]
     extras: dict = field(default_factory=dict)
+    # The snapshot's coverage (cli.md "coverage"): a partly covered period is "tạm tính" (its
+    # summary and every verdict say so) and ``coverage_note`` names the missing days, stated
+    # near the top of every format; None for a fully covered period.
+    provisional: bool = False
+    coverage_note: str | None = None
 
     @property
     def title_line(self) -> str:
@@ -154,7 +161,10 @@ class Report:
         met = sum(1 for r in self.rows if r.met is True)
         not_met = sum(1 for r in self.rows if r.met is False)
         none = sum(1 for r in self.rows if r.met is None)
-        text = f"Đạt {met}/{len(self.rows)} chỉ tiêu; chưa đạt {not_met}"
+        text = f"Đạt {met}/{len(self.rows)} chỉ tiêu"
+        if self.provisional:
+            text += f" ({DB.PROVISIONAL})"
+        text += f"; chưa đạt {not_met}"
         if none:
             text += f"; chưa có dữ liệu hoặc chưa có chỉ tiêu {none}"
         return text + "."
@@ -175,6 +185,20 @@ def _lines(value) -> list[str]:
     if isinstance(value, str):
         return [nfc(x).strip() for x in value.splitlines() if x.strip()]
     return [nfc(x).strip() for x in value if str(x).strip()]
+
+
+def snapshot_coverage(snapshot: dict, data_through: dt.date | None = None) -> CV.Coverage | None:
+    """The ``kpi.coverage.Coverage`` of a snapshot JSON's ``coverage`` ({"status": "partial",
+    "missing": [{"start", "end"}, …]}), so that its ``note`` is the very sentence the screens
+    show (``kpi.dashboard.period_note``); None when the snapshot carries none."""
+    cov = snapshot.get("coverage")
+    if not isinstance(cov, dict) or not cov.get("status"):
+        return None
+    period = snapshot.get("period") or {}
+    missing = tuple((fmt.to_date(m.get("start")), fmt.to_date(m.get("end")))
+                    for m in cov.get("missing") or [])
+    return CV.Coverage(str(cov["status"]), missing, data_through,
+                       fmt.to_date(period.get("start")), fmt.to_date(period.get("end")))
 
 
 def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = None) -> Report:
@@ -204,6 +228,10 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
         through = fmt.to_date(snapshot["data_through"]) if snapshot["data_through"] else None
     else:
         through = as_of.date() if as_of else None
+
+    coverage = snapshot_coverage(snapshot, through)
+    provisional = coverage is not None and coverage.provisional
+    coverage_note = coverage.note if coverage is not None else None
 
     rows: list[Row] = []
     notes: list[str] = []
@@ -235,7 +263,8 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
                 value_text=fmt.kpi_value(value, target),
                 target_text=fmt.target(target),
                 ratio_text=fmt.ratio(k.get("numerator"), k.get("denominator")),
-                status_text=fmt.verdict(met, value, target),
+                status_text=fmt.verdict(met, value, target) + (
+                    f" ({DB.PROVISIONAL})" if provisional and met in (True, False) else ""),
                 status_symbol=STATUS_SYMBOLS[met if met in (True, False) else None],
                 change_text=fmt.pp(change),
                 previous_text=fmt.pct(prev),
@@ -309,4 +338,6 @@ def build(snapshot: dict, extras: dict | None = None, today: dt.date | None = No
         doc_number=nfc(extras.get("doc_number") or "Số:        /BC-UBND"),
         recipients=_lines(extras.get("recipients")) or ["- Lãnh đạo UBND xã;", "- Lưu: VT."],
         extras=extras,
+        provisional=provisional,
+        coverage_note=nfc(coverage_note) if coverage_note else None,
     )

@@ -428,6 +428,8 @@ def write(report: Report, target: str | Path | BinaryIO) -> None:
     _labelled(doc, "Đơn vị: ", r.unit)
     _labelled(doc, "Kỳ báo cáo: ", f"{r.period_label}, {r.period_range}.")
     _labelled(doc, "Dữ liệu đến ngày ", f"{r.as_of_text}.")
+    if r.coverage_note:  # a partly covered period: which days are missing, before any figure
+        _body(doc, r.coverage_note)
     for line in r.definition_lines:
         _body(doc, f"- {line}")
 

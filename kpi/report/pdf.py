@@ -161,6 +161,8 @@ def _title(pdf: FPDF, r: Report) -> None:
         pdf.cell(pdf.get_string_width(nfc(lab)) + 0.5, 5, nfc(lab))
         pdf.set_font(SERIF, "", 10)
         pdf.cell(0, 5, nfc(val), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if r.coverage_note:  # a partly covered period: which days are missing, before any figure
+        _text(pdf, r.coverage_note, size=10, style="B", h=5)
     if r.definition_lines:
         pdf.set_font(SERIF, "B", 10)
         pdf.cell(0, 5, "Cách tính được áp dụng:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -289,12 +289,17 @@ def _drafts(r: PeriodicReport, next_deadlines: int) -> dict[str, str]:
         lines.append(f"Chưa có chỉ tiêu cho năm {r.plan_year}: không đánh giá Đạt / Chưa đạt.")
     elif not met:
         lines.append(f"Chưa có chỉ tiêu nào đạt trong {r.period.words}.")
-    if not r.plan_note and pt.get("total"):
+    # Ưu điểm states only what is met or progressing: no tasks done is no strength (it is
+    # stated under Tồn tại, hạn chế instead).
+    if not r.plan_note and pt.get("total") and pt.get("done"):
         lines.append(f"Đã hoàn thành {fmt.integer(pt['done'])}/{fmt.integer(pt['total'])} nhiệm "
                      "vụ của kế hoạch.")
     out["strengths"] = "\n".join(lines)
 
     lines = [kpi_sentence(t) for t in missed]
+    if not r.plan_note and pt.get("total") and not pt.get("done"):
+        lines.append(f"Chưa hoàn thành nhiệm vụ nào trong {fmt.integer(pt['total'])} nhiệm vụ "
+                     "của kế hoạch.")
     if not r.plan_note and pt.get("overdue"):
         lines.append(f"{fmt.integer(pt['overdue'])} nhiệm vụ của kế hoạch đã quá hạn nhưng chưa "
                      "hoàn thành.")

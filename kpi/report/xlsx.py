@@ -162,6 +162,11 @@ def _info_sheet(b: _Book, r: Report) -> None:
         ("Từ ngày", r.period_start),
         ("Đến ngày", r.period_end),
         ("Dữ liệu đến ngày", r.data_through),
+    ]
+    if r.coverage_note:  # a partly covered period: which days are missing, near the top
+        rows.append(("Dữ liệu còn thiếu", r.coverage_note))
+    rows += [
+        ("Tổng hợp", r.summary),
         ("Thời điểm tải dữ liệu", r.as_of),
         ("Ngày lập", r.report_date),
     ]
