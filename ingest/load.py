@@ -617,11 +617,12 @@ class UndoResult:
     restored: int  # rows the upload had replaced, now back to their previous version
 
 
-def undo_batch(engine: sa.Engine, batch_id: int, *, on_wait=None) -> UndoResult:
+def undo_batch(engine: sa.Engine, batch_id: int, *, on_wait=None, on_undone=None) -> UndoResult:
     """Undo one upload: delete the rows it inserted, restore the rows it replaced.
 
     Refused (UndoRefused, nothing changed) when the upload was already undone, or when a
-    later upload has replaced some of its rows since."""
+    later upload has replaced some of its rows since. ``on_undone(conn, batch, result)`` runs
+    in the same transaction before it commits (the audit row); raising there undoes nothing."""
     with kdb.connect(engine, write=True, on_wait=on_wait) as conn:
         b = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).mappings().first()
         if b is None:
@@ -678,7 +679,10 @@ def undo_batch(engine: sa.Engine, batch_id: int, *, on_wait=None) -> UndoResult:
         conn.execute(
             sa.update(batches).where(batches.c.id == batch_id).values(status="undone", undone_at=config.now())
         )
-        return UndoResult(batch_id=batch_id, file_name=b["file_name"], removed=removed or 0, restored=restored)
+        result = UndoResult(batch_id=batch_id, file_name=b["file_name"], removed=removed or 0, restored=restored)
+        if on_undone is not None:
+            on_undone(conn, b, result)
+        return result
 
 
 # --- the upload log ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import hashlib
 import importlib.util
 import inspect
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -28,11 +29,12 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from ingest import load as L
-from ingest.headers import fold, norm
+from ingest.headers import KIND_LABELS, fold, norm
 from ingest.model import IngestError, MappingNeeded, ParsedFile
-from kpi import config
+from kpi import audit, config
 from kpi import db as kdb
 from kpi.schema import column_mappings, value_columns, value_mappings
+from kpi.schema import units as units_table
 
 if TYPE_CHECKING:  # pandas is imported where a frame is made, not at start-up
     import pandas as pd
@@ -228,9 +230,11 @@ def load_upload(
     allow_rejects: bool = False,
     uploaded_by: str | None = None,
     on_wait=None,
+    actor: str = audit.CLI_ACTOR,
 ) -> LoadResult:
-    """Load a file read by ``read`` in one transaction, remembering its hand mappings there
-    too. Raises IngestError when refused; then nothing in the database has changed."""
+    """Load a file read by ``read`` in one transaction, remembering its hand mappings and
+    writing its audit row (``actor``: the account name, "dòng lệnh" by default) there too.
+    Raises IngestError when refused; then nothing in the database has changed."""
     if upload.needs_mapping:
         raise IngestError(upload.needs_mapping)
     # A summary table whose rows name their units (read with no unit chosen) needs none.
@@ -241,8 +245,28 @@ def load_upload(
             conn, upload.parsed, file_name=upload.file_name, sha256=upload.sha256, unit=unit_name,
             allow_rejects=allow_rejects, uploaded_by=uploaded_by,
         )
+        unit_ids = []
         for name in by_row or [unit_name]:
-            _remember(conn, kdb.get_or_create_unit(conn, name), upload, uploaded_by)
+            unit_ids.append(kdb.get_or_create_unit(conn, name))
+            _remember(conn, unit_ids[-1], upload, uploaded_by)
+        if result.status != "duplicate":  # a duplicate changes nothing
+            details = {"file_name": upload.file_name, "sha256": upload.sha256,
+                       "kind": result.kind, "batch_id": result.batch_id,
+                       "rows_read": result.rows_read, "inserted": result.inserted,
+                       "updated": result.updated, "unchanged": result.unchanged,
+                       "rejected": result.rejected, "uploaded_by": uploaded_by or None}
+            if by_row:  # one summary table for several units
+                details["units"] = list(by_row)
+            columns = {h: c for h, c in upload.hand_columns.items()
+                       if c and h in upload.parsed.mapping}
+            if columns:  # the mappings remembered with this file (the same transaction)
+                details["remembered_columns"] = columns
+            if upload.hand_values:
+                details["remembered_values"] = upload.hand_values
+            audit.record(conn, actor, "upload", unit_ids[0] if len(unit_ids) == 1 else None,
+                         f"Tải lên tệp {upload.file_name} ({KIND_LABELS.get(result.kind, result.kind)}): thêm mới "
+                         f"{result.inserted}, cập nhật {result.updated}, từ chối {result.rejected}",
+                         details)
     result.remembered_columns = dict(upload.remembered_columns)
     return result
 
@@ -261,6 +285,7 @@ def load(
     value_overrides: dict[str, dict[str, int]] | None = None,
     progress=None,
     on_wait=None,
+    actor: str = audit.CLI_ACTOR,
 ) -> LoadResult:
     """Read and load one file (the command line, the watched folder, scripts)."""
     unit_name = config.unit_name(unit)  # None: only a summary table naming its units loads
@@ -270,15 +295,33 @@ def load(
         progress=(lambda f: progress(0.7 * f)) if progress else None, on_wait=on_wait,
     )
     result = load_upload(engine, upload, unit=unit_name, allow_rejects=allow_rejects,
-                         uploaded_by=uploaded_by, on_wait=on_wait)
+                         uploaded_by=uploaded_by, on_wait=on_wait, actor=actor)
     if progress:
         progress(1.0)
     return result
 
 
-def undo(engine: sa.Engine, batch_id: int, *, on_wait=None) -> UndoResult:
-    """Undo one upload (raises UndoRefused, nothing changed, when it cannot be)."""
-    return L.undo_batch(engine, batch_id, on_wait=on_wait)
+def undo(engine: sa.Engine, batch_id: int, *, on_wait=None, actor: str = audit.CLI_ACTOR,
+         units: Iterable[str] | None = None) -> UndoResult:
+    """Undo one upload (raises UndoRefused, nothing changed, when it cannot be), audited in
+    the same transaction under ``actor``. ``units``: the unit names the caller may change
+    (None: every unit); an upload of another unit is refused as if it did not exist."""
+    allowed = None if units is None else {kdb.normalize_unit_name(u) for u in units}
+
+    def check_and_record(conn, batch, result):
+        if allowed is not None:
+            name = conn.execute(sa.select(units_table.c.name)
+                                .where(units_table.c.id == batch["unit_id"])).scalar()
+            if name not in allowed:
+                raise UndoRefused(f"Không tìm thấy lần tải số {batch_id}.")
+        audit.record(conn, actor, "undo", batch["unit_id"],
+                     f"Hoàn tác lần tải số {batch_id} ({batch['file_name']}): xóa "
+                     f"{result.removed} dòng thêm mới, khôi phục {result.restored} dòng",
+                     {"batch_id": batch_id, "file_name": batch["file_name"],
+                      "sha256": batch["sha256"], "removed": result.removed,
+                      "restored": result.restored})
+
+    return L.undo_batch(engine, batch_id, on_wait=on_wait, on_undone=check_and_record)
 
 
 def history(engine: sa.Engine, unit: str | None = None, limit: int = 200) -> pd.DataFrame:
@@ -383,20 +426,33 @@ def _remember(conn: sa.Connection, unit_id: int, upload: Upload, by: str | None)
             ))
 
 
-def forget_column(engine: sa.Engine, unit: str, mapping_id: int, *, on_wait=None) -> bool:
-    """Remove one remembered column mapping of the unit; False when there was none."""
-    return _forget(engine, column_mappings, unit, mapping_id, on_wait)
+def forget_column(engine: sa.Engine, unit: str, mapping_id: int, *, on_wait=None,
+                  actor: str = audit.CLI_ACTOR) -> bool:
+    """Remove one remembered column mapping of the unit (audited); False when there was none."""
+    return _forget(engine, column_mappings, unit, mapping_id, on_wait, actor)
 
 
-def forget_value(engine: sa.Engine, unit: str, mapping_id: int, *, on_wait=None) -> bool:
-    """Remove one remembered status/channel word of the unit; False when there was none."""
-    return _forget(engine, value_mappings, unit, mapping_id, on_wait)
+def forget_value(engine: sa.Engine, unit: str, mapping_id: int, *, on_wait=None,
+                 actor: str = audit.CLI_ACTOR) -> bool:
+    """Remove one remembered status/channel word of the unit (audited); False when there was none."""
+    return _forget(engine, value_mappings, unit, mapping_id, on_wait, actor)
 
 
-def _forget(engine, table, unit, mapping_id, on_wait) -> bool:
+def _forget(engine, table, unit, mapping_id, on_wait, actor) -> bool:
     with kdb.connect(engine, write=True, on_wait=on_wait) as conn:
         unit_id = kdb.find_unit(conn, unit)
         if unit_id is None:
             return False
-        done = conn.execute(sa.delete(table).where(table.c.id == int(mapping_id), table.c.unit_id == unit_id))
-        return bool(done.rowcount)
+        row = conn.execute(sa.select(table).where(table.c.id == int(mapping_id),
+                                                  table.c.unit_id == unit_id)).mappings().first()
+        if row is None:
+            return False
+        conn.execute(sa.delete(table).where(table.c.id == int(mapping_id), table.c.unit_id == unit_id))
+        if table is column_mappings:
+            what = f"cột «{row['header']}» → {row['canonical']}"
+            details = {"header": row["header"], "canonical": row["canonical"], "kind": row["kind"]}
+        else:
+            what = f"giá trị «{row['word']}» ({row['column_name']}) → {row['code']}"
+            details = {"column": row["column_name"], "word": row["word"], "code": row["code"]}
+        audit.record(conn, actor, "mapping_forget", unit_id, f"Xóa ghép đã nhớ: {what}", details)
+        return True

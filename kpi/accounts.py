@@ -204,8 +204,14 @@ def accounts_exist(engine: sa.Engine) -> bool:
 
 
 def public_viewing() -> bool:
-    """``[access] viewing = "public"`` in data/config.toml: viewers need no sign-in."""
-    return str(config._config().get("access", {}).get("viewing", "")).lower() == "public"
+    """``[access] viewing = "public"`` in data/config.toml (or ``CCHC_VIEWING=public``, which
+    overrides it): viewers need no sign-in."""
+    import os
+
+    value = os.environ.get("CCHC_VIEWING")
+    if value is None:
+        value = config._config().get("access", {}).get("viewing", "")
+    return str(value).strip().lower() == "public"
 
 
 def access_mode(engine: sa.Engine) -> str:

@@ -42,6 +42,7 @@ ACTIONS: dict[str, str] = {
     "undo": "Hoàn tác lần tải dữ liệu",
     "plan_update": "Cập nhật tiến độ kế hoạch",
     "apology": "Lập thư xin lỗi",
+    "mapping_forget": "Xóa ghép cột / giá trị đã nhớ",
     "report_text": "Sửa nội dung báo cáo định kỳ",
     "account_add": "Tạo tài khoản",
     "account_passwd": "Đổi mật khẩu",
@@ -160,12 +161,49 @@ def actors(engine: sa.Engine) -> list[str]:
             sa.select(audit_log.c.actor).distinct().order_by(audit_log.c.actor)).scalars())
 
 
+# ``details`` keys and coded values as the page and the Excel file show them.
+DETAIL_LABELS: dict[str, str] = {
+    "file_name": "Tệp", "sha256": "SHA-256", "kind": "Loại dữ liệu", "batch_id": "Lần tải số",
+    "rows_read": "Đọc", "inserted": "Thêm mới", "updated": "Cập nhật", "unchanged": "Không đổi",
+    "rejected": "Từ chối", "uploaded_by": "Người tải", "removed": "Xóa",
+    "restored": "Khôi phục", "remembered_columns": "Ghép cột đã nhớ",
+    "remembered_values": "Ghép giá trị đã nhớ", "header": "Cột", "canonical": "Dữ liệu chuẩn",
+    "column": "Cột", "word": "Giá trị", "code": "Mã", "year": "Năm", "activities": "Hoạt động",
+    "source": "Nguồn", "updated_by": "Người cập nhật", "username": "Tài khoản",
+    "role": "Vai trò", "units": "Đơn vị", "reason": "Lý do", "locked_until": "Khóa đến",
+    "sessions_ended": "Số phiên kết thúc", "dossiers": "Hồ sơ", "new_due": "Hẹn trả mới",
+    "period": "Kỳ", "parts": "Phần", "out": "Thư mục", "from": "Từ",
+    "backup_created_at": "Bản sao lập lúc", "forced": "Ghi đè",
+}
+VALUE_LABELS: dict[str, dict] = {
+    "kind": {"dossiers": "Danh sách hồ sơ", "ratings": "Đánh giá hài lòng",
+             "procedures": "Danh mục TTHC", "feedback": "Phản ánh, kiến nghị",
+             "summary": "Biểu số 06"},
+    "source": {"form": "Sửa trên trang", "excel": "Tệp Excel"},
+    "role": {"viewer": "Lãnh đạo / xem", "staff": "Cán bộ", "admin": "Quản trị"},
+    "reason": {"invalid": "sai tên đăng nhập hoặc mật khẩu", "locked": "đang bị tạm khóa",
+               "disabled": "tài khoản đã bị vô hiệu hóa"},
+    "column": {"status": "Trạng thái", "channel": "Kênh thực hiện"},
+}
+
+
+def _value_text(key: str, value) -> str:
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if isinstance(value, list):
+        return ", ".join(_value_text(key, v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} → {_value_text(key, v)}" for k, v in value.items())
+    return str(VALUE_LABELS.get(key, {}).get(value, value))
+
+
 def details_text(details: Mapping | None) -> str:
-    """``details`` as one readable line: ``file_name: a.xlsx; inserted: 3``."""
+    """``details`` as one readable Vietnamese line: ``Tệp: a.xlsx; Thêm mới: 3`` (empty
+    values left out)."""
     if not details:
         return ""
-    return "; ".join(f"{k}: {json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v}"
-                     for k, v in details.items())
+    return "; ".join(f"{DETAIL_LABELS.get(k, k.replace('_', ' '))}: {_value_text(k, v)}"
+                     for k, v in details.items() if v is not None and v != [] and v != {})
 
 
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -181,7 +219,7 @@ def to_xlsx(frame: pd.DataFrame) -> bytes:
     import pandas as pd
     import xlsxwriter
 
-    from kpi.report.xlsx import FORMULA_START
+    from kpi import excel
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
@@ -203,8 +241,7 @@ def to_xlsx(frame: pd.DataFrame) -> bytes:
             if isinstance(value, (dt.datetime, pd.Timestamp)):
                 ws.write_datetime(i, j, pd.Timestamp(value).to_pydatetime(), when)
             else:
-                text = str(value)
-                ws.write_string(i, j, text, quoted if text.startswith(FORMULA_START) else plain)
+                excel.write_text(ws, i, j, value, plain, quoted)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(1, len(shown)), max(0, len(shown.columns) - 1))
     wb.close()

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from kpi import config
 from kpi import coverage as CV
 from kpi import definitions as D
+from kpi import excel
 from kpi import format as fmt
 from kpi import periods as P
 from kpi import queries as Q
@@ -507,10 +508,6 @@ def period_note(snap: Q.Snapshot) -> str | None:
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _cell_text(value) -> str:
-    """Text that a spreadsheet would read as a formula is neutralised with a leading quote."""
-    s = str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@") else s
 
 
 def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = None, *,
@@ -533,6 +530,7 @@ def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = Non
     head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1,
                           "bg_color": "#E8ECF1"})
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
+    quoted = excel.quote_format(wb)  # formula-looking text: kpi.excel
     int_fmt = wb.add_format({"num_format": "#,##0"})
     ws = wb.add_worksheet("Danh sách")
     cols = list(frame.columns)
@@ -554,7 +552,7 @@ def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = Non
             elif isinstance(x, numbers.Real):
                 ws.write_number(i, j, float(x))
             else:
-                ws.write_string(i, j, _cell_text(x))
+                excel.write_text(ws, i, j, x, None, quoted)
     ws.freeze_panes(1, 0)
     if cols:
         ws.autofilter(0, 0, max(1, len(frame)), len(cols) - 1)
@@ -578,7 +576,7 @@ def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = Non
         if isinstance(v, int):
             info.write_number(i, 1, v, int_fmt)
         else:
-            info.write_string(i, 1, _cell_text(v))
+            excel.write_text(info, i, 1, v, None, quoted)
     wb.close()
     return buf.getvalue()
 

@@ -586,7 +586,7 @@ def to_xlsx(wl: WorkList) -> bytes:
     formula is written with Excel's quote prefix."""
     import xlsxwriter
 
-    from kpi.report.xlsx import FORMULA_START
+    from kpi import excel
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
@@ -599,7 +599,7 @@ def to_xlsx(wl: WorkList) -> bytes:
 
     def text(ws, r, c, value, cell_format=None):
         s = fmt.nfc(value)
-        if s.startswith(FORMULA_START):
+        if excel.looks_like_formula(s):  # the one rule: kpi/excel.py
             ws.write_string(r, c, s, quoted)
         else:
             ws.write_string(r, c, s, cell_format)

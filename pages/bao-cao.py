@@ -24,9 +24,10 @@ from kpi import format as fmt
 from kpi import report_store
 from kpi.report import FORMATS, MEDIA_TYPES, build, file_name
 from kpi.report import periodic as PR
-from ui import charts, common, data, nav
+from ui import auth, charts, common, data, nav, safe
 
 nav.require_frame()
+nav.guard("bao-cao")
 
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word (DOCX)", "xlsx": "Excel (XLSX)"}
 
@@ -102,11 +103,11 @@ with tab_snapshot:
     with st.container(key="report_paper"):
         with st.container(key="report_header"):
             left, right = st.columns(2)
-            left.markdown("  \n".join(f"**{line}**" for line in report.unit_header))
+            left.markdown("  \n".join(f"**{safe.md(line)}**" for line in report.unit_header))
             right.markdown("**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**  \n**Độc lập - Tự do - Hạnh phúc**")
-            st.markdown(f"### BÁO CÁO\n**{report.title_line}**")
+            st.markdown(f"### BÁO CÁO\n**{safe.md(report.title_line)}**")
             st.markdown(
-                f"Đơn vị: **{report.unit}** · Kỳ báo cáo: {report.period_range} · "
+                f"Đơn vị: **{safe.md(report.unit)}** · Kỳ báo cáo: {report.period_range} · "
                 f"Dữ liệu đến ngày **{report.as_of_text}**"
             )
             for line in report.definition_lines:
@@ -200,7 +201,8 @@ def _settings_form(rep: PR.PeriodicReport, version: int) -> None:
         name = st.text_input("Họ tên người ký", value=rep.signer_name, key=f"p_signer|{k}")
         recipients = st.text_area("Nơi nhận (mỗi dòng một nơi)", value="\n".join(rep.recipients),
                                   key=f"p_recipients|{k}", height=150)
-        who = st.text_input("Người cập nhật", key="periodic_who", placeholder="Họ và tên")
+        who = auth.actor() if auth.signed_in() else st.text_input(
+            "Người cập nhật", key="periodic_who", placeholder="Họ và tên")
         if st.button("Lưu số văn bản, người ký và nơi nhận", key="periodic_save_settings"):
             try:
                 with common.friendly_errors():
@@ -227,7 +229,8 @@ def _parts_form(rep: PR.PeriodicReport, version: int) -> None:
         lines = max(3, min(14, len(part.text) // 90 + part.text.count("\n") + 2))
         values[part.key] = st.text_area(f"{part.title} ({state})", value=part.text,
                                         key=f"p_part|{part.key}|{k}", height=24 * lines + 20)
-    who = st.text_input("Người cập nhật", key="periodic_who_parts", placeholder="Họ và tên")
+    who = auth.actor() if auth.signed_in() else st.text_input(
+        "Người cập nhật", key="periodic_who_parts", placeholder="Họ và tên")
     if st.button("Lưu nội dung", key="periodic_save", type="primary"):
         changed = {}
         for part in rep.narrative:
@@ -277,8 +280,8 @@ with tab_periodic:
     version = st.session_state.get("periodic_version", 0)
     with common.friendly_errors():
         rep = periodic(sel, version)
-    st.markdown(f"#### {PR.TITLE}: {rep.title_line}")
-    st.caption(f"{_plain(rep.unit)} · {rep.period.label} · {rep.period_range} · dữ liệu đến ngày "
+    st.markdown(f"#### {PR.TITLE}: {safe.md(rep.title_line)}")
+    st.caption(f"{safe.md(rep.unit)} · {rep.period.label} · {rep.period_range} · dữ liệu đến ngày "
                f"{fmt.date(rep.data_through) if rep.data_through else fmt.NO_DATA} · "
                f"{rep.coverage_label}. Chọn kỳ ở thanh bên: quý, 6 tháng, năm hoặc kỳ báo cáo "
                "theo Nghị định 09/2019 (từ ngày 15 tháng trước đến ngày 14).")
@@ -288,7 +291,9 @@ with tab_periodic:
     if message:
         st.success(message, icon="✅")
     _downloads(rep)
-    _settings_form(rep, version)
+    may_edit = auth.can("plan_update", sel.unit)  # report texts: staff and admins of the unit
+    if may_edit:
+        _settings_form(rep, version)
     st.markdown("##### Các chỉ tiêu: kỳ báo cáo và lũy kế năm")
     st.dataframe({
         "Chỉ tiêu": [t.label for t in rep.targets],
@@ -315,7 +320,13 @@ with tab_periodic:
             "Chưa thực hiện": [s.not_started for s in secs],
             "Quá hạn": [s.overdue for s in secs],
         }, hide_index=True, key="periodic_plan")
-    _parts_form(rep, version)
+    if may_edit:
+        _parts_form(rep, version)
+    else:
+        st.markdown("##### Nội dung đánh giá")
+        for part in rep.narrative:
+            st.markdown(f"**{part.title}**")
+            st.text(part.text)
     with st.expander("Phụ lục: Biểu số 06 tính từ danh sách hồ sơ"):
         rows = rep.bieu06.rows + [rep.bieu06.total]
         st.dataframe({"Lĩnh vực": [r.field for r in rows],

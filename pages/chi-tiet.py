@@ -14,9 +14,10 @@ from kpi import dashboard as DB
 from kpi import definitions as D
 from kpi import format as fmt
 from kpi.dashboard import XLSX_MEDIA_TYPE
-from ui import charts, common, data, nav
+from ui import charts, common, data, nav, safe
 
 nav.require_frame()
+nav.guard("chi-tiet")
 
 UNKNOWN = "__unknown__"  # the "(Không rõ)" group
 PAGE_SIZE = 100
@@ -149,7 +150,7 @@ if bad:
     if st.session_state.get("detail_field") not in labels:
         st.session_state["detail_field"] = None
     picked = st.pills("Lọc theo lĩnh vực (số chưa đạt, nhiều nhất trước)", list(labels),
-                      format_func=lambda o: f"{labels[o]} ({fmt.integer(counts[o])})",
+                      format_func=lambda o: f"{safe.md(labels[o])} ({fmt.integer(counts[o])})",
                       key="detail_field")
     if picked is not None:
         by, group, group_label = "field", (None if picked == UNKNOWN else picked), labels[picked]
@@ -167,7 +168,7 @@ with common.friendly_errors():
 if part.total == 0:
     st.success(f"Không có {d.noun} nào chưa đạt trong kỳ.", icon="✅")
 else:
-    scope = f" thuộc lĩnh vực {group_label}" if group_label else ""
+    scope = f" thuộc lĩnh vực {safe.md(group_label)}" if group_label else ""
     st.markdown(f"**{fmt.integer(part.total)} {d.noun}{scope}** trong mẫu số nhưng không đạt"
                 f" (trang {page}/{pages}, bấm tiêu đề cột để sắp xếp).")
     st.dataframe(AP.with_letters(common.engine(), sel.unit, part.frame, key),  # "Thư xin lỗi"

@@ -22,9 +22,10 @@ from ui import data
 from ui import plan as plan_ui
 from ui.common import current_unit, engine, friendly_errors
 from ui.uploader import uploader
-from ui import nav
+from ui import auth, nav, safe
 
 nav.require_frame()
+nav.guard("ke-hoach")
 
 PLAN_UPLOAD_MB = 10  # a plan's tracking workbook is a few hundred KB
 
@@ -59,10 +60,10 @@ with friendly_errors():
 kpis = tracker.kpi_values(snap)
 
 st.caption(
-    f"Kế hoạch CCHC năm {year} · Đơn vị: {unit} · Số liệu tính đến ngày {fmt.date(config.today())}"
+    f"Kế hoạch CCHC năm {year} · Đơn vị: {safe.md(unit)} · Số liệu tính đến ngày {fmt.date(config.today())}"
 )
 if snap is None:
-    st.caption(f"📊 Chưa có dữ liệu hồ sơ của {unit}: các chỉ số bên cạnh mục tiêu hiện «Chưa có "
+    st.caption(f"📊 Chưa có dữ liệu hồ sơ của {safe.md(unit)}: các chỉ số bên cạnh mục tiêu hiện «Chưa có "
                "dữ liệu». Tải dữ liệu ở trang «Tải dữ liệu».")
 if "plan_flash" in st.session_state:
     kind, text, icon = st.session_state.pop("plan_flash")
@@ -109,8 +110,10 @@ if len(view) < len(df):
 if view.empty:
     st.info("Không có hoạt động nào khớp bộ lọc. Bỏ bớt điều kiện lọc để xem thêm.")
 
+may_edit = auth.can("plan_update", unit)  # a viewer never sees the editor or the upload
 tab_section, tab_lead, tab_edit, tab_excel, tab_history = st.tabs(
-    ["Theo phần", "Theo đơn vị chủ trì", "Cập nhật tiến độ", "Excel", "Lịch sử cập nhật"]
+    ["Theo phần", "Theo đơn vị chủ trì", "Cập nhật tiến độ" if may_edit else "Tiến độ", "Excel",
+     "Lịch sử cập nhật"]
 )
 
 # --- by section ----------------------------------------------------------------------------------
@@ -118,7 +121,8 @@ tab_section, tab_lead, tab_edit, tab_excel, tab_history = st.tabs(
 with tab_section:
     if not view.empty:
         summary = tracker.summarize(view, "section")
-        st.plotly_chart(plan_ui.progress_chart(summary, "Tiến độ theo phần"), key="plan_chart_section")
+        st.plotly_chart(safe.figure(plan_ui.progress_chart(summary, "Tiến độ theo phần")),
+                        key="plan_chart_section")
         st.dataframe(plan_ui.summary_display(summary, "Phần"), hide_index=True)
     for section in tracker.grouped_by_section(view):
         with st.expander(
@@ -141,7 +145,8 @@ with tab_section:
 with tab_lead:
     if not view.empty:
         summary = tracker.summarize(view, "lead")
-        st.plotly_chart(plan_ui.progress_chart(summary, "Tiến độ theo đơn vị chủ trì"), key="plan_chart_lead")
+        st.plotly_chart(safe.figure(plan_ui.progress_chart(summary, "Tiến độ theo đơn vị chủ trì")),
+                        key="plan_chart_lead")
         st.dataframe(plan_ui.summary_display(summary, "Đơn vị chủ trì"), hide_index=True)
         st.caption("Hoạt động do hai đơn vị cùng chủ trì được tính cho cả hai đơn vị.")
     for lead, rows in tracker.grouped_by_lead(view):
@@ -152,49 +157,58 @@ with tab_lead:
 # --- editing -------------------------------------------------------------------------------------
 
 with tab_edit:
-    st.write(
-        "Sửa cột **Trạng thái**, **Ghi chú tiến độ** (kết quả đã làm) và **Minh chứng** (số văn "
-        "bản hoặc đường link), nhập tên người cập nhật rồi bấm «Lưu thay đổi». Mỗi thay đổi được "
-        "ghi vào lịch sử. Lưu trước khi đổi bộ lọc."
-    )
-    who = st.text_input("Người cập nhật", key="plan_updated_by", placeholder="Họ và tên")
-    base = plan_ui.editor_frame(view)
-    edited = st.data_editor(
-        base,
-        key=plan_ui.editor_key(view, st.session_state.get("plan_editor_version", 0)),
-        hide_index=True,
-        width="stretch",
-        num_rows="fixed",
-        disabled=["Mã hoạt động", "Hoạt động", "Chủ trì", "Thời gian", "Cảnh báo"],
-        column_config={
-            "Trạng thái": st.column_config.SelectboxColumn(
-                "Trạng thái", options=list(tracker.STATUS_LABELS.values()), required=True
-            ),
-            "Hoạt động": st.column_config.TextColumn("Hoạt động", width="large"),
-            "Ghi chú tiến độ": st.column_config.TextColumn("Ghi chú tiến độ", max_chars=2000),
-            "Minh chứng": st.column_config.TextColumn(
-                "Minh chứng", help="Số, ký hiệu văn bản hoặc đường link", max_chars=1000
-            ),
-        },
-    )
-    if st.button("💾 Lưu thay đổi", key="plan_save", type="primary"):
-        changes = plan_ui.editor_changes(base, edited)
-        if not changes:
-            st.info("Chưa có thay đổi nào để lưu.")
+    if not may_edit:
+        st.info("Tài khoản của bạn chỉ được xem kế hoạch; cập nhật tiến độ cần tài khoản Cán bộ "
+                "hoặc Quản trị của đơn vị.", icon="🔒")
+    else:
+        st.write(
+            "Sửa cột **Trạng thái**, **Ghi chú tiến độ** (kết quả đã làm) và **Minh chứng** (số văn "
+            "bản hoặc đường link), nhập tên người cập nhật rồi bấm «Lưu thay đổi». Mỗi thay đổi được "
+            "ghi vào lịch sử. Lưu trước khi đổi bộ lọc."
+        )
+        if auth.signed_in():  # the account's name is who updated
+            who = auth.actor()
         else:
-            changed = None
-            with friendly_errors():
-                try:
-                    changed = tracker.update_statuses(db, unit, year, changes, who, source="form")
-                except tracker.PlanError as exc:
-                    st.error(
-                        "Chưa lưu được:\n\n" + "\n".join(f"- {m}" for m in exc.messages), icon="❌"
-                    )
-            if changed is not None:
-                version = st.session_state.get("plan_editor_version", 0) + 1
-                st.session_state["plan_editor_version"] = version
-                flash("success", f"Đã lưu {fmt.integer(len(changed))} thay đổi: {', '.join(changed) or '—'}.", "✅")
-                st.rerun()
+            who = st.text_input("Người cập nhật", key="plan_updated_by", placeholder="Họ và tên")
+        base = plan_ui.editor_frame(view)
+        edited = st.data_editor(
+            base,
+            key=plan_ui.editor_key(view, st.session_state.get("plan_editor_version", 0)),
+            hide_index=True,
+            width="stretch",
+            num_rows="fixed",
+            disabled=["Mã hoạt động", "Hoạt động", "Chủ trì", "Thời gian", "Cảnh báo"],
+            column_config={
+                "Trạng thái": st.column_config.SelectboxColumn(
+                    "Trạng thái", options=list(tracker.STATUS_LABELS.values()), required=True
+                ),
+                "Hoạt động": st.column_config.TextColumn("Hoạt động", width="large"),
+                "Ghi chú tiến độ": st.column_config.TextColumn("Ghi chú tiến độ", max_chars=2000),
+                "Minh chứng": st.column_config.TextColumn(
+                    "Minh chứng", help="Số, ký hiệu văn bản hoặc đường link", max_chars=1000
+                ),
+            },
+        )
+        if st.button("💾 Lưu thay đổi", key="plan_save", type="primary"):
+            changes = plan_ui.editor_changes(base, edited)
+            if not changes:
+                st.info("Chưa có thay đổi nào để lưu.")
+            else:
+                changed = None
+                with friendly_errors():
+                    try:
+                        changed = tracker.update_statuses(db, unit, year, changes, who, source="form",
+                                                          actor=auth.actor())
+                    except tracker.PlanError as exc:
+                        st.error(
+                            "Chưa lưu được:\n\n" + "\n".join(f"- {safe.md(m)}" for m in exc.messages),
+                            icon="❌",
+                        )
+                if changed is not None:
+                    version = st.session_state.get("plan_editor_version", 0) + 1
+                    st.session_state["plan_editor_version"] = version
+                    flash("success", f"Đã lưu {fmt.integer(len(changed))} thay đổi: {', '.join(changed) or '—'}.", "✅")
+                    st.rerun()
 
 # --- Excel ---------------------------------------------------------------------------------------
 
@@ -212,24 +226,31 @@ with tab_excel:
         mime=XLSX_MEDIA_TYPE,
         key="plan_download",
     )
-    upload_by = st.text_input("Người cập nhật", key="plan_upload_by", placeholder="Họ và tên")
-    upload = uploader("Bảng theo dõi đã cập nhật (.xlsx)", ("XLSX",), key="plan_upload",
-                      max_mb=PLAN_UPLOAD_MB)
-    if st.button("📤 Cập nhật từ tệp", key="plan_import", disabled=upload is None):
+    if not may_edit:
+        upload = None
+    elif auth.signed_in():
+        upload_by = auth.actor()
+    else:
+        upload_by = st.text_input("Người cập nhật", key="plan_upload_by", placeholder="Họ và tên")
+    if may_edit:
+        upload = uploader("Bảng theo dõi đã cập nhật (.xlsx)", ("XLSX",), key="plan_upload",
+                          max_mb=PLAN_UPLOAD_MB)
+    if may_edit and st.button("📤 Cập nhật từ tệp", key="plan_import", disabled=upload is None):
         result = None
         with friendly_errors():
             try:
                 result = exchange.import_excel(
-                    db, unit, year, upload.getvalue(), upload_by, file_name=upload.name
+                    db, unit, year, upload.getvalue(), upload_by, file_name=upload.name,
+                    actor=auth.actor(),
                 )
             except exchange.PlanImportError as exc:
                 st.error(
-                    f"Tệp {upload.name} bị từ chối, không có thay đổi nào được ghi:\n\n"
-                    + "\n".join(f"- {m}" for m in exc.messages),
+                    f"Tệp {safe.md(upload.name)} bị từ chối, không có thay đổi nào được ghi:\n\n"
+                    + "\n".join(f"- {safe.md(m)}" for m in exc.messages),
                     icon="❌",
                 )
         if result is not None:
-            flash("success", f"{upload.name}: {result.message()}", "✅")
+            flash("success", f"{safe.md(upload.name)}: {result.message()}", "✅")
             st.rerun()
 
 # --- history -------------------------------------------------------------------------------------

@@ -23,13 +23,14 @@ from kpi import dashboard as DB
 from kpi import format as fmt
 from kpi.definitions import CHANNEL_LABELS, STATUS_LABELS
 from kpi.schema import KINDS
-from ui import nav
+from ui import auth, nav, safe
 from ui.common import current_unit, engine, friendly_errors
 from ui import data as ui_data
 from ui.data import data_changed
 from ui.uploader import vietnamese_uploader
 
 nav.require_frame()
+nav.guard("tai-du-lieu")
 
 IGNORE = "(bỏ qua cột này)"
 NOT_CHOSEN = "(chưa chọn)"
@@ -79,7 +80,7 @@ def _column_choices(idx: int, upload: service.Upload, hand: dict[str, str]) -> N
     for header in [*parsed.unmapped, *[h for h in hand if h not in parsed.unmapped]]:
         current = new.get(header, IGNORE)
         picked = st.selectbox(
-            f"«{header}»", choices, index=choices.index(current) if current in choices else 0,
+            f"«{safe.md(header)}»", choices, index=choices.index(current) if current in choices else 0,
             format_func=lambda c: c if c == IGNORE else column_label(c), key=_widget_key(f"map_{idx}", header),
         )
         if picked != IGNORE:
@@ -113,7 +114,7 @@ def _value_choices(idx: int, upload: service.Upload, hand: dict[str, dict[str, i
         for word in words:
             current = new.get(column, {}).get(word)
             picked = st.selectbox(
-                f"«{word}» ({fmt.integer(rows[(column, word)])} dòng)", codes,
+                f"«{safe.md(word)}» ({fmt.integer(rows[(column, word)])} dòng)", codes,
                 index=codes.index(current) if current in codes else 0,
                 format_func=_code_label(column), key=_widget_key(f"value_{idx}", column, word),
             )
@@ -141,12 +142,12 @@ def _file_panel(idx: int, upload_file, unit: str | None) -> dict | None:
         upload, error = _read(config.db_url(), data, upload_file.name, unit, kind,
                               tuple(sorted(hand_columns.items())), values_key)
     if error:
-        st.error(error)
+        st.error(safe.md(error))
         return None
     parsed = upload.parsed
 
     st.markdown(
-        f"**Loại dữ liệu:** {KIND_LABELS[parsed.kind]} · **Trang tính:** {parsed.sheet or '—'} · "
+        f"**Loại dữ liệu:** {KIND_LABELS[parsed.kind]} · **Trang tính:** {safe.md(parsed.sheet) or '—'} · "
         f"**Dòng tiêu đề:** {parsed.header_row or '—'} · **Dữ liệu đến ngày:** {fmt.date(parsed.as_of)}"
     )
     if parsed.period:
@@ -174,12 +175,12 @@ def _file_panel(idx: int, upload_file, unit: str | None) -> dict | None:
     if parsed.dropped_personal:
         st.info(
             "Đã bỏ các cột chứa thông tin cá nhân, không lưu vào hệ thống: "
-            + ", ".join(parsed.dropped_personal)
+            + ", ".join(safe.md(h) for h in parsed.dropped_personal)
         )
     for w in parsed.warnings:
-        st.warning(w)
+        st.warning(safe.md(w))
     if upload.needs_mapping:  # a required column or every status word unknown: map by hand first
-        st.warning(f"{upload.needs_mapping} Chọn dữ liệu tương ứng cho cột hoặc giá trị ở trên; "
+        st.warning(f"{safe.md(upload.needs_mapping)} Chọn dữ liệu tương ứng cho cột hoặc giá trị ở trên; "
                    "tệp được đọc lại ngay sau mỗi lựa chọn.")
         return None
 
@@ -209,7 +210,7 @@ def _load(ready: list[dict], unit: str | None, uploaded_by: str) -> None:
         try:
             with friendly_errors():
                 result = service.load_upload(engine(), upload, unit=unit, allow_rejects=item["allow"],
-                                             uploaded_by=uploaded_by)
+                                             uploaded_by=uploaded_by, actor=auth.actor())
             shown = set(upload.parsed.warnings)
             results.append((result, [w for w in result.warnings if w not in shown]))
         except IngestError as exc:
@@ -222,20 +223,20 @@ def _load(ready: list[dict], unit: str | None, uploaded_by: str) -> None:
 def _show_last_load() -> None:
     results, failures = st.session_state["last_load"]
     for f in failures:
-        st.error(f)
+        st.error(safe.md(f))
     for r, warnings in results:
         if r.status == "duplicate":
-            st.info(f"{r.file_name}: tệp này đã được nạp lúc {fmt.datetime(r.previous_load_at)}; không thay đổi gì.")
+            st.info(f"{safe.md(r.file_name)}: tệp này đã được nạp lúc {fmt.datetime(r.previous_load_at)}; không thay đổi gì.")
         else:
             extra = f" · cũ hơn dữ liệu đã có {fmt.integer(r.skipped_older)}" if r.skipped_older else ""
             extra += f" · giữ nguyên {fmt.integer(r.kept)}" if r.kept else ""
             st.success(
-                f"{r.file_name}: đọc {fmt.integer(r.rows_read)} dòng · thêm mới {fmt.integer(r.inserted)} · "
+                f"{safe.md(r.file_name)}: đọc {fmt.integer(r.rows_read)} dòng · thêm mới {fmt.integer(r.inserted)} · "
                 f"cập nhật {fmt.integer(r.updated)} · không đổi {fmt.integer(r.unchanged)}{extra} · "
                 f"từ chối {fmt.integer(r.rejected)}"
             )
         for w in warnings:
-            st.warning(w)
+            st.warning(safe.md(w))
 
 
 def _remembered(unit: str | None) -> None:
@@ -255,18 +256,18 @@ def _remembered(unit: str | None) -> None:
             c1, c2 = st.columns([5, 1])
             c1.text(f"Cột «{m.header}» → {column_label(m.canonical)} · {KIND_LABELS.get(m.kind, m.kind)} · "
                     f"{m.created_by or '—'}, {fmt.datetime(m.created_at)}")
-            if c2.button("Xóa", key=f"forget_col_{m.id}"):
+            if auth.can("upload", unit) and c2.button("Xóa", key=f"forget_col_{m.id}"):
                 with friendly_errors():
-                    service.forget_column(engine(), unit, m.id)
+                    service.forget_column(engine(), unit, m.id, actor=auth.actor())
                 data_changed()
                 st.rerun()
         for v in memory.values:
             c1, c2 = st.columns([5, 1])
             c1.text(f"{VALUE_COLUMN_LABELS.get(v.column, v.column)} «{v.word}» → {_code_label(v.column)(v.code)} · "
                     f"{v.created_by or '—'}, {fmt.datetime(v.created_at)}")
-            if c2.button("Xóa", key=f"forget_val_{v.id}"):
+            if auth.can("upload", unit) and c2.button("Xóa", key=f"forget_val_{v.id}"):
                 with friendly_errors():
-                    service.forget_value(engine(), unit, v.id)
+                    service.forget_value(engine(), unit, v.id, actor=auth.actor())
                 data_changed()
                 st.rerun()
 
@@ -322,7 +323,7 @@ def _history(unit: str | None) -> None:
         hide_index=True, width="stretch",
     )
     loaded = log[log["status"] == "loaded"]
-    if loaded.empty:
+    if loaded.empty or not auth.can("undo", unit):
         return
     options = loaded["id"].tolist()
     names = dict(zip(loaded["id"], loaded["file_name"]))
@@ -336,7 +337,7 @@ def _history(unit: str | None) -> None:
     if pending is None:
         return
     st.warning(
-        f"Hoàn tác lần tải số {pending} ({names.get(pending, '')}): các hồ sơ nó thêm mới sẽ bị xóa, "
+        f"Hoàn tác lần tải số {pending} ({safe.md(names.get(pending, ''))}): các hồ sơ nó thêm mới sẽ bị xóa, "
         "các hồ sơ nó cập nhật trở lại như trước. Bạn chắc chắn?"
     )
     c1, c2 = st.columns(2)
@@ -344,7 +345,9 @@ def _history(unit: str | None) -> None:
         st.session_state.pop("undo_pending", None)
         try:
             with friendly_errors():
-                res = service.undo(engine(), int(pending))
+                account = auth.current_account()
+                res = service.undo(engine(), int(pending), actor=auth.actor(),
+                                   units=None if account.all_units else account.unit_names)
             data_changed()
             st.session_state["undo_message"] = (
                 "success",
@@ -362,21 +365,26 @@ def _history(unit: str | None) -> None:
 unit = current_unit()
 st.title("Tải dữ liệu")
 st.caption(
-    f"Đơn vị: **{unit or '—'}** · Nạp tệp xuất từ hệ thống một cửa điện tử: danh sách hồ sơ, "
+    f"Đơn vị: **{safe.md(unit) or '—'}** · Nạp tệp xuất từ hệ thống một cửa điện tử: danh sách hồ sơ, "
     "đánh giá hài lòng, danh mục TTHC, phản ánh kiến nghị, Biểu số 06 (.xlsx, .xls, .csv)."
 )
 
 _month_strip(unit)
 st.divider()
-vietnamese_uploader(("XLSX", "XLS", "CSV"))
-uploader_name = st.text_input("Người tải", key="uploaded_by", placeholder="Họ tên cán bộ tải dữ liệu")
-files = st.file_uploader(
-    "Chọn hoặc kéo thả tệp", type=["xlsx", "xls", "csv", "txt"], accept_multiple_files=True, key="upload_files"
-)
+files = None
+if auth.can("upload", unit):
+    vietnamese_uploader(("XLSX", "XLS", "CSV"))
+    if auth.signed_in():  # the account's name is the uploader
+        uploader_name = auth.actor()
+    else:
+        uploader_name = st.text_input("Người tải", key="uploaded_by", placeholder="Họ tên cán bộ tải dữ liệu")
+    files = st.file_uploader(
+        "Chọn hoặc kéo thả tệp", type=["xlsx", "xls", "csv", "txt"], accept_multiple_files=True, key="upload_files"
+    )
 
 ready = []
 for idx, upload_file in enumerate(files or []):
-    with st.expander(f"📄 {upload_file.name} · {fmt.file_size(upload_file.size)}", expanded=True):
+    with st.expander(f"📄 {safe.md(upload_file.name)} · {fmt.file_size(upload_file.size)}", expanded=True):
         item = _file_panel(idx, upload_file, unit)
         if item:
             ready.append(item)
@@ -392,4 +400,4 @@ st.divider()
 _history(unit)
 msg = st.session_state.pop("undo_message", None)
 if msg:
-    (st.success if msg[0] == "success" else st.error)(msg[1])
+    (st.success if msg[0] == "success" else st.error)(safe.md(msg[1]))

@@ -20,6 +20,7 @@ from kpi import format as fmt
 from ui import charts, common, data, nav
 
 nav.require_frame()
+nav.guard("tong-quan")
 
 sel = common.selection()
 st.title("Tổng quan")

@@ -16,10 +16,11 @@ from kpi import apology as AP
 from kpi import config
 from kpi import format as fmt
 from kpi import worklist as W
-from ui import common, nav
+from ui import auth, common, nav, safe
 from ui.data import data_changed
 
 nav.require_frame()
+nav.guard("viec-can-lam")
 
 S = st.session_state
 sel = common.selection()
@@ -99,7 +100,9 @@ st.dataframe(W.officer_frame(view), hide_index=True, width="stretch", key="offic
 # --- apology letters -------------------------------------------------------------------------
 st.subheader("Thư xin lỗi và hẹn lại ngày trả kết quả")
 overdue = {it.dossier_code: it for it in view.items if it.state == W.OVERDUE}
-if not overdue:
+if not auth.can("apology", sel.unit):  # a viewer drafts no letter
+    st.caption("Lập thư xin lỗi cần tài khoản Cán bộ hoặc Quản trị của đơn vị.")
+elif not overdue:
     st.caption("Không có hồ sơ quá hạn trong danh sách.")
 else:
     def _overdue_label(code: str) -> str:
@@ -116,7 +119,7 @@ else:
         it = overdue[code]
         default = AP.default_new_due(it.received_at, it.due_at, today)
         new_due[code] = st.date_input(
-            f"Ngày hẹn trả mới – {W.md_escape(code)} (hẹn trả cũ {fmt.date(it.due_at)})",
+            f"Ngày hẹn trả mới – {safe.md(code)} (hẹn trả cũ {fmt.date(it.due_at)})",
             value=default,
             min_value=today + dt.timedelta(days=1), format="DD/MM/YYYY",
             key=f"apology_new_due_{code}")
@@ -128,10 +131,10 @@ else:
         with common.friendly_errors():
             try:
                 letters, data = AP.issue(common.engine(), sel.unit, picked,
-                                         actor=S.get("username") or "trang Việc cần làm",
+                                         actor=auth.actor(),
                                          today=today, new_due=new_due, form=form)
             except (AP.ApologyError, W.TodayBeforeData) as exc:
-                st.error(W.md_escape(exc), icon="❌")
+                st.error(safe.md(exc), icon="❌")
                 st.stop()
         data_changed()  # letters recorded: the cached lists ("Thư xin lỗi") are stale
         S["apology_file"] = (AP.file_name(letters), data, len(letters))

@@ -192,12 +192,12 @@ def test_to_xlsx_vietnamese_headers_and_neutralised_text(engine, monkeypatch):
     assert second[0].number_format == "dd/mm/yyyy hh:mm:ss"
     assert [c.value for c in second[1:]] == ["=HYPERLINK(\"http://x\")",
                                              "Đăng nhập không thành công", None,
-                                             "+Đăng nhập không thành công", "username: =HYPERLINK"]
+                                             "+Đăng nhập không thành công", "Tài khoản: =HYPERLINK"]
     assert second[1].data_type == "s" and second[1].quotePrefix
     assert second[4].quotePrefix and not second[2].quotePrefix
     first = [c for c in ws[2]]
     assert [c.value for c in first[1:]] == ["lan", "Tải dữ liệu lên", LOC_TAN, "-tệp @a.xlsx",
-                                            "file_name: @a.xlsx; inserted: 3"]
+                                            "Tệp: @a.xlsx; Thêm mới: 3"]
     assert first[4].quotePrefix and not first[5].quotePrefix
     assert ws.auto_filter.ref == "A1:F3"
     assert audit.file_name(dt.date(2026, 4, 2)) == "nhat-ky-thao-tac_2026-04-02.xlsx"

@@ -229,3 +229,113 @@ def test_a_link_with_selections_opens_the_same_view(server, browser):
         assert "Đơn vị" in sidebar and "Loại kỳ báo cáo" not in sidebar
     finally:
         page.close()
+
+
+@pytest.fixture(scope="module")
+def signed_db(demo_db, tmp_path_factory):
+    """A copy of the demo database with a staff account of Xã Lộc Tân: sign-in is on."""
+    from kpi import accounts as A
+    from kpi import db as kdb
+
+    path = tmp_path_factory.mktemp("browser-sign-in") / "demo.duckdb"
+    shutil.copy(demo_db.removeprefix("duckdb:///"), path)
+    url = f"duckdb:///{path}"
+    engine = kdb.get_engine(url)
+    A.add_account(engine, "lan", "Mật-khẩu-Đủ-Dài-42", "staff", ["Xã Lộc Tân"])
+    engine.dispose()
+    kdb.get_engine.cache_clear()
+    return url
+
+
+def test_sign_in_menu_by_role_and_sign_out(signed_db, browser):
+    """With an account, every address asks for sign-in; a staff account signs in with the
+    Vietnamese form, sees its menu (no "Nhật ký thao tác") and its unit only, opens the upload
+    page from the menu, and signs out."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with _serve(signed_db) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        try:
+            page.goto(f"{url}/tai-du-lieu", wait_until="networkidle", timeout=60_000)
+            page.get_by_text("Vui lòng đăng nhập để xem trang này.").wait_for(timeout=60_000)
+            assert page.locator('[data-testid="stFileUploader"]').count() == 0
+            page.get_by_label("Tên đăng nhập").fill("lan")
+            page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+            page.get_by_role("button", name="Đăng nhập").click()
+            page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng.").wait_for(timeout=60_000)
+            page.get_by_label("Tên đăng nhập").fill("lan")
+            page.get_by_label("Mật khẩu").fill("Mật-khẩu-Đủ-Dài-42")
+            page.get_by_role("button", name="Đăng nhập").click()
+            _settle(page, "Tải dữ liệu")
+            menu = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "Tải dữ liệu" in menu and "Kế hoạch" in menu, menu
+            assert "Nhật ký thao tác" not in menu and "Đăng nhập" not in menu, menu
+            sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+            assert "lan · Cán bộ · Xã Lộc Tân" in sidebar, sidebar
+            assert page.locator('[data-testid="stFileUploader"]').count() == 1
+            page.screenshot(path=str(ARTIFACTS / "dang-nhap-can-bo.png"), full_page=False)
+            page.locator('[data-testid="stSidebarNav"]').get_by_text("Báo cáo").click()
+            _settle(page, "Báo cáo")  # moving through the menu keeps the sign-in
+            cookies = {c["name"]: c for c in page.context.cookies()}
+            assert cookies["cchc_phien"]["sameSite"] == "Strict"
+            assert cookies["cchc_phien"]["expires"] == -1  # a session cookie
+            page.reload(wait_until="networkidle")
+            _settle(page, "Báo cáo")  # a reload too: the session cookie
+            assert "lan · Cán bộ" in page.locator('[data-testid="stSidebar"]').inner_text()
+            page.get_by_role("button", name="Đăng xuất").click()
+            page.get_by_text("Đã đăng xuất.").wait_for(timeout=60_000)
+            assert page.locator('[data-testid="stSidebarNav"]').count() == 0 or \
+                "Tải dữ liệu" not in page.locator('[data-testid="stSidebarNav"]').inner_text()
+            page.wait_for_timeout(500)
+            assert "cchc_phien" not in {c["name"] for c in page.context.cookies()}
+            page.reload(wait_until="networkidle")
+            page.get_by_text("Vui lòng đăng nhập để xem trang này.").wait_for(timeout=60_000)
+        finally:
+            page.close()
+
+
+def test_text_from_files_is_shown_as_text(browser, tmp_path):
+    """Markdown, a Streamlit directive, HTML and links planted in field and handling-unit
+    names reach Chromium as plain text: no link, image or coloured span to the planted
+    address on the detail page, nor in its Plotly charts — and the words read as planted."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from kpi import db as kdb
+    from kpi import schema as S
+    from tests.fixtures import _dossier
+
+    link, image = "[a](http://x.example)", "![](http://x.example/p.png)"
+    anchor = '<a href="http://x.example">y</a>'
+    url = f"duckdb:///{tmp_path / 'hostile.duckdb'}"
+    engine = kdb.get_engine(url)
+    kdb.init_db(engine)
+    with kdb.connect(engine, write=True) as conn:
+        uid = kdb.get_or_create_unit(conn, "Xã Lộc Tân")
+        bid = conn.execute(sa.insert(S.batches).values(
+            unit_id=uid, kind="dossiers", file_name="x.xlsx", sha256="x", status="loaded",
+            as_of=dt.date(2026, 4, 1), uploaded_at=dt.datetime(2026, 4, 2, 8, 15),
+        ).returning(S.batches.c.id)).scalar_one()
+        conn.execute(sa.insert(S.dossiers), [
+            _dossier(uid, bid, f"HS-{i}", [link, image][i % 2], "1.1", ":red[x]",
+                     dt.datetime(2026, 3, 2 + i, 8, 0), i < 3, handling_unit=anchor)
+            for i in range(6)])
+    engine.dispose()
+    kdb.get_engine.cache_clear()
+    with _serve(url) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        try:
+            page.goto(f"{base}/chi-tiet", wait_until="networkidle", timeout=60_000)
+            _settle(page, "Chi tiết chỉ tiêu")
+            for tab in ("Theo đơn vị xử lý", "Theo lĩnh vực"):
+                page.get_by_role("tab", name=tab).click()
+                page.wait_for_timeout(1500)
+                main = page.locator('[data-testid="stMain"]')
+                assert main.locator('a[href*="x.example"]').count() == 0, tab
+                assert main.locator('img[src*="x.example"]').count() == 0, tab
+                assert page.locator('.js-plotly-plot a').count() == 0, tab
+            text = page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "")
+            assert link in text and image in text  # the pills of the shortfall filter
+            assert page.locator('[data-testid="stMain"] span[style*="red"]').count() == 0
+        finally:
+            page.close()

@@ -13,6 +13,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from kpi.dashboard import KpiDisplay, Series
+from ui import safe
 
 INK = "#1F2933"  # the value bar, lines
 TICK = "#000000"  # the target
@@ -24,8 +25,9 @@ INTERACTIVE = {"displayModeBar": False}
 
 
 def show(fig: go.Figure, key: str, interactive: bool = False) -> None:
-    """Draw a figure as built here (our greys and fonts, not the Streamlit theme)."""
-    st.plotly_chart(fig, config=INTERACTIVE if interactive else STATIC, theme=None, key=key)
+    """Draw a figure as built here (our greys and fonts, not the Streamlit theme); every text
+    that came from data is HTML-escaped first (ui/safe.py: no live <a href> in a label)."""
+    st.plotly_chart(safe.figure(fig), config=INTERACTIVE if interactive else STATIC, theme=None, key=key)
 
 
 def _base(fig: go.Figure, height: int, margin=(4, 4, 4, 4)) -> go.Figure:
@@ -268,7 +270,8 @@ def breakdown_bars(labels: list[str], values: list[float | None], texts: list[st
                      gridcolor="#E5E7EB")
     lines = [t.count("<br>") + 1 for t in ticks] or [1]
     rows = sum(max(30, 14 * k + 12) for k in lines)
-    return _base(fig, height or max(140, rows + 50), (8, 56, 8, 24))
+    # Labels escaped here (_plain) around our own "<br>": ui.safe.figure must not redo it.
+    return safe.escaped(_base(fig, height or max(140, rows + 50), (8, 56, 8, 24)))
 
 
 def bullets_table(rows: list[KpiDisplay]) -> go.Figure:

@@ -35,7 +35,7 @@ from kpi import format as fmt
 from kpi import periods as P
 from kpi import queries as Q
 from kpi.plan.tracker import PlanError
-from ui import data
+from ui import data, safe
 from ui.data import Selection
 
 PERIOD_TYPES = dict(P.CHOICE_KINDS)  # month, quarter, half, year, window (@15), ytd, custom
@@ -64,13 +64,13 @@ def friendly_errors():
         st.error(str(exc), icon="❌")
         st.stop()
     except Q.UnknownUnit as exc:
-        st.info(f"{exc} Hãy tải dữ liệu của đơn vị ở trang «Tải dữ liệu».", icon="ℹ️")
+        st.info(f"{safe.md(exc)} Hãy tải dữ liệu của đơn vị ở trang «Tải dữ liệu».", icon="ℹ️")
         st.stop()
     except P.PeriodError as exc:
         st.warning(str(exc), icon="⚠️")
         st.stop()
     except PlanError as exc:
-        st.error("\n\n".join(exc.messages), icon="❌")
+        st.error("\n\n".join(safe.md(m) for m in exc.messages), icon="❌")
         st.stop()
     except sa.exc.SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
@@ -81,7 +81,10 @@ def friendly_errors():
 
 
 def current_unit() -> str | None:
-    return S.get("unit") or config.unit_name()
+    """The chosen unit, limited to the signed-in account's units (ui/auth.py)."""
+    from ui import auth
+
+    return auth.scoped_unit(S.get("unit") or config.unit_name())
 
 
 # --------------------------------------------------------------------------- period choice
@@ -282,8 +285,10 @@ def sidebar(controls=CONTROLS) -> None:
     with friendly_errors():
         engine()
         names = data.units(url)
-    default = config.unit_name()
-    options = sorted(set(names) | ({default} if default else set()))
+    from ui import auth
+
+    default = auth.scoped_unit(config.unit_name())
+    options = auth.visible_units(sorted(set(names) | ({default} if default else set())))
     if URL_UNIT in pending:
         value = pending.pop(URL_UNIT)
         if value in options:
@@ -295,7 +300,7 @@ def sidebar(controls=CONTROLS) -> None:
             S["unit"] = default if default in options else options[0]
         if UNIT in controls:
             sb.selectbox("Đơn vị", options, key="unit")
-    unit = S.get("unit")
+    unit = S.get("unit") if S.get("unit") in options else None
     with friendly_errors():
         span = data.span(url, unit) if unit in names else None
         stamp = data.data_through(url, unit) if unit in names else None
@@ -353,7 +358,7 @@ def require_data(sel: Selection) -> None:
                 "«Tải dữ liệu».", icon="ℹ️")
         st.stop()
     if sel.unit not in known:
-        st.info(f"Chưa có dữ liệu của {sel.unit}. Hãy tải tệp xuất từ hệ thống một cửa ở "
+        st.info(f"Chưa có dữ liệu của {safe.md(sel.unit)}. Hãy tải tệp xuất từ hệ thống một cửa ở "
                 "trang «Tải dữ liệu».", icon="ℹ️")
         st.stop()
 
@@ -371,7 +376,7 @@ def context_line(sel: Selection, snap: Q.Snapshot) -> None:
     p = snap.period
     dates = f" ({fmt.date_range(p.start, p.end)})" if p.kind in ("month", "quarter",
                                                                  "year") else ""
-    st.caption(f"**{snap.unit}** · {p.label}{dates} · "
+    st.caption(f"**{safe.md(snap.unit)}** · {p.label}{dates} · "
                f"Dữ liệu đến ngày **{fmt.date(snap.data_through)}** · {definitions_text(sel)}")
     note = DB.period_note(snap)
     if note:

@@ -11,7 +11,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from kpi import config
+from kpi import config, excel
 from kpi.plan.parser import clean, fold
 from kpi.plan.tracker import (
     STATUS_LABELS,
@@ -105,7 +105,8 @@ def export_excel(engine, unit: str | None, year: int, today: dt.date | None = No
                 value = fmt.date(value) if value else ""
             elif name == "updated_at":
                 value = fmt.datetime(value) if value is not None else ""
-            cell = ws.cell(row=i, column=col, value=value if value is not None else None)
+            cell = ws.cell(row=i, column=col)
+            excel.set_text(cell, value)  # note/evidence text never becomes a formula
             cell.alignment = wrap
             if header in EDITABLE_HEADERS:
                 cell.fill = edit_fill
@@ -137,7 +138,7 @@ def export_excel(engine, unit: str | None, year: int, today: dt.date | None = No
         start=1,
     ):
         info.cell(row=r, column=1, value=k).font = Font(bold=True)
-        info.cell(row=r, column=2, value=v)
+        excel.set_text(info.cell(row=r, column=2), v)
     info.column_dimensions["A"].width = 20
     info.column_dimensions["B"].width = 100
     buf = io.BytesIO()
@@ -245,7 +246,7 @@ def read_excel_updates(data: bytes, unit: str, year: int) -> tuple[int, dict[str
 
 
 def import_excel(engine, unit: str | None, year: int, data: bytes, updated_by: str | None,
-                 file_name: str | None = None) -> ImportResult:  # fmt: skip
+                 file_name: str | None = None, actor: str | None = None) -> ImportResult:  # fmt: skip
     """Apply an edited tracker workbook: only activities whose status, note or evidence differ
     from what is stored change (each with a history row). A file with any error — unknown id,
     unknown status word, a repeated id, another unit or year — is refused as a whole with
@@ -257,6 +258,6 @@ def import_excel(engine, unit: str | None, year: int, data: bytes, updated_by: s
     if errors:
         raise PlanImportError(errors)
     changed = update_statuses(
-        engine, unit, year, updates, updated_by, source="excel", file_name=file_name
+        engine, unit, year, updates, updated_by, source="excel", file_name=file_name, actor=actor
     )
     return ImportResult(rows_read=rows_read, changed=changed, unchanged=rows_read - len(changed))

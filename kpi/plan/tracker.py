@@ -294,6 +294,7 @@ def update_statuses(
     *,
     source: str = "form",
     file_name: str | None = None,
+    actor: str | None = None,
 ) -> list[str]:
     """Write status/note/evidence changes of activities; returns the ids that changed.
 
@@ -372,6 +373,14 @@ def update_statuses(
                 )
             )
             changed.append(aid)
+        if changed:  # the audit row in the same transaction (actor: the account; else the name typed)
+            from kpi import audit
+
+            where = f" từ tệp {file_name}" if file_name else ""
+            audit.record(conn, actor or who, "plan_update", unit_id,
+                         f"Cập nhật tiến độ kế hoạch {year}{where}: {', '.join(changed)}",
+                         {"year": year, "activities": changed, "updated_by": who,
+                          "source": source, "file_name": file_name})
     return changed
 
 

@@ -15,12 +15,13 @@ from typing import BinaryIO
 
 import xlsxwriter
 
+from kpi import excel
 from kpi import format as fmt
 from kpi.format import NO_DATA, nfc
 
 from .common import Report
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = excel.FORMULA_START  # the one rule: kpi/excel.py
 PCT = "0.0%"
 INT = "#,##0"
 PP = '+0.0;-0.0;0.0'
@@ -46,7 +47,7 @@ class _Book:
     def text(self, ws, row: int, col: int, value, **props) -> None:
         """Write text as text; neutralise what a spreadsheet could read as a formula."""
         s = nfc(value)
-        if s.startswith(FORMULA_START):
+        if excel.looks_like_formula(s):
             props = {**props, "quote_prefix": True}
         ws.write_string(row, col, s, self.fmt(**props))
 
