@@ -281,9 +281,11 @@ _STATUS = (Need("status"),)
 _LATE_REASONS = (
     Reason(all_(isin("on_time_class", (LATE, PENDING_OVERDUE)), gt("supplement_count", 1)),
            "Yêu cầu bổ sung {supplement_count} lần (quá 1 lần tính là quá hạn)"),
-    Reason(all_(eq("on_time_class", LATE), gt("days_late", 0)), "Quá hạn {days_late} ngày làm việc"),
+    Reason(all_(eq("on_time_class", LATE), gt("days_late", 0)), "Quá hạn {days_late} ngày làm việc",
+           "Quá hạn (giải quyết xong vào ngày nghỉ sau ngày hẹn trả)"),
     Reason(all_(eq("on_time_class", PENDING_OVERDUE), gt("days_overdue", 0)),
-           "Đang giải quyết, quá hạn {days_overdue} ngày làm việc"),
+           "Đang giải quyết, quá hạn {days_overdue} ngày làm việc",
+           "Đang giải quyết, đã quá ngày hẹn trả"),
 )
 _FLAGGED_REASON = Reason(true("flagged"),
                          "Bị đánh giá không hài lòng hoặc bị phản ánh, kiến nghị")
@@ -573,9 +575,10 @@ KPIS: list[Kpi] = [
                 numerator_label="PAKN xử lý đúng hạn hoặc chưa đến hạn",
                 denominator_label="PAKN phải xử lý trong kỳ",
                 shortfall_title="Phản ánh, kiến nghị chưa xử lý đúng hạn",
-                reasons=(Reason(gt("days_late", 0), "Xử lý xong quá hạn {days_late} ngày làm việc"),
+                reasons=(Reason(gt("days_late", 0), "Xử lý xong quá hạn {days_late} ngày làm việc",
+                                "Xử lý xong quá hạn (vào ngày nghỉ sau hạn xử lý)"),
                          Reason(gt("days_overdue", 0), "Chưa xử lý xong, quá hạn "
-                                "{days_overdue} ngày làm việc")),
+                                "{days_overdue} ngày làm việc", "Chưa xử lý xong, đã quá hạn xử lý")),
             )
         },
     ),

@@ -908,7 +908,8 @@ def _reason_value(row: dict, name: str):
     """A reason's value for one row: a span's working days past the due day, else the column."""
     if f"_v_{name}_from" in row:
         start, end = _as_date(row[f"_v_{name}_from"]), _as_date(row[f"_v_{name}_to"])
-        return None if start is None or end is None else cal.working_days_late(start, end)
+        days = None if start is None or end is None else cal.working_days_late(start, end)
+        return days or None  # past the due day on a day off only: the reason's ``otherwise``
     return row.get(f"_v_{name}")
 
 

@@ -107,11 +107,14 @@ def test_lateness_skips_weekends_and_holidays_like_the_work_list(engine):
     insert(engine, S.dossiers, uid, [
         _d("N16", 10, "2026-11-02 09:00", "2026-11-06 17:00", "2026-11-16 10:00"),
         _d("H04", 10, "2026-04-20 09:00", "2026-04-29 17:00", "2026-05-04 10:00"),
-        _d("P11", 4, "2026-11-03 09:00", "2026-11-10 17:00", None)])
+        _d("P11", 4, "2026-11-03 09:00", "2026-11-10 17:00", None),
+        _d("S14", 10, "2026-11-09 09:00", "2026-11-13 17:00", "2026-11-14 10:00")])
     # Judged as of data_through 16/11: P11 (due Tue 10/11) is 4 working days overdue (6 days).
     got = Q.shortfall(engine, UNIT, "2026-11", "on_time_rate", today=dt.date(2026, 11, 30)).frame
     assert dict(zip(got.iloc[:, 0], got[Q.REASON_COLUMN])) == {
-        "N16": "Quá hạn 6 ngày làm việc", "P11": "Đang giải quyết, quá hạn 4 ngày làm việc"}
+        "N16": "Quá hạn 6 ngày làm việc", "P11": "Đang giải quyết, quá hạn 4 ngày làm việc",
+        # due Fri 13/11, finished Sat 14/11: late, yet no working day late — never "0 ngày"
+        "S14": "Quá hạn (giải quyết xong vào ngày nghỉ sau ngày hẹn trả)"}
     got = Q.shortfall(engine, UNIT, "2026-05", "on_time_rate", today=dt.date(2026, 5, 31)).frame
     assert dict(zip(got.iloc[:, 0], got[Q.REASON_COLUMN])) == {"H04": "Quá hạn 1 ngày làm việc"}
 
