@@ -149,7 +149,7 @@ def prepare(engine, unit, codes: Iterable[str], *, today: dt.date | None = None,
     d = S.dossiers
     with connect(engine) as conn:
         unit_ids, name = Q._resolve_unit(conn, unit)
-        W.check_today(today, COV.data_through(conn, unit_ids))
+        W.check_today(today, COV.data_through(conn, unit_ids), what="Ngày lập thư")
         q = sa.select(d.c.unit_id, d.c.dossier_code, d.c.procedure_code, d.c.procedure_name,
                       d.c.received_at, d.c.due_at, d.c.finished_at, d.c.returned_at,
                       d.c.status).where(d.c.dossier_code.in_(wanted))
@@ -259,8 +259,10 @@ def letter_text(day: dt.date | None) -> str:
 def with_letters(engine, unit, frame: pd.DataFrame, key: str,
                  code_column: str = "Mã hồ sơ") -> pd.DataFrame:
     """The detail page's shortfall table of the on-time rate with a column "Thư xin lỗi"
-    ("Đã gửi thư xin lỗi (dd/mm/yyyy)" or empty); other KPIs' tables unchanged."""
-    if key != "on_time_rate" or code_column not in frame.columns:
+    ("Đã gửi thư xin lỗi (dd/mm/yyyy)" or empty); other KPIs' tables unchanged. A frame of
+    ``kpi.queries.shortfall`` already has it (the page's table and its Excel get it there)
+    and is returned as it is."""
+    if key != "on_time_rate" or code_column not in frame.columns or LETTER_COLUMN in frame:
         return frame
     codes = [c for c in frame[code_column].tolist() if isinstance(c, str)]
     days: dict[str, dt.date] = {}

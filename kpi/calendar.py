@@ -92,3 +92,10 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
             count += 1
         day += one
     return count
+
+
+def working_days_late(due: dt.date, day: dt.date) -> int:
+    """Working days d with due < d ≤ day: how many working days ``day`` is past the due day
+    ``due`` (0 when not past it). The one count of lateness for the work list and the
+    shortfall reasons (due Fri 06/11, finished Mon 16/11 → 6)."""
+    return working_days_between(due + dt.timedelta(days=1), day)

@@ -27,7 +27,7 @@ it is a state of the catalogue, which breakdowns it allows):
   ``refined_by`` (sources that refine it when loaded);
 - ``reasons``: why a row of the shortfall fails, as ``Reason(when, text)`` declarations: every
   reason whose filter holds for the row is written in the list's "Lý do chưa đạt" column and
-  its Excel ("Quá hạn 3 ngày; Yêu cầu bổ sung 2 lần"). ``text`` may name the values of
+  its Excel ("Quá hạn 3 ngày làm việc; Yêu cầu bổ sung 2 lần"). ``text`` may name the values of
   ``REASON_VALUES`` ("{days_late}") and any column of the source.
 
 ``kpi.compiler`` turns every declaration into SQLAlchemy Core: one compiler for all KPIs, so a
@@ -187,7 +187,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
 class Reason:
     """Why a row of a KPI's shortfall fails: when ``when`` (a filter over the source's columns,
     the derived ones and ``REASON_VALUES``) holds, ``text`` (Vietnamese, may name those
-    columns in braces: "Quá hạn {days_late} ngày") is one of the row's reasons. A named value
+    columns in braces: "Quá hạn {days_late} ngày làm việc") is one of the row's reasons. A named value
     that is missing for the row gives ``otherwise`` instead (or no reason when empty)."""
 
     when: Any
@@ -196,7 +196,9 @@ class Reason:
 
 
 # Values a reason's filter and text may use besides the source's columns (computed per row by
-# kpi.queries.shortfall; days are calendar days, counted as of the period's classification day).
+# kpi.queries.shortfall as of the period's classification day). In a filter they are calendar
+# days (> 0: past the due day); in a reason's text, working days past the due day
+# (kpi.calendar.working_days_late), said "ngày làm việc".
 REASON_VALUES = {
     "dossiers": {
         "days_late": "finish day − due day (finished dossiers)",
@@ -279,9 +281,11 @@ _STATUS = (Need("status"),)
 _LATE_REASONS = (
     Reason(all_(isin("on_time_class", (LATE, PENDING_OVERDUE)), gt("supplement_count", 1)),
            "Yêu cầu bổ sung {supplement_count} lần (quá 1 lần tính là quá hạn)"),
-    Reason(all_(eq("on_time_class", LATE), gt("days_late", 0)), "Quá hạn {days_late} ngày"),
+    Reason(all_(eq("on_time_class", LATE), gt("days_late", 0)), "Quá hạn {days_late} ngày làm việc",
+           "Quá hạn (giải quyết xong vào ngày nghỉ sau ngày hẹn trả)"),
     Reason(all_(eq("on_time_class", PENDING_OVERDUE), gt("days_overdue", 0)),
-           "Đang giải quyết, quá hạn {days_overdue} ngày"),
+           "Đang giải quyết, quá hạn {days_overdue} ngày làm việc",
+           "Đang giải quyết, đã quá ngày hẹn trả"),
 )
 _FLAGGED_REASON = Reason(true("flagged"),
                          "Bị đánh giá không hài lòng hoặc bị phản ánh, kiến nghị")
@@ -571,9 +575,10 @@ KPIS: list[Kpi] = [
                 numerator_label="PAKN xử lý đúng hạn hoặc chưa đến hạn",
                 denominator_label="PAKN phải xử lý trong kỳ",
                 shortfall_title="Phản ánh, kiến nghị chưa xử lý đúng hạn",
-                reasons=(Reason(gt("days_late", 0), "Xử lý xong quá hạn {days_late} ngày"),
+                reasons=(Reason(gt("days_late", 0), "Xử lý xong quá hạn {days_late} ngày làm việc",
+                                "Xử lý xong quá hạn (vào ngày nghỉ sau hạn xử lý)"),
                          Reason(gt("days_overdue", 0), "Chưa xử lý xong, quá hạn "
-                                "{days_overdue} ngày")),
+                                "{days_overdue} ngày làm việc", "Chưa xử lý xong, đã quá hạn xử lý")),
             )
         },
     ),

@@ -828,11 +828,36 @@ _LISTING = {"dossiers": (DOSSIER_COLUMNS, ("due_at", "received_at", "dossier_cod
 
 
 REASON_COLUMN = "Lý do chưa đạt"
+# The on-time rate's list says whether the apology letter was sent (kpi.apology records it):
+# here, so the detail page's table and its Excel carry the same column.
+LETTER_COLUMN = "Thư xin lỗi"
+LETTER_KPIS = ("on_time_rate",)
 
 
-def _reason_values(source: str, ns: dict, eday: dt.date) -> dict:
+def _letter_days(conn, unit_ids, codes: list[str]) -> dict[str, dt.date]:
+    """{dossier code: the latest apology letter day} of ``codes`` in ``unit_ids`` (None: all)."""
+    codes = [c for c in dict.fromkeys(codes) if isinstance(c, str)]
+    if not codes or unit_ids == []:
+        return {}
+    a = S.apology_letters
+    q = (sa.select(a.c.dossier_code, sa.func.max(a.c.letter_day))
+         .where(a.c.dossier_code.in_(codes)).group_by(a.c.dossier_code))
+    if unit_ids is not None:
+        q = q.where(a.c.unit_id.in_(unit_ids))
+    return {c: _as_date(day) for c, day in conn.execute(q)}
+
+
+def letter_text(day: dt.date | None) -> str:
+    """"Đã gửi thư xin lỗi (dd/mm/yyyy)", or empty when no letter was sent."""
+    return f"Đã gửi thư xin lỗi ({fmt.date(day)})" if day else ""
+
+
+def _reason_values(source: str, ns: dict, eday: dt.date) -> tuple[dict, dict]:
     """The per-row values reasons may use (``kpi.definitions.REASON_VALUES``) as SQL over the
-    facts: calendar days late / overdue as of the classification day ``eday``."""
+    facts, as of the classification day ``eday``: ``(values, spans)``. ``values`` are what a
+    filter compares (days late / overdue in calendar days: > 0 means past the due day);
+    ``spans`` give, for the days a reason's text names, the (due day, day) pair whose working
+    days (``kpi.calendar.working_days_late``) the text says."""
     e = sa.literal(eday, sa.Date)
     e1 = sa.literal(dt.datetime.combine(eday + dt.timedelta(days=1), dt.time()), sa.DateTime)
     if source == "dossiers":
@@ -840,13 +865,16 @@ def _reason_values(source: str, ns: dict, eday: dt.date) -> dict:
         fin = sa.case((st.in_([8, 9, 10]), sa.func.coalesce(
             ns["finished_at"], sa.case((st == 10, ns["returned_at"])))))
         due = C._day(ns["due_at"])
-        return {"days_late": sa.case((fin < e1, C._day(fin) - due)),
-                "days_overdue": sa.case((sa.or_(fin.is_(None), fin >= e1), e - due))}
-    if source == "feedback":
+    elif source == "feedback":
         fin, due = ns["finished_at"], ns["due_day"]
-        return {"days_late": sa.case((fin < e1, C._day(fin) - due)),
-                "days_overdue": sa.case((sa.or_(fin.is_(None), fin >= e1), e - due))}
-    return {}
+    else:
+        return {}, {}
+    done, open_ = fin < e1, sa.or_(fin.is_(None), fin >= e1)
+    values = {"days_late": sa.case((done, C._day(fin) - due)),
+              "days_overdue": sa.case((open_, e - due))}
+    spans = {"days_late": (due, sa.case((done, C._day(fin)))),
+             "days_overdue": (due, sa.case((open_, e)))}
+    return values, spans
 
 
 def _reason_fields(text: str) -> list[str]:
@@ -855,9 +883,11 @@ def _reason_fields(text: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(text) if name]
 
 
-def _reason_columns(ratio: D.Ratio, ns: dict) -> tuple[list, list[str]]:
+def _reason_columns(ratio: D.Ratio, ns: dict, spans: dict | None = None) -> tuple[list, list[str]]:
     """SELECT columns for the reasons: one flag per declared reason, then the values their
-    texts name (labels ``_r<i>`` and ``_v_<name>``)."""
+    texts name (labels ``_r<i>`` and ``_v_<name>``; a name of ``spans`` is selected as its two
+    days, ``_v_<name>_from`` and ``_v_<name>_to``)."""
+    spans = spans or {}
     cols, names = [], []
     for i, r in enumerate(ratio.reasons):
         cond = C.compile_filter(r.when, ns)
@@ -865,19 +895,34 @@ def _reason_columns(ratio: D.Ratio, ns: dict) -> tuple[list, list[str]]:
         for name in _reason_fields(r.text):
             if name not in names:
                 names.append(name)
-    cols += [ns[name].label(f"_v_{name}") for name in names]
+    for name in names:
+        if name in spans:
+            cols += [spans[name][0].label(f"_v_{name}_from"),
+                     spans[name][1].label(f"_v_{name}_to")]
+        else:
+            cols.append(ns[name].label(f"_v_{name}"))
     return cols, names
 
 
+def _reason_value(row: dict, name: str):
+    """A reason's value for one row: a span's working days past the due day, else the column."""
+    if f"_v_{name}_from" in row:
+        start, end = _as_date(row[f"_v_{name}_from"]), _as_date(row[f"_v_{name}_to"])
+        days = None if start is None or end is None else cal.working_days_late(start, end)
+        return days or None  # past the due day on a day off only: the reason's ``otherwise``
+    return row.get(f"_v_{name}")
+
+
 def _reason_text(ratio: D.Ratio, row: dict) -> str:
-    """"Quá hạn 3 ngày; Yêu cầu bổ sung 2 lần …": every declared reason that holds for a row."""
+    """"Quá hạn 3 ngày làm việc; Yêu cầu bổ sung 2 lần …": every declared reason that holds
+    for a row."""
     out = []
     for i, r in enumerate(ratio.reasons):
         if not row.get(f"_r{i}"):
             continue
         values = {}
         for name in _reason_fields(r.text):
-            v = row.get(f"_v_{name}")
+            v = _reason_value(row, name)
             if v is None or (isinstance(v, float) and v != v):
                 values = None
                 break
@@ -900,8 +945,10 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
     group=None with by set means the "(Không rõ)" group). Ordered by due date (oldest first),
     paged (``page`` is 1-based). Columns have Vietnamese headers; the second, "Lý do chưa đạt"
     (``REASON_COLUMN``), says why the row fails (the variant's ``reasons`` in
-    kpi.definitions: "Quá hạn 3 ngày", "Chưa thanh toán trực tuyến"…); status, channel and class
-    are Vietnamese words; dates are ``datetime.date``."""
+    kpi.definitions: "Quá hạn 3 ngày làm việc", "Chưa thanh toán trực tuyến"…); status, channel and class
+    are Vietnamese words; dates are ``datetime.date``. The on-time rate's list ends with
+    "Thư xin lỗi" (``LETTER_COLUMN``: "Đã gửi thư xin lỗi (dd/mm/yyyy)" or empty), for the
+    detail page's table and its Excel alike."""
     import pandas as pd
 
     kpi, vname, ratio = _ratio_for(key, choice)
@@ -919,11 +966,14 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
             cond = sa.and_(cond, gcol.is_(None) if group is None else gcol == group)
         total = conn.execute(sa.select(sa.func.count()).select_from(facts).where(cond)).scalar()
         present = [c for c in columns if c in ns]
-        reason_cols, _ = _reason_columns(ratio, {**ns, **_reason_values(ratio.source, ns, eday)})
+        values, spans = _reason_values(ratio.source, ns, eday)
+        reason_cols, _ = _reason_columns(ratio, {**ns, **values}, spans)
         q = (sa.select(*[ns[c] for c in present], *reason_cols).where(cond)
              .order_by(*[ns[c].asc().nulls_last() for c in order if c in ns])
              .limit(page_size).offset((page - 1) * page_size))
         rows = [dict(r._mapping) for r in conn.execute(q)]
+        letters = (_letter_days(conn, unit_ids, [r.get("dossier_code") for r in rows])
+                   if key in LETTER_KPIS and "dossier_code" in present else None)
     reasons = [_reason_text(ratio, r) for r in rows]
     df = pd.DataFrame([{c: r[c] for c in present} for r in rows], columns=present)
     if ratio.source == "dossiers" and len(df):
@@ -939,6 +989,9 @@ def shortfall(engine, unit, period, key: str, choice: D.Choice | None = None, *,
         df["due_day"] = [_as_date(x) for x in df["due_day"]]
     df = df.rename(columns=columns)
     df.insert(min(1, len(df.columns)), REASON_COLUMN, pd.Series(reasons, dtype=object))
+    if letters is not None:
+        df[LETTER_COLUMN] = pd.Series([letter_text(letters.get(r["dossier_code"])) for r in rows],
+                                      dtype=object)
     return ShortfallPage(frame=df, total=int(total or 0), page=page, page_size=page_size)
 
 

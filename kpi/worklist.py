@@ -86,7 +86,7 @@ def working_days_left(today: dt.date, due: dt.date) -> int:
     """Working days d with today < d ≤ due; overdue: minus those with due < d ≤ today."""
     if due >= today:
         return cal.working_days_between(today + dt.timedelta(days=1), due)
-    return -cal.working_days_between(due + dt.timedelta(days=1), today)
+    return -cal.working_days_late(due, today)
 
 
 def classify(status: int | None, received: dt.date | None, due: dt.date | None,
@@ -184,11 +184,21 @@ class OnTimeEffect:
     if_all: Rate
     if_none: Rate
     target: float | None
+    # False when no loaded export covers a day of the month (kpi-definitions.md "Coverage":
+    # "Chưa có dữ liệu"): no rate is given, only that there is no data for the month.
+    covered: bool = True
+    data_through: dt.date | None = None
 
     @property
     def message(self) -> str:
         """The Vietnamese sentence of the page, the digest and the Excel file."""
         label = self.month.label.lower()
+        if not self.covered:
+            through = (f"dữ liệu đã tải mới đến ngày {fmt.date(self.data_through)}"
+                       if self.data_through else "chưa tải tệp danh sách hồ sơ nào")
+            return (f"Tỷ lệ hồ sơ giải quyết đúng hạn {label}: {COV.STATUS_LABELS[COV.NONE]} "
+                    f"({through}), nên chưa tính được giải quyết kịp các hồ sơ sắp đến hạn sẽ "
+                    "đưa tỷ lệ tới đâu.")
         if self.counted == 0:
             text = (f"Không có hồ sơ sắp đến hạn nào trong {label}: tỷ lệ đúng hạn hiện là "
                     f"{self.current.text}.")
@@ -380,11 +390,14 @@ def _items(rows: list[dict], today: dt.date, within: int) -> list[WorkItem]:
     return out
 
 
-def check_today(today: dt.date, data_through: dt.date | None) -> None:
-    """``today`` may not be before data_through (TodayBeforeData, Vietnamese)."""
+def check_today(today: dt.date, data_through: dt.date | None, *,
+                what: str = "Ngày xem danh sách") -> None:
+    """``today`` may not be before data_through (TodayBeforeData, Vietnamese). ``what`` names
+    the day in the message ("Ngày xem danh sách" for the work list, "Ngày lập thư" for a
+    letter)."""
     if data_through is not None and today < data_through:
         raise TodayBeforeData(
-            f"Ngày xem danh sách ({fmt.date(today)}) trước ngày của dữ liệu "
+            f"{what} ({fmt.date(today)}) trước ngày của dữ liệu "
             f"({fmt.date(data_through)}, ngày dữ liệu mới nhất đã tải): chọn một ngày từ "
             f"{fmt.date(data_through)} trở đi.")
 
@@ -427,11 +440,20 @@ def _rate(counts: dict[str, int], ratio: D.Ratio) -> Rate:
 def _effect(conn, unit_ids, today: dt.date, items: list[WorkItem],
             choice: D.Choice | None) -> OnTimeEffect:
     """Today's month judged as of today, the due_soon dossiers due within it moved to on time
-    (late if more than one supplement request: the 766 rule) or to pending overdue."""
+    (late if more than one supplement request: the 766 rule) or to pending overdue. A month
+    no loaded export covers has no rate ("Chưa có dữ liệu", ``covered`` False)."""
     m = month(today.year, today.month)
     kpi = D.KPI_BY_KEY["on_time_rate"]
     vname = (choice or D.Choice()).variant(kpi.key)
     ratio = kpi.variants[vname]
+    tgt = T.target_for(kpi.key, m.end.year)
+    cov = COV.period_coverage(conn, unit_ids, (m.start, m.end))
+    if cov.empty:  # no day of the month is covered: the data cannot support a rate
+        none = Rate(0, 0)
+        return OnTimeEffect(
+            month=m, definition=vname, definition_label=ratio.short, counted=0, later=0,
+            current=none, if_all=none, if_none=none, target=tgt.value if tgt else None,
+            covered=False, data_through=cov.data_through)
     facts = C.dossier_facts(C.literal_bounds(m.start, today), unit_ids,
                             C.Options(join_catalogue=False, join_flags=False))
     rows = conn.execute(sa.select(facts.c.on_time_class, sa.func.count())
@@ -457,7 +479,6 @@ def _effect(conn, unit_ids, today: dt.date, items: list[WorkItem],
         for counts, new in ((if_all, done), (if_none, D.PENDING_OVERDUE)):
             counts[was] -= 1
             counts[new] = counts.get(new, 0) + 1
-    tgt = T.target_for(kpi.key, m.end.year)
     return OnTimeEffect(
         month=m, definition=vname, definition_label=ratio.short, counted=len(moving),
         later=len(soon) - len(moving), current=_rate(current, ratio),

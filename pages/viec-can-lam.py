@@ -17,6 +17,7 @@ from kpi import config
 from kpi import format as fmt
 from kpi import worklist as W
 from ui import auth, common, nav, safe
+from ui.data import data_changed
 
 nav.require_frame()
 nav.guard("viec-can-lam")
@@ -135,6 +136,7 @@ else:
             except (AP.ApologyError, W.TodayBeforeData) as exc:
                 st.error(safe.md(exc), icon="❌")
                 st.stop()
+        data_changed()  # letters recorded: the cached lists ("Thư xin lỗi") are stale
         S["apology_file"] = (AP.file_name(letters), data, len(letters))
         S.pop("apology_codes", None)
         st.rerun()

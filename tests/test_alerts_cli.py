@@ -59,6 +59,16 @@ def test_alerts_json(filled, capsys):
     assert json.loads(out)["within"] == 3 and json.loads(out)["totals"]["due_soon"] == 6
 
 
+def test_alerts_text_for_a_month_with_no_data_gives_no_rate(filled, capsys):
+    code, out, err = call(capsys, "alerts", "--db", filled, "--unit", F.UNIT, "--format", "text",
+                          "--today", "2026-05-04")
+    assert code == 0, err
+    assert ("Tỷ lệ hồ sơ giải quyết đúng hạn tháng 5/2026: Chưa có dữ liệu (dữ liệu đã tải mới "
+            "đến ngày 28/04/2026), nên chưa tính được giải quyết kịp các hồ sơ sắp đến hạn sẽ "
+            "đưa tỷ lệ tới đâu.") in out.splitlines()
+    assert "%" not in out
+
+
 def test_alerts_text_and_xlsx(filled, capsys, tmp_path):
     code, out, _ = call(capsys, "alerts", "--db", filled, "--unit", F.UNIT, "--format", "text")
     assert code == 0
@@ -118,7 +128,7 @@ def test_apology_writes_the_letter_and_records_it(filled, capsys, tmp_path):
     (("--dossier", "X1"), "Lỗi: Hồ sơ X1 đã được rút theo yêu cầu của công dân: không cần thư "
                           "xin lỗi.\n"),
     (("--dossier", "A1", "--today", "2026-04-27"),
-     "Lỗi: Ngày xem danh sách (27/04/2026) trước ngày của dữ liệu (28/04/2026, ngày dữ liệu mới "
+     "Lỗi: Ngày lập thư (27/04/2026) trước ngày của dữ liệu (28/04/2026, ngày dữ liệu mới "
      "nhất đã tải): chọn một ngày từ 28/04/2026 trở đi.\n"),
     (("--dossier", "A1", "--new-due", "2026-04-29"),
      "Lỗi: Ngày hẹn trả mới của hồ sơ A1 (29/04/2026) phải sau ngày lập thư (29/04/2026).\n"),
@@ -128,6 +138,19 @@ def test_apology_refused_records_nothing(filled, capsys, tmp_path, args, message
     code, _, err = call(capsys, "apology", "--db", filled, "--unit", F.UNIT, *args,
                         "--out", str(target))
     assert (code, err) == (1, message)
+    assert not target.exists()
+    engine = kdb.get_engine(filled)
+    assert F.letters_count(engine) == 0 and F.audit_count(engine) == 0
+
+
+@pytest.mark.parametrize("name", ["a1.pdf", "a1", "a1.doc"])
+def test_apology_out_not_docx_is_refused_with_exit_2(filled, capsys, tmp_path, name):
+    target = tmp_path / name
+    code, _, err = call(capsys, "apology", "--db", filled, "--unit", F.UNIT, "--dossier", "A1",
+                        "--out", str(target))
+    assert code == 2
+    assert err.endswith(f"python -m kpi apology: lỗi: --out phải là tệp .docx (thư xin lỗi là "
+                        f"văn bản Word), không phải “{target}”\n"), err
     assert not target.exists()
     engine = kdb.get_engine(filled)
     assert F.letters_count(engine) == 0 and F.audit_count(engine) == 0

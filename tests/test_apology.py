@@ -131,8 +131,10 @@ def test_bad_input_records_nothing(filled, codes, error):
 
 
 def test_today_before_data_through_records_nothing(filled):
-    with pytest.raises(W.TodayBeforeData):
+    with pytest.raises(W.TodayBeforeData) as exc:
         AP.issue(filled, F.UNIT, ["A1"], actor="canbo1", today=D_(2026, 4, 20))
+    assert str(exc.value) == ("Ngày lập thư (20/04/2026) trước ngày của dữ liệu (28/04/2026, "
+                              "ngày dữ liệu mới nhất đã tải): chọn một ngày từ 28/04/2026 trở đi.")
     assert F.letters_count(filled) == 0
 
 
@@ -143,6 +145,28 @@ def test_detail_page_column(filled):
     assert out["Thư xin lỗi"].tolist() == ["Đã gửi thư xin lỗi (29/04/2026)", ""]
     assert list(frame.columns) == ["Mã hồ sơ", "Phân loại"]  # the input is left alone
     assert AP.with_letters(filled, F.UNIT, frame, "digitization_rate") is frame
+
+
+def test_shortfall_excel_carries_the_letter_column(filled):
+    """The detail page's Excel of the on-time shortfall has the on-screen "Thư xin lỗi" column
+    (kpi.queries.shortfall adds it for both); other KPIs' Excel has none."""
+    from openpyxl import load_workbook
+
+    from kpi import dashboard as DB
+    from kpi import queries as Q
+
+    AP.issue(filled, F.UNIT, ["A1"], actor="canbo1", today=F.TODAY)
+    data = DB.shortfall_xlsx(filled, F.UNIT, "2026-04", "on_time_rate", today=F.TODAY)
+    rows = list(load_workbook(io.BytesIO(data))["Danh sách"].values)
+    assert rows[0][0] == "Mã hồ sơ" and rows[0][-1] == "Thư xin lỗi"
+    assert {r[0]: r[-1] for r in rows[1:]} == {
+        "F2": "", "W1": "", "A3": "", "A1": "Đã gửi thư xin lỗi (29/04/2026)", "S1": ""}
+    frame = Q.shortfall(filled, F.UNIT, "2026-04", "on_time_rate", today=F.TODAY).frame
+    assert frame.columns[-1] == "Thư xin lỗi"
+    assert AP.with_letters(filled, F.UNIT, frame, "on_time_rate") is frame  # already there
+    assert dict(zip(frame["Mã hồ sơ"], frame["Thư xin lỗi"])) == {r[0]: r[-1] for r in rows[1:]}
+    other = DB.shortfall_xlsx(filled, F.UNIT, "2026-04", "digitization_rate", today=F.TODAY)
+    assert "Thư xin lỗi" not in list(load_workbook(io.BytesIO(other))["Danh sách"].values)[0]
 
 
 def test_form_of_nghi_dinh_118(filled):

@@ -96,6 +96,15 @@ def test_stale_data_warning(wl_url, monkeypatch):
         "nhất."]
 
 
+def test_month_with_no_data_shows_no_rate(wl_url, monkeypatch):
+    monkeypatch.setenv("CCHC_TODAY", "2026-05-04")
+    at = app(PAGE)
+    assert texts(at.info)[0] == (
+        "Tỷ lệ hồ sơ giải quyết đúng hạn tháng 5/2026: Chưa có dữ liệu (dữ liệu đã tải mới đến "
+        "ngày 28/04/2026), nên chưa tính được giải quyết kịp các hồ sơ sắp đến hạn sẽ đưa tỷ lệ "
+        "tới đâu.")
+
+
 def test_today_before_data_is_an_error_not_a_traceback(wl_url, monkeypatch):
     monkeypatch.setenv("CCHC_TODAY", "2026-04-27")
     at = app(PAGE)

@@ -164,6 +164,23 @@ def test_effect_on_the_months_on_time_rate(filled):
     assert (due.if_none.numerator, due.if_none.denominator) == (2, 10)
 
 
+def test_effect_of_a_month_with_no_data_gives_no_rate(filled):
+    """Today 04/05, data through 28/04: May has no covered day ("Chưa có dữ liệu", Coverage),
+    so no rate is given for it, neither as of today nor for the due_soon dossiers."""
+    wl = W.work_list(filled, F.UNIT, today=D_(2026, 5, 4))
+    e = wl.effect
+    assert (e.month.start, e.covered, e.data_through) == (D_(2026, 5, 1), False, D_(2026, 4, 28))
+    assert (e.counted, e.later, e.current.value, e.if_all.value, e.if_none.value) == (
+        0, 0, None, None, None)
+    assert e.message == (
+        "Tỷ lệ hồ sơ giải quyết đúng hạn tháng 5/2026: Chưa có dữ liệu (dữ liệu đã tải mới đến "
+        "ngày 28/04/2026), nên chưa tính được giải quyết kịp các hồ sơ sắp đến hạn sẽ đưa tỷ lệ "
+        "tới đâu.")
+    assert e.message in W.digest(wl).splitlines()
+    assert not [ln for ln in W.digest(wl).splitlines() if "%" in ln]
+    assert W.work_list(filled, F.UNIT, today=F.TODAY).effect.covered is True
+
+
 def test_unknown_unit(filled):
     from kpi import queries as Q
 

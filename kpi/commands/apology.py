@@ -6,7 +6,7 @@
 The DOCX is Mẫu số 04 of Thông tư 01/2018/TT-VPCP (kpi.apology). Exit 0; 1 with a Vietnamese
 message for an unknown unit or dossier, a dossier that is not late, a ``--today`` before
 data_through, a new return date not after the letter's day or an unwritable file — nothing is
-recorded then; 2 for wrong arguments.
+recorded then; 2 for wrong arguments (a ``--out`` not ending in .docx among them).
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ def run(args) -> int:
     from kpi import audit
     from kpi import worklist as W
 
+    if Path(args.out).suffix.lower() != ".docx":
+        args.parser.error(f"--out phải là tệp .docx (thư xin lỗi là văn bản Word), không phải "
+                          f"“{args.out}”")
     unit = unit_arg(args)
     engine = open_database(args.db)
     with reading():
