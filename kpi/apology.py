@@ -92,16 +92,7 @@ def default_new_due(received: dt.date | None, due: dt.date, letter_day: dt.date)
     return cal.add_working_days(letter_day, duration)
 
 
-def _day(x) -> dt.date | None:
-    if x is None:
-        return None
-    if hasattr(x, "to_pydatetime"):
-        x = x.to_pydatetime()
-    if isinstance(x, dt.datetime):
-        return x.date()
-    if isinstance(x, str):
-        return dt.date.fromisoformat(x[:10])
-    return x
+_day = fmt.to_date  # a date from a date, a datetime or ISO text
 
 
 def _finish_day(status, finished, returned) -> dt.date | None:

@@ -176,16 +176,7 @@ def covers_from(kind: str, period, frame) -> dt.date | None:
 
 # ------------------------------------------------------------------------------ reading
 
-def _day(x) -> dt.date | None:
-    if x is None:
-        return None
-    if hasattr(x, "to_pydatetime"):
-        x = x.to_pydatetime()
-    if isinstance(x, dt.datetime):
-        return x.date()
-    if isinstance(x, str):
-        return dt.date.fromisoformat(x[:10])
-    return x
+_day = fmt.to_date  # a date from a date, a datetime or ISO text
 
 
 @contextlib.contextmanager

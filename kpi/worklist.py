@@ -312,16 +312,7 @@ def md_escape(text) -> str:
 # ------------------------------------------------------------------------------ the query
 
 
-def _as_date(x) -> dt.date | None:
-    if x is None:
-        return None
-    if hasattr(x, "to_pydatetime"):
-        x = x.to_pydatetime()
-    if isinstance(x, dt.datetime):
-        return x.date()
-    if isinstance(x, str):
-        return dt.date.fromisoformat(x[:10])
-    return x
+_as_date = fmt.to_date  # a date from a date, a datetime or ISO text
 
 
 def _ts(day: dt.date) -> dt.datetime:
