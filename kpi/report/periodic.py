@@ -206,6 +206,20 @@ class PeriodicReport:
                 if MISSED_PREFIX + t.key in self.parts]
 
     @property
+    def closing_sections(self) -> list[tuple[str, list[str] | None]]:
+        """Parts III–V as (heading, paragraphs) in report order — a heading alone has None —
+        for the DOCX and the PDF alike."""
+        out: list[tuple[str, list[str] | None]] = [("III. ĐÁNH GIÁ CHUNG", None)]
+        for key, title in (("strengths", "1. Ưu điểm"), ("weaknesses", "2. Tồn tại, hạn chế"),
+                           ("causes", "3. Nguyên nhân")):
+            out.append((title, self.parts[key].paragraphs))
+        for i, (t, part) in enumerate(self.missed_notes):
+            out.append((f"3.{i + 1}. Nguyên nhân – giải pháp: {t.label}", part.paragraphs))
+        out.append(("IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI", self.parts["tasks"].paragraphs))
+        out.append(("V. ĐỀ XUẤT, KIẾN NGHỊ", self.parts["proposals"].paragraphs))
+        return out
+
+    @property
     def narrative(self) -> list[Part]:
         """Every narrative part, in report order (the missed targets' notes after the causes)."""
         order = ["direction", "strengths", "weaknesses", "causes"]

@@ -152,18 +152,10 @@ def write(report, target: str | Path | BinaryIO) -> None:
     if not any(sec.tthc for sec in r.sections):
         _targets(doc, r)
 
-    _heading(doc, "III. ĐÁNH GIÁ CHUNG")
-    for key, title in (("strengths", "1. Ưu điểm"), ("weaknesses", "2. Tồn tại, hạn chế"),
-                       ("causes", "3. Nguyên nhân")):
+    for title, paragraphs in r.closing_sections:
         _heading(doc, title)
-        _paragraphs(doc, r.parts[key].paragraphs)
-    for i, (t, part) in enumerate(r.missed_notes):
-        _heading(doc, f"3.{i + 1}. Nguyên nhân – giải pháp: {t.label}")
-        _paragraphs(doc, part.paragraphs)
-    _heading(doc, "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI")
-    _paragraphs(doc, r.parts["tasks"].paragraphs)
-    _heading(doc, "V. ĐỀ XUẤT, KIẾN NGHỊ")
-    _paragraphs(doc, r.parts["proposals"].paragraphs)
+        if paragraphs is not None:
+            _paragraphs(doc, paragraphs)
     W._body(doc, f"Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính "
                  f"{r.period.words} của UBND {unit}./.", space_before=6)
     W._signature(doc, shim)

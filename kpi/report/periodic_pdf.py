@@ -158,18 +158,10 @@ def write(report, target: str | Path | BinaryIO) -> None:
             _targets(pdf, r)
     if not any(sec.tthc for sec in r.sections):
         _targets(pdf, r)
-    _heading(pdf, "III. ĐÁNH GIÁ CHUNG")
-    for key, title in (("strengths", "1. Ưu điểm"), ("weaknesses", "2. Tồn tại, hạn chế"),
-                       ("causes", "3. Nguyên nhân")):
+    for title, paragraphs in r.closing_sections:
         _heading(pdf, title)
-        _paragraphs(pdf, r.parts[key].paragraphs)
-    for i, (t, part) in enumerate(r.missed_notes):
-        _heading(pdf, f"3.{i + 1}. Nguyên nhân – giải pháp: {t.label}")
-        _paragraphs(pdf, part.paragraphs)
-    _heading(pdf, "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI")
-    _paragraphs(pdf, r.parts["tasks"].paragraphs)
-    _heading(pdf, "V. ĐỀ XUẤT, KIẾN NGHỊ")
-    _paragraphs(pdf, r.parts["proposals"].paragraphs)
+        if paragraphs is not None:
+            _paragraphs(pdf, paragraphs)
     _para(pdf, f"Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính "
                f"{r.period.words} của UBND {unit}./.")
     P.signature(pdf, shim)
