@@ -64,10 +64,11 @@ def demo_db(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def _serve(db_url: str):
-    """``streamlit run app.py`` on a free port, freshly started; its base URL."""
+def _serve(db_url: str, **extra_env: str):
+    """``streamlit run app.py`` on a free port, freshly started (``extra_env``: more variables,
+    e.g. CCHC_TODAY); its base URL."""
     port = _free_port()
-    env = {**os.environ, "CCHC_DB_URL": db_url}
+    env = {**os.environ, "CCHC_DB_URL": db_url, **extra_env}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],

@@ -4,41 +4,20 @@ named missing; the screenshots are kept (artifacts/screenshots/, docs/screenshot
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import subprocess
-import sys
 
-import pytest
 
 from tests import yearfixture as Y
-from tests.test_browser import ARTIFACTS, ROOT, _free_port, _settle, _wait_http, browser  # noqa: F401
+from tests.test_browser import ARTIFACTS, ROOT, _serve, _settle, browser  # noqa: F401
 
 DOCS = ROOT / "docs" / "screenshots"
 
 
-@contextlib.contextmanager
 def _serve_june(tmp_path):
-    path = tmp_path / "june.duckdb"
-    url = f"duckdb:///{path}"
+    """The app on the year fixture (exports to 30/06/2026), today pinned."""
+    url = f"duckdb:///{tmp_path / 'june.duckdb'}"
     Y.build(url)
-    port = _free_port()
-    env = {**os.environ, "CCHC_DB_URL": url, "CCHC_UNIT": Y.UNIT, "CCHC_TODAY": Y.TODAY}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    return _serve(url, CCHC_UNIT=Y.UNIT, CCHC_TODAY=Y.TODAY)
 
 
 def _wait_text(page, text: str) -> None:
