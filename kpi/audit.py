@@ -217,14 +217,11 @@ def to_xlsx(frame: pd.DataFrame) -> bytes:
     dd/mm/yyyy hh:mm, a filter on the header; text that a spreadsheet would read as a
     formula (= + - @ ...) is stored with Excel's quote prefix, so it reads the same."""
     import pandas as pd
-    import xlsxwriter
-
     from kpi import excel
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
-    head = wb.add_format({"bold": True, "border": 1, "bg_color": "#E8ECF1", "valign": "top"})
+    wb = excel.workbook(buf)
+    head = wb.add_format({**excel.HEADER, "text_wrap": False})
     when = wb.add_format({"num_format": "dd/mm/yyyy hh:mm:ss", "valign": "top"})
     plain = wb.add_format({"valign": "top", "text_wrap": True})
     quoted = wb.add_format({"valign": "top", "text_wrap": True, "quote_prefix": True})

@@ -516,8 +516,6 @@ def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = Non
     """Every row behind a KPI's shortfall (all pages of ``kpi.queries.shortfall``) as an .xlsx:
     sheet "Danh sách" (dates as dates dd/mm/yyyy, numbers as numbers, a filter on the header)
     and sheet "Thông tin" (unit, period, KPI, filter, count)."""
-    import xlsxwriter
-
     first = Q.shortfall(engine, unit, period, key, choice, page=1, page_size=1,
                         by=by, group=group, today=today)
     page = Q.shortfall(engine, unit, period, key, choice, page=1,
@@ -525,10 +523,8 @@ def shortfall_xlsx(engine, unit, period, key: str, choice: D.Choice | None = Non
     frame = page.frame
     p = P.parse_period(period)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
-    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1,
-                          "bg_color": "#E8ECF1"})
+    wb = excel.workbook(buf)
+    head = wb.add_format(excel.HEADER)
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     quoted = excel.quote_format(wb)  # formula-looking text: kpi.excel
     int_fmt = wb.add_format({"num_format": "#,##0"})

@@ -20,6 +20,17 @@ WRITER_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False,
                   "strings_to_numbers": False}  # xlsxwriter: a string is never anything else
 
 
+HEADER = {"bold": True, "text_wrap": True, "valign": "top", "border": 1, "bg_color": "#E8ECF1"}
+
+
+def workbook(target, **options):
+    """An xlsxwriter workbook on ``target`` (a path or a binary buffer) whose strings are never
+    read as formulas, links or numbers; ``options`` add to xlsxwriter's."""
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(target, {"in_memory": True, **WRITER_OPTIONS, **options})
+
+
 def looks_like_formula(value) -> bool:
     """Whether a spreadsheet could read the text ``value`` as a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_START)

@@ -575,15 +575,11 @@ def to_xlsx(wl: WorkList) -> bytes:
     filter on the header), "Theo cán bộ" (counts per officer) and "Thông tin" (unit, today,
     data_through, totals, what acting now is worth). Text that a spreadsheet could read as a
     formula is written with Excel's quote prefix."""
-    import xlsxwriter
-
     from kpi import excel
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
-    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1,
-                          "bg_color": "#E8ECF1"})
+    wb = excel.workbook(buf)
+    head = wb.add_format(excel.HEADER)
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     quoted = wb.add_format({"quote_prefix": True})
     bold = wb.add_format({"bold": True})

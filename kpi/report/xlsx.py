@@ -13,7 +13,6 @@ import datetime as dt
 from pathlib import Path
 from typing import BinaryIO
 
-import xlsxwriter
 
 from kpi import excel
 from kpi import format as fmt
@@ -32,9 +31,7 @@ STATUS_BG = {True: "#DEF0DE", False: "#FADEDE", None: "#EEEEEE"}
 
 class _Book:
     def __init__(self, target):
-        options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                   "strings_to_numbers": False, "default_date_format": DATE}
-        self.wb = xlsxwriter.Workbook(target, options)
+        self.wb = excel.workbook(target, default_date_format=DATE)
         self._formats: dict = {}
 
     def fmt(self, **props):
