@@ -309,6 +309,8 @@ def to_docx(letters: list[Letter], *, unit_header: list[str] | None = None,
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
+    from kpi.report import docx as W
+
     if not letters:
         raise ApologyError("Chưa có thư xin lỗi nào để in.")
     if form not in FORMS:
@@ -322,13 +324,7 @@ def to_docx(letters: list[Letter], *, unit_header: list[str] | None = None,
     sec.left_margin, sec.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
 
     def set_fonts(element):
-        rpr = element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = OxmlElement("w:rFonts")
-            rpr.insert(0, fonts)
-        for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-            fonts.set(qn(attr), FONT)
+        W.set_fonts(element, FONT)
 
     normal = doc.styles["Normal"]
     normal.font.name = FONT

@@ -69,7 +69,8 @@ def text_width_mm(text: str, size_pt: float, bold: bool = False) -> float:
 
 # --------------------------------------------------------------------------- low-level helpers
 
-def _set_fonts(rpr_parent, name: str) -> None:
+def set_fonts(rpr_parent, name: str) -> None:
+    """One font for every script of a run or style (python-docx sets only the Latin one)."""
     rpr = rpr_parent.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -88,7 +89,7 @@ def _run(p, text: str, bold=False, italic=False, size=None, underline=False, fon
         run.font.size = Pt(size)
     if font:
         run.font.name = font
-        _set_fonts(run._r, font)
+        set_fonts(run._r, font)
     return run
 
 
@@ -260,7 +261,7 @@ def _setup(doc, r: Report) -> None:
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)
-    _set_fonts(normal.element, FONT)
+    set_fonts(normal.element, FONT)
     rpr = normal.element.get_or_add_rPr()
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "vi-VN")
@@ -275,7 +276,7 @@ def _setup(doc, r: Report) -> None:
         except KeyError:
             continue
         st.font.name = FONT
-        _set_fonts(st.element, FONT)
+        set_fonts(st.element, FONT)
 
     props = doc.core_properties
     props.title = nfc(f"Báo cáo kết quả thực hiện chỉ tiêu CCHC - {r.unit} - {r.period_label}")
