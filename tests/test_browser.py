@@ -5,19 +5,17 @@ server whose very first request is a deep link."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.browser import serve
 from tests.conftest import require_or_skip
 from ui import nav
 
@@ -29,24 +27,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = [(p.url_path, p.title, f"{p.url_path}.png") for p in nav.PAGES]
 
 ERROR_MARKERS = ["Traceback", "Exception:", "Error:", "KeyError", "AttributeError", "TypeError"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"streamlit did not answer at {url} within {timeout} s")
 
 
 @pytest.fixture(scope="module")
@@ -63,26 +43,10 @@ def demo_db(tmp_path_factory):
     return url
 
 
-@contextlib.contextmanager
 def _serve(db_url: str, **extra_env: str):
     """``streamlit run app.py`` on a free port, freshly started (``extra_env``: more variables,
-    e.g. CCHC_TODAY); its base URL."""
-    port = _free_port()
-    env = {**os.environ, "CCHC_DB_URL": db_url, **extra_env}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    e.g. CCHC_TODAY); its base URL. The benchmark's server (bench/browser.py), plain mode."""
+    return serve(db_url, extra_env, server="plain")
 
 
 @pytest.fixture(scope="module")
