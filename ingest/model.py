@@ -113,10 +113,14 @@ class ParsedFile:
             return None if value is None or value != value else value
         if column not in table.column_names:
             return None
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        value = pc.min(table.column(column)).as_py()
-        return value
+        value = pc.min(table.column(column))
+        if pa.types.is_timestamp(value.type) and value.type.unit == "ns":
+            # as_py of a nanosecond timestamp imports pandas for it: microseconds are enough
+            value = value.cast(pa.timestamp("us", value.type.tz), safe=False)
+        return value.as_py()
 
 
 def _get_frame(self) -> "pd.DataFrame":

@@ -36,7 +36,7 @@ from ingest import validate as V
 from ingest import values as X
 from ingest.headers import COLUMN_LABELS, KIND_LABELS, KINDS, ONLINE_FLAG
 from ingest.model import IngestError, MappingNeeded, ParsedFile, frame_to_arrow
-from kpi.schema import value_columns
+from kpi.columns import value_columns
 
 __all__ = ["parse_file", "detect_kind", "KIND_LABELS", "COLUMN_LABELS", "KINDS"]
 

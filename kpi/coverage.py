@@ -170,8 +170,12 @@ def covers_from(kind: str, period, frame) -> dt.date | None:
     col = START_COLUMNS.get(kind)
     if col is None or frame is None or col not in frame.columns:
         return None
-    first = frame[col].min()
-    return None if first is None or first != first else _day(first)
+    return first_day(frame[col].min())
+
+
+def first_day(value) -> dt.date | None:
+    """The day of the earliest start value of an upload's rows (None when blank)."""
+    return None if value is None or value != value else _day(value)
 
 
 # ------------------------------------------------------------------------------ reading

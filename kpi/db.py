@@ -186,8 +186,11 @@ def init_db(engine: sa.Engine, on_wait: Callable[[float], None] | None = None) -
             migrate.stamp(conn, migrate.BASELINE)
             migrate.upgrade(conn)
         else:
-            metadata.create_all(conn, checkfirst=True)
-            migrate.stamp(conn, migrate.head_revision())
+            # A new database: every table from the metadata (no check per table when it holds
+            # none at all), stamped at the newest revision.
+            empty = not inspector.get_table_names() and not inspector.get_sequence_names()
+            metadata.create_all(conn, checkfirst=not empty)
+            migrate.stamp_new(conn, migrate.head_revision())
         compact = bool(conn.info.pop(COMPACT_AFTER_MIGRATION, False))
     if compact and is_duckdb(engine):
         compact_duckdb(engine, on_wait=on_wait)

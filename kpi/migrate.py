@@ -110,3 +110,16 @@ def stamp(conn: sa.Connection, revision: str = "head") -> None:
     from alembic import command
 
     command.stamp(alembic_config(conn), revision)
+
+
+def stamp_new(conn: sa.Connection, revision: str) -> None:
+    """Stamp a database that has no version table yet, without starting Alembic: its version
+    table as Alembic creates it (same name, column and primary key), holding ``revision``.
+    Alembic reads and upgrades such a database as one it stamped itself (a test checks)."""
+    table = sa.Table(
+        VERSION_TABLE, sa.MetaData(),
+        sa.Column("version_num", sa.String(32), nullable=False),
+        sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    )
+    table.create(conn)
+    conn.execute(table.insert().values(version_num=revision))

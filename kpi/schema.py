@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from kpi import columns as C
+
 metadata = sa.MetaData()
 
 
@@ -88,72 +90,17 @@ def _bookkeeping() -> list[sa.Column]:
     ]
 
 
-DOSSIER_VALUE_COLUMNS: list[sa.Column] = [
-    sa.Column("procedure_code", sa.Text),
-    sa.Column("procedure_name", sa.Text),
-    sa.Column("field", sa.Text),
-    sa.Column("handling_unit", sa.Text),
-    sa.Column("submitted_at", sa.DateTime),
-    sa.Column("received_at", sa.DateTime),
-    sa.Column("due_at", sa.DateTime),
-    sa.Column("finished_at", sa.DateTime),
-    sa.Column("returned_at", sa.DateTime),
-    sa.Column("status", sa.SmallInteger),  # 1..10, national portal codes
-    sa.Column("channel", sa.SmallInteger),  # 1 direct, 2 online, 3 postal (BCCI)
-    sa.Column("service_level", sa.Text),
-    sa.Column("supplement_count", sa.Integer),
-    sa.Column("inputs_digitized", sa.Boolean),
-    sa.Column("e_result", sa.Boolean),
-    sa.Column("data_reused", sa.Boolean),
-    sa.Column("fee", sa.BigInteger),  # VND
-    sa.Column("paid_online", sa.Boolean),
-    sa.Column("officer", sa.Text),  # staff member, not a citizen
-]
+def _columns(declared: tuple[tuple[str, str], ...]) -> list[sa.Column]:
+    return [sa.Column(name, getattr(sa, type_name)) for name, type_name in declared]
 
-RATING_VALUE_COLUMNS: list[sa.Column] = [
-    sa.Column("dossier_code", sa.Text),
-    sa.Column("rated_at", sa.DateTime),
-    sa.Column("rating_label", sa.Text),  # the value as the file wrote it, normalised (NFC)
-    sa.Column("satisfied", sa.Boolean),
-    sa.Column("negative", sa.Boolean),
-]
 
-PROCEDURE_VALUE_COLUMNS: list[sa.Column] = [
-    sa.Column("procedure_name", sa.Text),
-    sa.Column("field", sa.Text),
-    sa.Column("level", sa.Text),
-    sa.Column("service_level", sa.Text),
-    sa.Column("full_online_eligible", sa.Boolean),
-    sa.Column("full_online", sa.Boolean),  # provided full-process online (toàn trình)
-    sa.Column("has_fee", sa.Boolean),
-    sa.Column("fee", sa.BigInteger),
-    sa.Column("online_payment", sa.Boolean),
-    sa.Column("boundary_free", sa.Boolean),
-    sa.Column("paper_result", sa.Boolean),
-]
-
-FEEDBACK_VALUE_COLUMNS: list[sa.Column] = [
-    sa.Column("dossier_code", sa.Text),
-    sa.Column("received_at", sa.DateTime),
-    sa.Column("due_at", sa.DateTime),
-    sa.Column("finished_at", sa.DateTime),
-    sa.Column("status", sa.Text),
-    sa.Column("rating", sa.Text),
-]
-
-SUMMARY_VALUE_COLUMNS: list[sa.Column] = [
-    sa.Column("received_total", sa.Integer),  # (3)
-    sa.Column("received_online", sa.Integer),  # (4)
-    sa.Column("received_direct", sa.Integer),  # (5) direct + postal
-    sa.Column("carried_over", sa.Integer),  # (6)
-    sa.Column("resolved_total", sa.Integer),  # (7)
-    sa.Column("early", sa.Integer),  # (8)
-    sa.Column("on_time", sa.Integer),  # (9)
-    sa.Column("late", sa.Integer),  # (10)
-    sa.Column("pending_total", sa.Integer),  # (11)
-    sa.Column("pending_in_time", sa.Integer),  # (12)
-    sa.Column("pending_overdue", sa.Integer),  # (13)
-]
+# The value columns of each fact table are declared in kpi.columns (no SQLAlchemy there: the
+# reader needs their names without opening a database).
+DOSSIER_VALUE_COLUMNS = _columns(C.DOSSIER_VALUE)
+RATING_VALUE_COLUMNS = _columns(C.RATING_VALUE)
+PROCEDURE_VALUE_COLUMNS = _columns(C.PROCEDURE_VALUE)
+FEEDBACK_VALUE_COLUMNS = _columns(C.FEEDBACK_VALUE)
+SUMMARY_VALUE_COLUMNS = _columns(C.SUMMARY_VALUE)
 
 
 def _fact_tables(name: str, keys: list[sa.Column], values: list[sa.Column]):
@@ -252,9 +199,7 @@ KINDS = list(FACT_TABLES)
 
 def value_columns(kind: str) -> list[str]:
     """Canonical value columns of a kind (what a file may carry besides the key)."""
-    table, _, keys = FACT_TABLES[kind]
-    skip = {"unit_id", "batch_id", "created_batch_id", "as_of", *keys}
-    return [c.name for c in table.columns if c.name not in skip]
+    return C.value_columns(kind)
 
 
 # ------------------------------------------------------------------------------ plan tracker

@@ -174,3 +174,43 @@ def test_0002_drops_unused_duckdb_indexes_and_adds_mapping_tables(db_url):
         assert "ix_dossiers_history_batch" in names  # history indexes stay on both engines
     else:
         assert fact_indexes <= names
+
+
+def test_a_new_database_is_stamped_without_alembic_as_alembic_would(db_url, tmp_path):
+    """A new database's version table (kpi.migrate.stamp_new) is the one Alembic's own stamp
+    makes — same column, type, nullability and primary key — and creating it starts no
+    Alembic (most of a first load's start-up otherwise)."""
+    import subprocess
+    import sys
+
+    from kpi import config
+
+    def version_table(engine):
+        with kdb.connect(engine) as conn:
+            cols = conn.execute(sa.text(
+                "SELECT column_name, data_type, character_maximum_length, is_nullable "
+                "FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'alembic_version' ORDER BY ordinal_position")).all()
+            pk = conn.execute(sa.text(
+                "SELECT tc.constraint_name, kcu.column_name FROM information_schema.table_constraints tc "
+                "JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name "
+                "AND kcu.table_name = tc.table_name WHERE tc.table_schema = current_schema() "
+                "AND tc.table_name = 'alembic_version' AND tc.constraint_type = 'PRIMARY KEY'")).all()
+            rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+        return [tuple(c) for c in cols], [tuple(p) for p in pk], rows
+
+    ours = version_table(kdb.get_engine(db_url))  # the fixture's database: created by init_db
+    engine = kdb.get_engine(db_url)
+    with kdb.connect(engine, write=True) as conn:
+        conn.execute(sa.text("DROP TABLE alembic_version"))
+        migrate.stamp(conn, migrate.head_revision())  # Alembic's own
+    assert version_table(engine) == ours
+    assert ours[2] == [migrate.head_revision()] and ours[1]
+
+    fresh = f"duckdb:///{tmp_path / 'new.duckdb'}"
+    code = ("import sys; from kpi import db; db.init_db(db.get_engine(sys.argv[1])); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    r = subprocess.run([sys.executable, "-c", code, fresh], cwd=config.ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
