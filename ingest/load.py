@@ -38,7 +38,7 @@ from kpi import db as kdb
 from kpi import format as fmt
 from kpi.coverage import START_COLUMNS, covers_from, first_day
 from kpi.definitions import STATUS_LABELS
-from kpi.schema import FACT_TABLES, batches, rejected_rows, units
+from kpi.schema import FACT_TABLES, batches, keys_enforced, rejected_rows, units
 
 if TYPE_CHECKING:  # pandas is imported where a frame is made, not at start-up
     import pandas as pd
@@ -246,7 +246,8 @@ def write_parsed(
     try:
         counts = _upsert(conn, table, history, keys, columns, _rows_of(parsed), unit_id, batch_id, as_of,
                          guard=parsed.kind == "dossiers")
-    except sa.exc.IntegrityError as exc:  # a frame with a key twice: the reader's contract broken
+        check_unique(conn, table, keys, unit_id)
+    except (sa.exc.IntegrityError, KeyRepeated) as exc:  # a key twice: the reader's contract broken
         raise IngestError(
             f"Tệp {file_name} có mã xuất hiện hai lần sau khi đọc, không có dữ liệu nào được ghi. "
             "Hãy báo cho người quản trị hệ thống kèm tệp này."
@@ -280,6 +281,25 @@ def write_parsed(
         )
     )
     return result
+
+
+class KeyRepeated(Exception):
+    """A fact table holds two rows with one key after a write (``check_unique``)."""
+
+
+def check_unique(conn: sa.Connection, table: sa.Table, keys: list[str], unit_id: int) -> None:
+    """Where the database does not enforce a fact table's key itself (DuckDB,
+    ``kpi.schema.keys_enforced``), make sure the unit's rows still have one row per key;
+    raises KeyRepeated, so the caller's transaction changes nothing. One grouped scan of the
+    unit's keys (0,1 s for 1M rows, against 0,7 s that DuckDB's primary-key index cost)."""
+    if keys_enforced(conn.dialect.name):
+        return
+    repeated = (
+        sa.select(sa.literal(1)).select_from(table).where(table.c.unit_id == unit_id)
+        .group_by(*[table.c[k] for k in keys]).having(sa.func.count() > 1).limit(1)
+    )
+    if conn.execute(repeated).first() is not None:
+        raise KeyRepeated(f"{table.name}: a key of unit {unit_id} has two rows")
 
 
 def row_units(parsed: ParsedFile) -> list[str]:
@@ -687,6 +707,13 @@ def undo_batch(engine: sa.Engine, batch_id: int, *, on_wait=None, on_undone=None
             )
         )
         conn.execute(sa.delete(history).where(history.c.replaced_by_batch_id == batch_id))
+        try:
+            check_unique(conn, table, keys, unit_id)
+        except KeyRepeated as exc:
+            raise UndoRefused(
+                f"Không thể hoàn tác lần tải số {batch_id} ({b['file_name']}): dữ liệu khôi phục sẽ có "
+                "mã trùng nhau. Dữ liệu chưa bị thay đổi; hãy báo cho người quản trị hệ thống."
+            ) from exc
         conn.execute(
             sa.update(batches).where(batches.c.id == batch_id).values(status="undone", undone_at=config.now())
         )

@@ -103,15 +103,30 @@ FEEDBACK_VALUE_COLUMNS = _columns(C.FEEDBACK_VALUE)
 SUMMARY_VALUE_COLUMNS = _columns(C.SUMMARY_VALUE)
 
 
+def keys_enforced(dialect_name: str) -> bool:
+    """Does the database itself refuse a second row with a fact table's key? Not on DuckDB:
+    there the primary key's index cost half of a large load (bench/RESULTS.md, migration
+    0008) while DuckDB's scans never use it, so the one write path (ingest.load) checks the
+    key instead, in the same transaction (``ingest.load.check_unique``)."""
+    return dialect_name != "duckdb"
+
+
+def _key_ddl(ddl, target, bind, dialect=None, **kw) -> bool:
+    dialect = dialect if dialect is not None else getattr(bind, "dialect", None)
+    return dialect is None or keys_enforced(dialect.name)
+
+
 def _fact_tables(name: str, keys: list[sa.Column], values: list[sa.Column]):
-    """A fact table and its history twin with the same columns."""
+    """A fact table and its history twin with the same columns. The key is (unit_id, the
+    kind's key columns): a primary key where the database enforces it (``keys_enforced``)."""
     table = sa.Table(
         name,
         metadata,
-        sa.Column("unit_id", sa.Integer, primary_key=True),
-        *[k._copy() for k in keys],
+        sa.Column("unit_id", sa.Integer, nullable=False),
+        *[sa.Column(k.name, k.type, nullable=False) for k in keys],
         *[v._copy() for v in values],
         *_bookkeeping(),
+        sa.PrimaryKeyConstraint("unit_id", *[k.name for k in keys]).ddl_if(callable_=_key_ddl),
     )
     history = sa.Table(
         f"{name}_history",
@@ -130,23 +145,23 @@ def _fact_tables(name: str, keys: list[sa.Column], values: list[sa.Column]):
 
 
 dossiers, dossiers_history = _fact_tables(
-    "dossiers", [sa.Column("dossier_code", sa.Text, primary_key=True)], DOSSIER_VALUE_COLUMNS
+    "dossiers", [sa.Column("dossier_code", sa.Text)], DOSSIER_VALUE_COLUMNS
 )
 ratings, ratings_history = _fact_tables(
-    "ratings", [sa.Column("rating_key", sa.Text, primary_key=True)], RATING_VALUE_COLUMNS
+    "ratings", [sa.Column("rating_key", sa.Text)], RATING_VALUE_COLUMNS
 )
 procedures, procedures_history = _fact_tables(
-    "procedures", [sa.Column("procedure_code", sa.Text, primary_key=True)], PROCEDURE_VALUE_COLUMNS
+    "procedures", [sa.Column("procedure_code", sa.Text)], PROCEDURE_VALUE_COLUMNS
 )
 feedback, feedback_history = _fact_tables(
-    "feedback", [sa.Column("feedback_code", sa.Text, primary_key=True)], FEEDBACK_VALUE_COLUMNS
+    "feedback", [sa.Column("feedback_code", sa.Text)], FEEDBACK_VALUE_COLUMNS
 )
 summaries, summaries_history = _fact_tables(
     "summaries",
     [
-        sa.Column("period_start", sa.Date, primary_key=True),
-        sa.Column("period_end", sa.Date, primary_key=True),
-        sa.Column("field", sa.Text, primary_key=True),
+        sa.Column("period_start", sa.Date),
+        sa.Column("period_end", sa.Date),
+        sa.Column("field", sa.Text),
     ],
     SUMMARY_VALUE_COLUMNS,
 )

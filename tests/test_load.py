@@ -154,3 +154,43 @@ def test_undo_restores_replaced_rows_and_refuses_when_superseded(engine):
     assert table_rows(engine) == []
     again = load(engine, parsed(MARCH, ["received_at", "due_at", "status"], dt.date(2026, 3, 31)), "s1")
     assert again.status == "loaded" and again.inserted == 2
+
+
+def _state(engine):
+    with kdb.connect(engine) as conn:
+        return (conn.execute(sa.select(sa.func.count()).select_from(dossiers)).scalar_one(),
+                conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one())
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first-load", "upsert"])
+def test_a_frame_with_a_key_twice_is_refused_and_writes_nothing(engine, first):
+    """The reader keeps one row per code; a frame that breaks that (a bug) must not store two
+    rows with one key: PostgreSQL's primary key refuses it, on DuckDB the loader's own check
+    (``check_unique``) does — same message, nothing written, on both engines."""
+    if not first:
+        load(engine, parsed(MARCH, ["received_at", "due_at", "status"], dt.date(2026, 3, 31)), "s1")
+    before = _state(engine)
+    twice = [MARCH[0], dict(MARCH[0], status=9), {**MARCH[1], "dossier_code": "NEW"},
+             {**MARCH[1], "dossier_code": "NEW"}]
+    with pytest.raises(IngestError, match="xuất hiện hai lần sau khi đọc"):
+        load(engine, parsed(twice, ["received_at", "due_at", "status"], dt.date(2026, 4, 30)), "s2")
+    assert _state(engine) == before
+
+
+def test_check_unique_finds_a_repeated_key_where_the_database_does_not(engine):
+    from ingest.load import KeyRepeated, check_unique
+    from kpi.schema import keys_enforced
+
+    with kdb.connect(engine, write=True) as conn:
+        uid = kdb.get_or_create_unit(conn, UNIT)
+        conn.execute(sa.insert(dossiers).values(unit_id=uid, dossier_code="K", batch_id=1, created_batch_id=1))
+        check_unique(conn, dossiers, ["dossier_code"], uid)  # one row: fine
+    second = dict(unit_id=uid, dossier_code="K", batch_id=2, created_batch_id=2)
+    if keys_enforced(engine.dialect.name):  # PostgreSQL: the primary key itself
+        with pytest.raises(sa.exc.IntegrityError), kdb.connect(engine, write=True) as conn:
+            conn.execute(sa.insert(dossiers).values(**second))
+        return
+    with pytest.raises(KeyRepeated), kdb.connect(engine, write=True) as conn:
+        conn.execute(sa.insert(dossiers).values(**second))
+        check_unique(conn, dossiers, ["dossier_code"], uid)
+    assert _state(engine)[0] == 1  # the transaction rolled back
