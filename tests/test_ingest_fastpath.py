@@ -321,3 +321,35 @@ def test_worker_rows_read_into_memory_where_files_cannot_be_mapped(tmp_path, mon
     monkeypatch.setattr(worker, "_can_map", lambda: False)  # as on Windows
     there = parse_in_worker(path, today=TODAY)
     assert there.arrow_table().equals(here.arrow_table())
+
+
+def test_whole_file_csv_read_gives_what_the_streaming_read_gives(tmp_path, monkeypatch):
+    """A large CSV is read by pyarrow's multi-threaded ``read_csv`` in one pass, a small one
+    by the streaming reader: the same rows, rejects and warnings either way, and the same
+    answer for ragged rows (padded by the pandas reader) and for a row wider than the limit."""
+    from tests.filemakers import csv_bytes as make
+
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_bytes("Mã hồ sơ;Ngày tiếp nhận;Trạng thái\nR1;01/03/2026\nR2;02/03/2026;4;x\n".encode())
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes(make([["Mã hồ sơ", "Ngày tiếp nhận"]] + [[f"HS-{i}", "02/03/2026"] for i in range(50)]
+                          + [["HS-X", "02/03/2026"] + [""] * 300]))
+    cases = [_csv(tmp_path), ragged]
+
+    def read_all():
+        out = [_facts(reader.parse_file(p, today=TODAY)) for p in cases]
+        with pytest.raises(files.IngestError) as exc:
+            reader.parse_file(wide, today=TODAY)
+        return out, str(exc.value)
+
+    calls = []
+    import pyarrow.csv as pcsv
+
+    whole = pcsv.read_csv
+    monkeypatch.setattr(pcsv, "read_csv", lambda *a, **k: calls.append(1) or whole(*a, **k))
+    streaming = read_all()
+    assert calls == []  # small files: the streaming reader
+    monkeypatch.setattr(files, "WHOLE_READ_BYTES", 0)
+    assert read_all() == streaming
+    assert len(calls) >= 2  # the plain file and the ragged one at least took the whole read
+    assert "302 cột" in streaming[1]
