@@ -170,3 +170,39 @@ def test_text_columns_travel_as_arrow_and_come_back_the_same():
     assert back.frame.equals(frame) and list(back.frame.columns) == list(frame.columns)
     assert back.frame["dossier_code"].tolist() == ["A", None, "Đ"]
     assert back.frame["odd"].iloc[2] is pd.NA
+
+
+def test_rows_come_back_through_shared_memory_only_when_it_has_room(good, tmp_path, monkeypatch):
+    """The child's Arrow file goes to /dev/shm when it has room for the upload many times
+    over (a container's 64 MB /dev/shm does not), else to the temporary folder; the result is
+    the same either way."""
+    import os
+
+    from ingest import worker
+
+    here = parse_file(good, today=TODAY)
+    used = []
+    real = worker.tempfile.TemporaryDirectory
+
+    def tracking(*a, **kw):
+        used.append(kw.get("dir"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(worker.tempfile, "TemporaryDirectory", tracking)
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    monkeypatch.setattr(worker, "SHM", shm)
+
+    class Small:  # what os.statvfs says of a 64 MB /dev/shm
+        f_bavail, f_frsize = 16_384, 4096
+
+    for free, expected in ((None, str(shm)), (Small, None)):
+        if free is not None:
+            monkeypatch.setattr(worker.os, "statvfs", lambda _p, _f=free: _f)
+        there = parse_in_worker(good, today=TODAY)
+        assert used[-1] == expected
+        assert there.frame.equals(here.frame)
+    monkeypatch.setattr(worker, "SHM", tmp_path / "absent")
+    parse_in_worker(good, today=TODAY)
+    assert used[-1] is None
+    assert os.path.isdir(shm) and not any(shm.iterdir())  # nothing left behind
