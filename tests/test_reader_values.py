@@ -210,8 +210,9 @@ def test_personal_group_and_override_never_read(tmp_path):
 
 def test_canonical_dates_fast_path_equals_the_full_rules(monkeypatch):
     """Dates written exactly dd/mm/yyyy[ HH:MM[:SS]] go through Arrow's strptime first; on
-    20,000 random values of those shapes — impossible days, months and hours, years outside
-    1900–2200 or below 100 included — the result is the full rules' result, value for value."""
+    20,000 random values of those shapes — impossible days, months, hours and seconds (leap
+    seconds too), years outside 1900–2200 or below 100 included — the result is the full
+    rules' result, value for value."""
     import numpy as np
     import pyarrow as pa
 
@@ -221,7 +222,7 @@ def test_canonical_dates_fast_path_equals_the_full_rules(monkeypatch):
     n = 20_000
     d, m = rng.integers(0, 33, n), rng.integers(0, 14, n)
     y = rng.choice([26, 99, 1899, 1900, 2024, 2025, 2026, 2200, 2201, 9999], n)
-    hh, mi, ss = rng.integers(0, 26, n), rng.integers(0, 62, n), rng.integers(0, 62, n)
+    hh, mi, ss = rng.integers(0, 26, n), rng.integers(0, 62, n), rng.integers(0, 63, n)
     shape = rng.integers(0, 3, n)
     texts = []
     for i in range(n):
