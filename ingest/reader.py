@@ -377,19 +377,27 @@ def _skeleton(ctx: _Context, mapping: dict[str, str], unmapped: list[str], perso
 def _data_rows(texts: dict[int, pd.Series], order: list[int], key_idx: int | None,
                date_idx: set[int]) -> np.ndarray:
     n = len(next(iter(texts.values()))) if texts else 0
+    arrow = {idx: X.arrow_text(t) for idx, t in texts.items()}  # cleaned text: never null
+
+    def mask(values) -> np.ndarray:
+        return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
     nonblank = np.zeros(n, dtype=np.int64)
-    for t in texts.values():
-        nonblank += (t != "").to_numpy(dtype=bool)
+    for arr in arrow.values():
+        nonblank += mask(pc.not_equal(arr, ""))
     data = nonblank > 0
     cand = nonblank <= 2
     key = texts.get(key_idx) if key_idx is not None else None
     if key is not None:
-        cand |= (key == "").to_numpy(dtype=bool)
-        cand |= key.str.contains(" ", regex=False).to_numpy(dtype=bool)
-    for idx in dict.fromkeys(order[:3] + ([key_idx] if key_idx is not None else [])):
-        arr = pa.array(texts[idx], type=pa.large_string())
-        hit = pc.match_substring_regex(arr, H.FOOTER_PATTERN, ignore_case=True)
-        cand |= pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+        cand |= ~mask(pc.not_equal(arrow[key_idx], ""))
+        cand |= mask(pc.match_substring(arrow[key_idx], " "))
+    if key is None:
+        # With a key column, a footer ("Tổng cộng", "Người lập biểu", "…, ngày 5 tháng 3") can
+        # only end the data on a row that is already a candidate (no code, a code with a
+        # space, at most two cells): a row with a real code stays data below whatever it
+        # says, so the costly case-blind scan of every row is needed only without a key.
+        for idx in order[:3]:
+            cand |= mask(pc.match_substring_regex(arrow[idx], H.FOOTER_PATTERN, ignore_case=True))
     cand &= nonblank > 0
     footer_seen = False
     for i in np.flatnonzero(cand):

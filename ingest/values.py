@@ -44,6 +44,11 @@ def _arrow(s: pd.Series) -> pa.ChunkedArray:
     return arr
 
 
+def arrow_text(s: pd.Series) -> pa.ChunkedArray:
+    """The text cells of a column as Arrow strings (no copy when Arrow-backed already)."""
+    return _arrow(s)
+
+
 def str_series(arr, index=None) -> pd.Series:
     """A pyarrow string array as a pandas ``str`` Series, without copying."""
     if isinstance(arr, pa.Array):
