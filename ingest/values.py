@@ -104,6 +104,21 @@ def _ascii_clean(arr: pa.ChunkedArray) -> bool:
     return True
 
 
+SAMPLE_ROWS = 20_000
+
+
+def _few_distinct(arr: pa.ChunkedArray):
+    """The column dictionary-encoded when it holds few distinct values (under a quarter of
+    its rows), else None. A sample of its first rows decides first whether encoding the
+    whole column (hashing every value) is worth trying: a column of mostly distinct values
+    (codes, times of day) is not encoded at all."""
+    head = arr.slice(0, SAMPLE_ROWS)
+    if pc.count_distinct(head).as_py() * 2 > len(head):
+        return None
+    enc = pc.dictionary_encode(arr).combine_chunks()
+    return enc if len(enc.dictionary) * 4 < len(arr) else None
+
+
 def as_text(s: pd.Series) -> pd.Series:
     """Display text of every cell: NFC, whitespace collapsed, '' for blank (str dtype)."""
     if _is_str_series(s):
@@ -115,8 +130,8 @@ def as_text(s: pd.Series) -> pd.Series:
                 if _ascii_clean(arr):
                     return str_series(arr, s.index)
                 return str_series(_clean_arrow(arr), s.index)
-            enc = pc.dictionary_encode(arr).combine_chunks()
-            if len(enc.dictionary) * 4 < len(arr):
+            enc = _few_distinct(arr)
+            if enc is not None:
                 words = enc.dictionary
                 cleaned = _clean_arrow(words)
                 if cleaned is words and not arr.null_count:
@@ -232,8 +247,8 @@ def _parse_date_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised parse of date strings. Returns (datetime64[s] values, parsed mask)."""
     arr = _arrow(text) if len(text) else pa.chunked_array([], type=pa.large_string())
     if len(arr) > 50_000:
-        enc = pc.dictionary_encode(arr).combine_chunks()
-        if len(enc.dictionary) * 4 < len(arr):  # few distinct values: parse those only
+        enc = _few_distinct(arr)
+        if enc is not None:  # few distinct values: parse those only
             values, parsed = _parse_date_arrow(pa.chunked_array([enc.dictionary]))
             idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
             missing = idx < 0
