@@ -182,9 +182,11 @@ def judged_day(cov: CV.Coverage, start: dt.date, end: dt.date, today: dt.date) -
     return max(start - dt.timedelta(days=1), min(CV.judged_day(cov, start, end), today))
 
 
-def _judge(conn, unit_ids, p: Period, today) -> tuple[CV.Coverage, dt.date]:
-    """(coverage of the period, its classification day)."""
-    cov = CV.period_coverage(conn, unit_ids, (p.start, p.end))
+def _judge(conn, unit_ids, p: Period, today, log: CV.Log | None = None
+           ) -> tuple[CV.Coverage, dt.date]:
+    """(coverage of the period, its classification day). ``log``: the call's reads of the
+    upload log (``kpi.coverage.Log``), shared with its other readers."""
+    cov = (log or CV.Log(conn, unit_ids)).coverage(p.start, p.end)
     return cov, judged_day(cov, p.start, p.end, _today(today))
 
 
@@ -212,19 +214,20 @@ def list_units(engine) -> list[str]:
         return list(conn.execute(sa.select(S.units.c.name).order_by(S.units.c.name)).scalars())
 
 
-def _exists(conn, q) -> bool:
-    return conn.execute(sa.select(sa.exists(q))).scalar()
-
-
 def _options(conn, unit_ids) -> C.Options:
+    """Whether the dossier facts join the catalogue (a procedure without a paper result) and
+    the flags (a negative rating or a PAKN naming a dossier): three EXISTS, one statement."""
     p, r, f = S.procedures, S.ratings, S.feedback
-    cat = _exists(conn, sa.select(p.c.unit_id).where(
+    cat = sa.exists(sa.select(p.c.unit_id).where(
         C._unit_cond(p.c.unit_id, unit_ids), p.c.paper_result.is_(False)))
-    flags = _exists(conn, sa.select(r.c.unit_id).where(
+    rated = sa.exists(sa.select(r.c.unit_id).where(
         C._unit_cond(r.c.unit_id, unit_ids), r.c.negative.is_(True),
-        r.c.dossier_code.is_not(None))) or _exists(conn, sa.select(f.c.unit_id).where(
-            C._unit_cond(f.c.unit_id, unit_ids), f.c.dossier_code.is_not(None)))
-    return C.Options(join_catalogue=cat, join_flags=flags)
+        r.c.dossier_code.is_not(None)))
+    fed = sa.exists(sa.select(f.c.unit_id).where(
+        C._unit_cond(f.c.unit_id, unit_ids), f.c.dossier_code.is_not(None)))
+    row = conn.execute(sa.select(cat.label("cat"), rated.label("rated"),
+                                 fed.label("fed"))).one()
+    return C.Options(join_catalogue=bool(row.cat), join_flags=bool(row.rated or row.fed))
 
 
 def _default_due_map(conn, unit_ids) -> dict[dt.date, dt.date]:
@@ -267,10 +270,13 @@ def _run_grouped(conn, facts, aggs, multi: bool) -> dict[int, dict]:
 
 
 def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
-             own: list[tuple[dt.date, dt.date]] | None = None) -> list[dict]:
+             own: list[tuple[dt.date, dt.date]] | None = None,
+             log: CV.Log | None = None) -> list[dict]:
     """Raw counts for each (start, as-of day) span: {"ratios": {(key, variant): (num, den,
     unk)}, "counts": {...}}. One aggregate query per source for all spans. ``own``: the
-    spans of ratings and PAKN, which keep their own sources (default ``spans``)."""
+    spans of ratings and PAKN, which keep their own sources (default ``spans``). ``log``:
+    the call's reads of the upload log (ratings and PAKN coverage)."""
+    log = log or CV.Log(conn, unit_ids, _OWN_SOURCES)
     multi = len(spans) > 1
     b = _bounds(spans)
     out = [{"ratios": {}, "counts": {}} for _ in spans]
@@ -320,13 +326,16 @@ def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
     # no loaded file of the source speaks for has no value and no verdict, whatever rows
     # carried over from an earlier file say (a PAKN still open is not "on time" in a month
     # its file does not cover).
-    for source in ("ratings", "feedback"):
-        covered = CV.covered_ranges(conn, unit_ids, source)
+    for source in _OWN_SOURCES:
+        covered = log.covered(source)
         for res, (start, end) in zip(out, own if own is not None else spans):
             if not CV.overlaps(covered, start, end):
                 for key, vname, _ in _ratios_of(source):
                     res["ratios"][(key, vname)] = (0, 0, 0)
     return out
+
+
+_OWN_SOURCES = ("ratings", "feedback")  # judged by the coverage of their own files
 
 
 def _source_aggs(source, facts):
@@ -370,9 +379,7 @@ def _counts_from_classes(c: dict, *, received, withdrawn, carried_over=0, unknow
 
 # ---------------------------------------------------------------------------- summary reports
 
-_SUMMARY_COLS = ("received_total", "received_online", "received_direct", "carried_over",
-                 "resolved_total", "early", "on_time", "late", "pending_total",
-                 "pending_in_time", "pending_overdue")
+_SUMMARY_COLS = CV.SUMMARY_VALUES
 
 
 def _is_total(field_name) -> bool:
@@ -382,18 +389,16 @@ def _is_total(field_name) -> bool:
     return s in D.SUMMARY_TOTAL_LABELS
 
 
-def _summary_periods(conn, unit_id: int, start: dt.date, end: dt.date) -> dict:
+def _summary_periods(log: CV.Log, unit_id: int, start: dt.date, end: dt.date) -> dict:
     """{(period_start, period_end): {column: int|None}} of one unit's summaries inside
-    [start, end]: field rows added up ("Tổng cộng" used only when there are no field rows)."""
-    s = S.summaries
-    rows = conn.execute(
-        sa.select(s.c.period_start, s.c.period_end, s.c.field, *[s.c[c] for c in _SUMMARY_COLS])
-        .where(s.c.unit_id == unit_id, s.c.period_start >= start, s.c.period_end <= end)
-    ).all()
+    [start, end]: field rows added up ("Tổng cộng" used only when there are no field rows).
+    The rows are the call's ``log``'s (one read of the selection's summaries)."""
     grouped: dict = {}
-    for r in rows:
+    for r in log.summaries():
         m = r._mapping
         key = (_as_date(m["period_start"]), _as_date(m["period_end"]))
+        if m["unit_id"] != unit_id or key[0] < start or key[1] > end:
+            continue
         grouped.setdefault(key, {"fields": [], "totals": []})[
             "totals" if _is_total(m["field"]) else "fields"].append(m)
     out = {}
@@ -447,11 +452,14 @@ def _combine(periods: dict, chain) -> dict:
     return out
 
 
-def _summary_for(conn, unit_ids, period: Period, as_of_day: dt.date) -> dict | None:
+def _summary_for(conn, unit_ids, period: Period, as_of_day: dt.date,
+                 log: CV.Log | None = None) -> dict | None:
     """Combined Biểu 06 values for the selection and period, or None when a unit's summaries
-    do not tile it. Tried for [start, end], then [start, as-of day]."""
+    do not tile it. Tried for [start, end], then [start, as-of day]. ``log``: the call's
+    reads of the selection's summaries."""
+    log = log or CV.Log(conn, unit_ids)
     if unit_ids is None:
-        unit_ids = list(conn.execute(sa.select(S.summaries.c.unit_id).distinct()).scalars())
+        unit_ids = sorted({r.unit_id for r in log.summaries()})
         if not unit_ids:
             return None
     total: dict | None = None
@@ -460,7 +468,7 @@ def _summary_for(conn, unit_ids, period: Period, as_of_day: dt.date) -> dict | N
         for end in dict.fromkeys((period.end, as_of_day)):
             if end < period.start:
                 continue
-            periods = _summary_periods(conn, uid, period.start, end)
+            periods = _summary_periods(log, uid, period.start, end)
             chain = _tile(periods, period.start, end)
             if chain:
                 found = _combine(periods, chain)
@@ -512,12 +520,14 @@ def _apply_summary(res: dict, vals: dict) -> None:
     res["source"] = "summary"
 
 
-def _with_summaries(conn, unit_ids, periods: list[Period], spans, results) -> None:
+def _with_summaries(conn, unit_ids, periods: list[Period], spans, results,
+                    log: CV.Log | None = None) -> None:
     """Unit-periods with no dossier rows take on-time and online submission from summaries;
     otherwise the summary (when one tiles the period) is a cross-check."""
+    log = log or CV.Log(conn, unit_ids)
     for p, (_, eday), res in zip(periods, spans, results):
         res["source"] = "dossiers" if res["rows_received"] else "none"
-        vals = _summary_for(conn, unit_ids, p, eday)
+        vals = _summary_for(conn, unit_ids, p, eday, log)
         if vals is None:
             continue
         if res["rows_received"] == 0:
@@ -579,12 +589,8 @@ def _values(res: dict, year: int, choice: D.Choice) -> list[KpiValue]:
     return [_kpi_value(k, choice.variant(k.key), res, year) for k in D.KPIS]
 
 
-def _as_of(conn, unit_ids, kinds) -> dt.datetime | None:
-    b = S.batches
-    value = conn.execute(
-        sa.select(sa.func.max(b.c.uploaded_at)).where(
-            C._unit_cond(b.c.unit_id, unit_ids), b.c.status == "loaded", b.c.kind.in_(kinds))
-    ).scalar()
+def _as_of(conn, unit_ids, kinds, log: CV.Log | None = None) -> dt.datetime | None:
+    value = (log or CV.Log(conn, unit_ids)).as_of(kinds)
     if value is None:
         return None
     if isinstance(value, str):
@@ -607,12 +613,13 @@ def snapshot(engine, unit, period, choice: D.Choice | None = None, *,
     p = _period(period)
     with connect(engine) as conn:
         unit_ids, name = _resolve_unit(conn, unit)
-        cov, eday = _judge(conn, unit_ids, p, today)
+        log = CV.Log(conn, unit_ids, ("dossiers", *_OWN_SOURCES))  # read once, for this call
+        cov, eday = _judge(conn, unit_ids, p, today, log)
         res = _measure(conn, unit_ids, [(p.start, eday)],
-                       [(p.start, p.effective_end(_today(today)))])[0]
-        _with_summaries(conn, unit_ids, [p], [(p.start, eday)], [res])
+                       [(p.start, p.effective_end(_today(today)))], log)[0]
+        _with_summaries(conn, unit_ids, [p], [(p.start, eday)], [res], log)
         kinds = [k for k in _KINDS_USED if k != "summary" or res["source"] == "summary"]
-        stamp = _as_of(conn, unit_ids, kinds)
+        stamp = _as_of(conn, unit_ids, kinds, log)
     return Snapshot(
         unit=name, period=p, as_of_day=eday, as_of=stamp,
         choice=choice, kpis=_values(res, p.end.year, choice), counts=res["counts"],
@@ -671,10 +678,12 @@ def monthly(engine, unit, months: list[Period], choice: D.Choice | None = None, 
         return pd.DataFrame(columns=cols)
     with connect(engine) as conn:
         unit_ids, _ = _resolve_unit(conn, unit)
-        covs = CV.coverages(conn, unit_ids, [(m.start, m.end) for m in ms])
+        log = CV.Log(conn, unit_ids, ("dossiers", *_OWN_SOURCES))  # read once, for this call
+        covs = CV.coverages(conn, unit_ids, [(m.start, m.end) for m in ms], log)
         spans = [(m.start, judged_day(c, m.start, m.end, t)) for m, c in zip(ms, covs)]
-        results = _measure(conn, unit_ids, spans, [(m.start, m.effective_end(t)) for m in ms])
-        _with_summaries(conn, unit_ids, ms, spans, results)
+        results = _measure(conn, unit_ids, spans, [(m.start, m.effective_end(t)) for m in ms],
+                           log)
+        _with_summaries(conn, unit_ids, ms, spans, results, log)
     rows = []
     wanted = set(keys) if keys else None
     for m, res, cov in zip(ms, results, covs):
@@ -1006,11 +1015,12 @@ def summary_check(engine, unit, period, *, today: dt.date | None = None) -> pd.D
     p = _period(period)
     with connect(engine) as conn:
         unit_ids, _ = _resolve_unit(conn, unit)
-        _, eday = _judge(conn, unit_ids, p, today)
-        vals = _summary_for(conn, unit_ids, p, eday)
+        log = CV.Log(conn, unit_ids, ("dossiers", *_OWN_SOURCES))  # read once, for this call
+        _, eday = _judge(conn, unit_ids, p, today, log)
+        vals = _summary_for(conn, unit_ids, p, eday, log)
         if vals is None:
             return None
-        res = _measure(conn, unit_ids, [(p.start, eday)])[0]
+        res = _measure(conn, unit_ids, [(p.start, eday)], log=log)[0]
     s = _summary_counts(vals)
     labels = {"received": "Tiếp nhận mới trong kỳ", "resolved": "Đã giải quyết",
               **{c: D.CLASS_LABELS[c] for c in D.CLASSES}}
