@@ -13,6 +13,8 @@ newest as-of date of its dossier exports.
     cov.missing                                      # ((date(2026, 7, 1), date(2026, 12, 31)),)
     cov.note                                         # the Vietnamese sentence of a partial period
     month_strip(engine, "Xã Lộc Tân", 2026)          # {kind: [status of month 1..12]}
+    log = Log(conn, [unit_id], ("dossiers", "ratings", "feedback"))  # one call's reads
+    log.coverage(start, end), log.covered("ratings"), log.as_of(kinds)  # shared, read once
 
 A period is judged as of ``judged_day`` = min(period end, data_through); a period no dossier
 export covers has no dossier data (``judged_day`` is then the day before it starts, so every
@@ -40,7 +42,7 @@ from kpi import schema as S
 
 __all__ = ["Coverage", "COMPLETE", "PARTIAL", "NONE", "STRIP_KINDS", "covers_from",
            "covered_ranges", "data_through", "period_coverage", "judged_day", "month_strip",
-           "merge", "missing_ranges"]
+           "merge", "missing_ranges", "Log", "SUMMARY_VALUES"]
 
 COMPLETE, PARTIAL, NONE = "complete", "partial", "none"
 DAY = dt.timedelta(days=1)
@@ -279,8 +281,9 @@ class Log:
     it — never keep one between calls: a long-running server must see the next upload.
 
     ``unit_ids``: a list of unit ids, or None for every unit. ``kinds``: the kinds whose
-    coverage the call will ask for; the row ranges of units without a logged upload of them
-    (``_unlogged``) are then read together, in one statement.
+    coverage the call will ask for. A unit without a loaded upload of a kind (with an as-of
+    date) counts its rows of that kind as one export; those row ranges, for every kind of
+    ``kinds``, are read together in one statement (``_rows_ranges``).
     """
 
     def __init__(self, conn, unit_ids: list[int] | None, kinds=("dossiers",)):
@@ -379,10 +382,6 @@ def covered_ranges(conn_or_engine, unit_ids, kind: str = "dossiers") -> list[Ran
         if ids == []:
             return []
         return Log(conn, ids, (kind,)).covered(kind)
-
-
-def _ranges(conn, unit_ids, kind: str) -> list[Range]:
-    return Log(conn, unit_ids, (kind,)).ranges(kind)
 
 
 def data_through(conn_or_engine, unit_ids) -> dt.date | None:
