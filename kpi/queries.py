@@ -247,10 +247,12 @@ def _default_due_map(conn, unit_ids) -> dict[dt.date, dt.date]:
 FEEDBACK_DEFAULT_WORKING_DAYS = 15
 
 
-def _ratios_of(source: str):
+def _ratios_of(source: str, choice: D.Choice | None = None):
+    """(KPI key, variant, ratio) of every variant read from ``source``; with ``choice``, only
+    the variants it picks."""
     for kpi in D.KPIS:
         for vname, ratio in kpi.variants.items():
-            if ratio.source == source:
+            if ratio.source == source and (choice is None or choice.variant(kpi.key) == vname):
                 yield kpi.key, vname, ratio
 
 
@@ -261,6 +263,8 @@ def _bounds(spans):
 
 
 def _run_grouped(conn, facts, aggs, multi: bool) -> dict[int, dict]:
+    if not aggs:  # nothing of this source is asked for: no statement
+        return {}
     if multi:
         q = sa.select(facts.c.period_idx, *aggs).group_by(facts.c.period_idx)
         return {row._mapping["period_idx"]: dict(row._mapping) for row in conn.execute(q)}
@@ -270,25 +274,26 @@ def _run_grouped(conn, facts, aggs, multi: bool) -> dict[int, dict]:
 
 def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
              own: list[tuple[dt.date, dt.date]] | None = None,
-             log: CV.Log | None = None) -> list[dict]:
+             log: CV.Log | None = None, choice: D.Choice | None = None) -> list[dict]:
     """Raw counts for each (start, as-of day) span: {"ratios": {(key, variant): (num, den,
     unk)}, "counts": {...}}. One aggregate query per source for all spans. ``own``: the
     spans of ratings and PAKN, which keep their own sources (default ``spans``). ``log``:
-    the call's reads of the upload log (ratings and PAKN coverage)."""
+    the call's reads of the upload log (ratings and PAKN coverage). ``choice``: measure only
+    the variants it picks (a source none of them reads runs no query); None: every one."""
     log = log or CV.Log(conn, unit_ids, _OWN_SOURCES)
     multi = len(spans) > 1
     b = _bounds(spans)
     out = [{"ratios": {}, "counts": {}} for _ in spans]
 
-    # Dossiers: every dossier KPI (all variants) and the counts, in one query.
+    # Dossiers: every dossier KPI (the variants measured) and the counts, in one query.
     facts = C.dossier_facts(b, unit_ids, _options(conn, unit_ids))
-    ratios = [r for _, _, r in _ratios_of("dossiers")]
+    ratios = [r for _, _, r in _ratios_of("dossiers", choice)]
     cube = C.cube(facts, ratios, C.COUNT_COLUMNS,
                   (facts.c.period_idx,) if multi else ())
     ns = C.namespace(cube)
     aggs = C.dossier_count_aggregates(ns, cube.c.n)
     names = []
-    for key, vname, ratio in _ratios_of("dossiers"):
+    for key, vname, ratio in _ratios_of("dossiers", choice):
         aggs += C.ratio_aggregates(f"{key}__{vname}", ratio, ns, cube.c.n)
         names.append((key, vname))
     rows = _run_grouped(conn, cube, aggs, multi)
@@ -314,13 +319,14 @@ def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
     if own is not None and own != spans:
         b = _bounds(own)
     facts = C.ratings_facts(b, unit_ids)
-    _fill(out, conn, facts, "ratings", multi)
+    _fill(out, conn, facts, "ratings", multi, choice)
     facts = C.procedures_facts(None, unit_ids)
-    row = _run_grouped(conn, facts, _source_aggs("procedures", facts), False)
+    row = _run_grouped(conn, facts, _source_aggs("procedures", facts, choice), False)
     for res in out:
-        _store(res, "procedures", row[0])
-    facts = C.feedback_facts(b, unit_ids, _default_due_map(conn, unit_ids))
-    _fill(out, conn, facts, "feedback", multi)
+        _store(res, "procedures", row.get(0, {}), choice)
+    if any(_ratios_of("feedback", choice)):
+        facts = C.feedback_facts(b, unit_ids, _default_due_map(conn, unit_ids))
+        _fill(out, conn, facts, "feedback", multi, choice)
     # Ratings and PAKN keep their own sources (kpi-definitions.md, "Coverage"): a span that
     # no loaded file of the source speaks for has no value and no verdict, whatever rows
     # carried over from an earlier file say (a PAKN still open is not "on time" in a month
@@ -329,7 +335,7 @@ def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
         covered = log.covered(source)
         for res, (start, end) in zip(out, own if own is not None else spans):
             if not CV.overlaps(covered, start, end):
-                for key, vname, _ in _ratios_of(source):
+                for key, vname, _ in _ratios_of(source, choice):
                     res["ratios"][(key, vname)] = (0, 0, 0)
     return out
 
@@ -337,26 +343,26 @@ def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
 _OWN_SOURCES = ("ratings", "feedback")  # judged by the coverage of their own files
 
 
-def _source_aggs(source, facts):
+def _source_aggs(source, facts, choice: D.Choice | None = None):
     ns = C.namespace(facts)
     aggs = []
-    for key, vname, ratio in _ratios_of(source):
+    for key, vname, ratio in _ratios_of(source, choice):
         aggs += C.ratio_aggregates(f"{key}__{vname}", ratio, ns)
     return aggs
 
 
-def _store(res, source, r):
-    for key, vname, _ in _ratios_of(source):
+def _store(res, source, r, choice: D.Choice | None = None):
+    for key, vname, _ in _ratios_of(source, choice):
         p = f"{key}__{vname}"
         res["ratios"][(key, vname)] = (
             int(r.get(f"{p}__num") or 0), int(r.get(f"{p}__den") or 0),
             int(r.get(f"{p}__unk") or 0))
 
 
-def _fill(out, conn, facts, source, multi):
-    rows = _run_grouped(conn, facts, _source_aggs(source, facts), multi)
+def _fill(out, conn, facts, source, multi, choice: D.Choice | None = None):
+    rows = _run_grouped(conn, facts, _source_aggs(source, facts, choice), multi)
     for i, res in enumerate(out):
-        _store(res, source, rows.get(i, {}))
+        _store(res, source, rows.get(i, {}), choice)
 
 
 def _counts_from_classes(c: dict, *, received, withdrawn, carried_over=0, unknown_status=0):
@@ -615,7 +621,7 @@ def snapshot(engine, unit, period, choice: D.Choice | None = None, *,
         log = CV.Log(conn, unit_ids, ("dossiers", *_OWN_SOURCES))  # read once, for this call
         cov, eday = _judge(conn, unit_ids, p, today, log)
         res = _measure(conn, unit_ids, [(p.start, eday)],
-                       [(p.start, p.effective_end(_today(today)))], log)[0]
+                       [(p.start, p.effective_end(_today(today)))], log, choice)[0]
         _with_summaries(conn, unit_ids, [p], [(p.start, eday)], [res], log)
         kinds = [k for k in _KINDS_USED if k != "summary" or res["source"] == "summary"]
         stamp = _as_of(conn, unit_ids, kinds, log)
@@ -681,7 +687,7 @@ def monthly(engine, unit, months: list[Period], choice: D.Choice | None = None, 
         covs = CV.coverages(conn, unit_ids, [(m.start, m.end) for m in ms], log)
         spans = [(m.start, judged_day(c, m.start, m.end, t)) for m, c in zip(ms, covs)]
         results = _measure(conn, unit_ids, spans, [(m.start, m.effective_end(t)) for m in ms],
-                           log)
+                           log, choice)
         _with_summaries(conn, unit_ids, ms, spans, results, log)
     rows = []
     wanted = set(keys) if keys else None
@@ -1019,7 +1025,7 @@ def summary_check(engine, unit, period, *, today: dt.date | None = None) -> pd.D
         vals = _summary_for(conn, unit_ids, p, eday, log)
         if vals is None:
             return None
-        res = _measure(conn, unit_ids, [(p.start, eday)], log=log)[0]
+        res = _measure(conn, unit_ids, [(p.start, eday)], log=log, choice=D.Choice())[0]
     s = _summary_counts(vals)
     labels = {"received": "Tiếp nhận mới trong kỳ", "resolved": "Đã giải quyết",
               **{c: D.CLASS_LABELS[c] for c in D.CLASSES}}

@@ -2,8 +2,10 @@
 
 The upload log and the summaries are read once per call (``kpi.coverage.Log``), the EXISTS
 probes of the dossier facts are one statement, and so are the row-range probes of the sources
-without a logged upload: a unit's snapshot is ``SNAPSHOT_STATEMENTS`` statements. A change
-that reads something twice again fails here. The values themselves are the other KPI tests'.
+without a logged upload; only the definitions picked are measured (the default satisfaction
+rate reads the dossiers, so the ratings aggregate is not run): a unit's snapshot is
+``SNAPSHOT_STATEMENTS`` statements. A change that reads something twice again fails here.
+The values themselves are the other KPI tests'.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ import datetime as dt
 import sqlalchemy as sa
 
 from kpi import config
+from kpi import definitions as D
 from kpi import queries as Q
 from kpi import schema as S
 from kpi.db import connect
 from tests.fixtures import UNIT, build_fixture
 
 # unit, batches, row ranges of ratings + PAKN, summaries, EXISTS probes, then one aggregate
-# per source (dossiers, ratings, catalogue, PAKN) and the PAKN default due days.
-SNAPSHOT_STATEMENTS = 10
+# per source read by the default definitions (dossiers, catalogue, PAKN) and the PAKN
+# default due days; the satisfaction rate "ratings" adds the ratings aggregate.
+SNAPSHOT_STATEMENTS = 9
 TODAY = dt.date(2026, 4, 15)
 
 
@@ -60,6 +64,14 @@ def test_snapshot_statement_count(db_url):
     assert sum(s.lstrip().startswith("SELECT EXISTS") for s in seen) == 1
     assert snap.kpi("on_time_rate").denominator == 200
     assert snap.as_of == dt.datetime(2026, 4, 2, 8, 15, tzinfo=config.TZ)
+
+
+def test_ratings_definition_adds_its_aggregate(db_url):
+    engine = _fixture(db_url)
+    with statements(engine) as seen:
+        Q.snapshot(engine, UNIT, "2026-03", D.Choice.of(satisfaction="ratings"), today=TODAY)
+    assert len(seen) == SNAPSHOT_STATEMENTS + 1, "\n".join(seen)
+    assert sum("FROM ratings AS r" in s for s in seen) == 1
 
 
 def test_all_units_snapshot_statement_count(db_url):
