@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +22,8 @@ DEFAULT_DB_URL = "duckdb:///data/cchc.duckdb"
 
 @lru_cache(maxsize=1)
 def _config() -> dict:
+    import tomllib  # read only when no option or environment variable answers
+
     try:
         with open(CONFIG_FILE, "rb") as fh:
             return tomllib.load(fh)

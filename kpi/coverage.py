@@ -13,6 +13,8 @@ newest as-of date of its dossier exports.
     cov.missing                                      # ((date(2026, 7, 1), date(2026, 12, 31)),)
     cov.note                                         # the Vietnamese sentence of a partial period
     month_strip(engine, "Xã Lộc Tân", 2026)          # {kind: [status of month 1..12]}
+    log = Log(conn, [unit_id], ("dossiers", "ratings", "feedback"))  # one call's reads
+    log.coverage(start, end), log.covered("ratings"), log.as_of(kinds)  # shared, read once
 
 A period is judged as of ``judged_day`` = min(period end, data_through); a period no dossier
 export covers has no dossier data (``judged_day`` is then the day before it starts, so every
@@ -40,7 +42,7 @@ from kpi import schema as S
 
 __all__ = ["Coverage", "COMPLETE", "PARTIAL", "NONE", "STRIP_KINDS", "covers_from",
            "covered_ranges", "data_through", "period_coverage", "judged_day", "month_strip",
-           "merge", "missing_ranges"]
+           "merge", "missing_ranges", "Log", "SUMMARY_VALUES"]
 
 COMPLETE, PARTIAL, NONE = "complete", "partial", "none"
 DAY = dt.timedelta(days=1)
@@ -50,6 +52,10 @@ START_COLUMNS = {"dossiers": "received_at", "ratings": "rated_at", "feedback": "
 # The columns whose latest day ends an export without a stated end (due dates lie ahead).
 END_COLUMNS = {"dossiers": ("received_at", "finished_at", "returned_at"),
                "ratings": ("rated_at",), "feedback": ("received_at", "finished_at")}
+# The counts of a Biểu số 06 row (``summaries``) the KPIs read.
+SUMMARY_VALUES = ("received_total", "received_online", "received_direct", "carried_over",
+                  "resolved_total", "early", "on_time", "late", "pending_total",
+                  "pending_in_time", "pending_overdue")
 # The kinds of file the upload page's month strip shows (the catalogue is a state, not a range).
 STRIP_KINDS = ("dossiers", "summary", "ratings", "feedback")
 
@@ -223,12 +229,153 @@ def _rows_range(conn, kind: str, unit_ids, batch_id=None) -> Range | None:
                                     table.c.created_batch_id == batch_id))
     row = conn.execute(sa.select(sa.func.min(starts), *[sa.func.max(c) for c in ends],
                                  sa.func.max(table.c.as_of)).where(cond)).one()
-    first = _day(row[0])
-    lasts = [_day(x) for x in row[1:-1] if x is not None]
-    last = _day(row[-1]) or (max(lasts) if lasts else None)
+    return _range_of(row[0], row[1:-1], row[-1])
+
+
+def _range_of(first, ends, as_of) -> Range | None:
+    """The range of stored rows from their earliest start, latest ends and latest as-of."""
+    first = _day(first)
+    lasts = [_day(x) for x in ends if x is not None]
+    last = _day(as_of) or (max(lasts) if lasts else None)
     if first is None or last is None:
         return None
     return (first, max(first, last))
+
+
+_MAX_ENDS = max(len(c) for c in END_COLUMNS.values())
+_NULL_TS = sa.cast(sa.null(), sa.DateTime)
+
+
+def _rows_ranges(conn, needed: dict[str, list[int]]) -> dict[tuple[str, int], Range]:
+    """``_rows_range`` of many (kind, unit) pairs in one statement: {(kind, unit id): range}
+    for those that have one. One aggregate per kind grouped by unit, put together with UNION
+    ALL (the end columns padded to the same width)."""
+    kinds = [k for k in START_COLUMNS if needed.get(k)]
+    if not kinds:
+        return {}
+    parts = []
+    for i, kind in enumerate(kinds):
+        table = S.FACT_TABLES[kind][0]
+        ends = [sa.func.max(table.c[c]) for c in END_COLUMNS[kind]]
+        ends += [_NULL_TS] * (_MAX_ENDS - len(ends))
+        parts.append(
+            sa.select(sa.literal_column(str(i), sa.Integer).label("kind"),
+                      table.c.unit_id, sa.func.min(table.c[START_COLUMNS[kind]]).label("first"),
+                      *[e.label(f"end{j}") for j, e in enumerate(ends)],
+                      sa.func.max(table.c.as_of).label("as_of"))
+            .where(_where_unit(table.c.unit_id, needed[kind]))
+            .group_by(table.c.unit_id))
+    q = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    out = {}
+    for row in conn.execute(q):
+        kind, uid, first, *ends, as_of = row
+        rr = _range_of(first, ends, as_of)
+        if rr is not None:
+            out[(kinds[kind], uid)] = rr
+    return out
+
+
+class Log:
+    """What one call reads of the upload log (``batches``) and of the Biểu số 06 rows
+    (``summaries``) of a selection, each read once, on first use, and shared by every reader.
+
+    A snapshot needs the unit's batches for its dossier, ratings and PAKN coverage and for
+    its as-of stamp, and its summaries for the coverage and for the summary of the period:
+    one statement each instead of one per use. A ``Log`` lives as long as the call that made
+    it — never keep one between calls: a long-running server must see the next upload.
+
+    ``unit_ids``: a list of unit ids, or None for every unit. ``kinds``: the kinds whose
+    coverage the call will ask for. A unit without a loaded upload of a kind (with an as-of
+    date) counts its rows of that kind as one export; those row ranges, for every kind of
+    ``kinds``, are read together in one statement (``_rows_ranges``).
+    """
+
+    def __init__(self, conn, unit_ids: list[int] | None, kinds=("dossiers",)):
+        self.conn = conn
+        self.unit_ids = None if unit_ids is None else [int(u) for u in unit_ids]
+        self.kinds = tuple(k for k in kinds if k in START_COLUMNS)
+        self._batches: list | None = None
+        self._summaries: list | None = None
+        self._units: list[int] | None = None
+        self._ranges: dict[str, list[Range]] = {}
+
+    def batches(self) -> list:
+        """The selection's batches (every kind and status): id, unit_id, kind, covers_from,
+        period_start, as_of, status, uploaded_at."""
+        if self._batches is None:
+            b = S.batches
+            self._batches = self.conn.execute(
+                sa.select(b.c.id, b.c.unit_id, b.c.kind, b.c.covers_from, b.c.period_start,
+                          b.c.as_of, b.c.status, b.c.uploaded_at)
+                .where(_where_unit(b.c.unit_id, self.unit_ids))).all()
+        return self._batches
+
+    def summaries(self) -> list:
+        """The selection's Biểu số 06 rows: unit_id, period_start, period_end, field and the
+        ``SUMMARY_VALUES`` columns."""
+        if self._summaries is None:
+            s = S.summaries
+            self._summaries = self.conn.execute(
+                sa.select(s.c.unit_id, s.c.period_start, s.c.period_end, s.c.field,
+                          *[s.c[c] for c in SUMMARY_VALUES])
+                .where(_where_unit(s.c.unit_id, self.unit_ids))).all()
+        return self._summaries
+
+    def units(self) -> list[int]:
+        """The ids of the selection (every unit's for None)."""
+        if self._units is None:
+            self._units = (list(self.unit_ids) if self.unit_ids is not None else
+                           list(self.conn.execute(sa.select(S.units.c.id)).scalars()))
+        return self._units
+
+    def ranges(self, kind: str) -> list[Range]:
+        """The day ranges (not merged) the loaded uploads of ``kind`` cover."""
+        if kind == "summary":
+            return list(dict.fromkeys((_day(r.period_start), _day(r.period_end))
+                                      for r in self.summaries()))
+        if kind not in START_COLUMNS:
+            return []
+        if kind not in self._ranges:
+            kinds = dict.fromkeys((kind, *self.kinds))
+            logged, out = {}, {}
+            for k in kinds:
+                out[k], logged[k] = self._logged(k)
+            needed = {k: [u for u in self.units() if u not in logged[k]] for k in kinds}
+            found = _rows_ranges(self.conn, needed)
+            for k in kinds:
+                out[k] += [found[(k, u)] for u in needed[k] if (k, u) in found]
+                self._ranges.setdefault(k, out[k])
+        return self._ranges[kind]
+
+    def _logged(self, kind: str) -> tuple[list[Range], set]:
+        """The ranges of the loaded uploads of ``kind`` with an as-of date, and their units."""
+        out, logged = [], set()
+        for r in self.batches():
+            if r.kind != kind or r.status != "loaded" or r.as_of is None:
+                continue
+            logged.add(r.unit_id)
+            first = _day(r.covers_from) or _day(r.period_start)
+            if first is None:  # a batch written before covers_from existed, not backfilled
+                rr = _rows_range(self.conn, kind, [r.unit_id], r.id)
+                first = rr[0] if rr else _day(r.as_of)
+            end = _day(r.as_of)
+            out.append((min(first, end), end))
+        return out, logged
+
+    def covered(self, kind: str = "dossiers") -> list[Range]:
+        """``covered_ranges`` of the selection."""
+        return merge(self.ranges(kind))
+
+    def coverage(self, start: dt.date, end: dt.date) -> Coverage:
+        """``period_coverage`` of [start, end]."""
+        return _coverage(self.covered("dossiers"), self.covered("summary"), start, end)
+
+    def as_of(self, kinds) -> dt.datetime | None:
+        """The newest ``uploaded_at`` of the selection's loaded batches of ``kinds`` (naive, as
+        stored), or None."""
+        kinds = set(kinds)
+        return max((r.uploaded_at for r in self.batches()
+                    if r.status == "loaded" and r.kind in kinds), default=None)
 
 
 def covered_ranges(conn_or_engine, unit_ids, kind: str = "dossiers") -> list[Range]:
@@ -238,53 +385,7 @@ def covered_ranges(conn_or_engine, unit_ids, kind: str = "dossiers") -> list[Ran
         ids = _unit_ids(conn, unit_ids)
         if ids == []:
             return []
-        return merge(_ranges(conn, ids, kind))
-
-
-def _ranges(conn, unit_ids, kind: str) -> list[Range]:
-    if kind == "summary":
-        s = S.summaries
-        rows = conn.execute(sa.select(s.c.period_start, s.c.period_end).distinct()
-                            .where(_where_unit(s.c.unit_id, unit_ids))).all()
-        return [(_day(a), _day(b)) for a, b in rows]
-    if kind not in START_COLUMNS:
-        return []
-    b = S.batches
-    rows = conn.execute(
-        sa.select(b.c.id, b.c.unit_id, b.c.covers_from, b.c.period_start, b.c.as_of, b.c.status)
-        .where(_where_unit(b.c.unit_id, unit_ids), b.c.kind == kind)
-    ).all()
-    out = []
-    logged = set()
-    for bid, uid, start, pstart, as_of, status in rows:
-        if status != "loaded" or as_of is None:
-            continue
-        logged.add(uid)
-        first = _day(start) or _day(pstart)
-        if first is None:  # a batch written before covers_from existed, not backfilled
-            rr = _rows_range(conn, kind, [uid], bid)
-            first = rr[0] if rr else _day(as_of)
-        end = _day(as_of)
-        out.append((min(first, end), end))
-    out += _unlogged(conn, unit_ids, kind, logged)
-    return out
-
-
-def _unlogged(conn, unit_ids, kind: str, logged: set) -> list[Range]:
-    """Each unit in the selection that has rows of ``kind`` but no loaded upload of it with an
-    as-of date in the log counts its rows as one export."""
-    if unit_ids is None:
-        ids = list(conn.execute(sa.select(S.units.c.id)).scalars())
-    else:
-        ids = list(unit_ids)
-    out = []
-    for uid in ids:
-        if uid in logged:
-            continue
-        rr = _rows_range(conn, kind, [uid])
-        if rr:
-            out.append(rr)
-    return out
+        return Log(conn, ids, (kind,)).covered(kind)
 
 
 def data_through(conn_or_engine, unit_ids) -> dt.date | None:
@@ -310,9 +411,7 @@ def period_coverage(conn_or_engine, unit_ids, period) -> Coverage:
         ids = _unit_ids(conn, unit_ids)
         if ids == []:
             return Coverage(NONE, ((start, end),), None, start, end, False)
-        dossiers = merge(_ranges(conn, ids, "dossiers"))
-        summaries = merge(_ranges(conn, ids, "summary"))
-    return _coverage(dossiers, summaries, start, end)
+        return Log(conn, ids).coverage(start, end)
 
 
 def _coverage(dossiers: list[Range], summaries: list[Range], start, end) -> Coverage:
@@ -336,14 +435,14 @@ def judged_day(cov: Coverage, start: dt.date, end: dt.date) -> dt.date:
     return max(start - DAY, min(end, cov.data_through))
 
 
-def coverages(conn, unit_ids, spans: list[Range]) -> list[Coverage]:
-    """``period_coverage`` of many spans with one read of the log (the trend's months)."""
+def coverages(conn, unit_ids, spans: list[Range], log: Log | None = None) -> list[Coverage]:
+    """``period_coverage`` of many spans with one read of the log (the trend's months);
+    ``log``: the call's ``Log`` of the same selection, when it has one."""
     ids = _unit_ids(conn, unit_ids)
     if ids == []:
         return [Coverage(NONE, ((a, b),), None, a, b, False) for a, b in spans]
-    dossiers = merge(_ranges(conn, ids, "dossiers"))
-    summaries = merge(_ranges(conn, ids, "summary"))
-    return [_coverage(dossiers, summaries, a, b) for a, b in spans]
+    log = log or Log(conn, ids)
+    return [log.coverage(a, b) for a, b in spans]
 
 
 # ------------------------------------------------------------------------------ the month strip
@@ -354,8 +453,9 @@ def month_strip(conn_or_engine, unit, year: int) -> dict[str, list[str]]:
     out = {}
     with _conn(conn_or_engine) as conn:
         ids = _unit_ids(conn, unit)
+        log = Log(conn, ids, STRIP_KINDS) if ids != [] else None
         for kind in STRIP_KINDS:
-            ranges = merge(_ranges(conn, ids, kind)) if ids != [] else []
+            ranges = log.covered(kind) if log is not None else []
             statuses = []
             for m in range(1, 13):
                 a = dt.date(year, m, 1)

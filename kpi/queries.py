@@ -33,8 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -182,9 +181,11 @@ def judged_day(cov: CV.Coverage, start: dt.date, end: dt.date, today: dt.date) -
     return max(start - dt.timedelta(days=1), min(CV.judged_day(cov, start, end), today))
 
 
-def _judge(conn, unit_ids, p: Period, today) -> tuple[CV.Coverage, dt.date]:
-    """(coverage of the period, its classification day)."""
-    cov = CV.period_coverage(conn, unit_ids, (p.start, p.end))
+def _judge(conn, unit_ids, p: Period, today, log: CV.Log | None = None
+           ) -> tuple[CV.Coverage, dt.date]:
+    """(coverage of the period, its classification day). ``log``: the call's reads of the
+    upload log (``kpi.coverage.Log``), shared with its other readers."""
+    cov = (log or CV.Log(conn, unit_ids)).coverage(p.start, p.end)
     return cov, judged_day(cov, p.start, p.end, _today(today))
 
 
@@ -212,19 +213,20 @@ def list_units(engine) -> list[str]:
         return list(conn.execute(sa.select(S.units.c.name).order_by(S.units.c.name)).scalars())
 
 
-def _exists(conn, q) -> bool:
-    return conn.execute(sa.select(sa.exists(q))).scalar()
-
-
 def _options(conn, unit_ids) -> C.Options:
+    """Whether the dossier facts join the catalogue (a procedure without a paper result) and
+    the flags (a negative rating or a PAKN naming a dossier): three EXISTS, one statement."""
     p, r, f = S.procedures, S.ratings, S.feedback
-    cat = _exists(conn, sa.select(p.c.unit_id).where(
+    cat = sa.exists(sa.select(p.c.unit_id).where(
         C._unit_cond(p.c.unit_id, unit_ids), p.c.paper_result.is_(False)))
-    flags = _exists(conn, sa.select(r.c.unit_id).where(
+    rated = sa.exists(sa.select(r.c.unit_id).where(
         C._unit_cond(r.c.unit_id, unit_ids), r.c.negative.is_(True),
-        r.c.dossier_code.is_not(None))) or _exists(conn, sa.select(f.c.unit_id).where(
-            C._unit_cond(f.c.unit_id, unit_ids), f.c.dossier_code.is_not(None)))
-    return C.Options(join_catalogue=cat, join_flags=flags)
+        r.c.dossier_code.is_not(None)))
+    fed = sa.exists(sa.select(f.c.unit_id).where(
+        C._unit_cond(f.c.unit_id, unit_ids), f.c.dossier_code.is_not(None)))
+    row = conn.execute(sa.select(cat.label("cat"), rated.label("rated"),
+                                 fed.label("fed"))).one()
+    return C.Options(join_catalogue=bool(row.cat), join_flags=bool(row.rated or row.fed))
 
 
 def _default_due_map(conn, unit_ids) -> dict[dt.date, dt.date]:
@@ -245,10 +247,12 @@ def _default_due_map(conn, unit_ids) -> dict[dt.date, dt.date]:
 FEEDBACK_DEFAULT_WORKING_DAYS = 15
 
 
-def _ratios_of(source: str):
+def _ratios_of(source: str, choice: D.Choice | None = None):
+    """(KPI key, variant, ratio) of every variant read from ``source``; with ``choice``, only
+    the variants it picks."""
     for kpi in D.KPIS:
         for vname, ratio in kpi.variants.items():
-            if ratio.source == source:
+            if ratio.source == source and (choice is None or choice.variant(kpi.key) == vname):
                 yield kpi.key, vname, ratio
 
 
@@ -259,6 +263,8 @@ def _bounds(spans):
 
 
 def _run_grouped(conn, facts, aggs, multi: bool) -> dict[int, dict]:
+    if not aggs:  # nothing of this source is asked for: no statement
+        return {}
     if multi:
         q = sa.select(facts.c.period_idx, *aggs).group_by(facts.c.period_idx)
         return {row._mapping["period_idx"]: dict(row._mapping) for row in conn.execute(q)}
@@ -267,23 +273,27 @@ def _run_grouped(conn, facts, aggs, multi: bool) -> dict[int, dict]:
 
 
 def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
-             own: list[tuple[dt.date, dt.date]] | None = None) -> list[dict]:
+             own: list[tuple[dt.date, dt.date]] | None = None,
+             log: CV.Log | None = None, choice: D.Choice | None = None) -> list[dict]:
     """Raw counts for each (start, as-of day) span: {"ratios": {(key, variant): (num, den,
     unk)}, "counts": {...}}. One aggregate query per source for all spans. ``own``: the
-    spans of ratings and PAKN, which keep their own sources (default ``spans``)."""
+    spans of ratings and PAKN, which keep their own sources (default ``spans``). ``log``:
+    the call's reads of the upload log (ratings and PAKN coverage). ``choice``: measure only
+    the variants it picks (a source none of them reads runs no query); None: every one."""
+    log = log or CV.Log(conn, unit_ids, _OWN_SOURCES)
     multi = len(spans) > 1
     b = _bounds(spans)
     out = [{"ratios": {}, "counts": {}} for _ in spans]
 
-    # Dossiers: every dossier KPI (all variants) and the counts, in one query.
+    # Dossiers: every dossier KPI (the variants measured) and the counts, in one query.
     facts = C.dossier_facts(b, unit_ids, _options(conn, unit_ids))
-    ratios = [r for _, _, r in _ratios_of("dossiers")]
+    ratios = [r for _, _, r in _ratios_of("dossiers", choice)]
     cube = C.cube(facts, ratios, C.COUNT_COLUMNS,
                   (facts.c.period_idx,) if multi else ())
     ns = C.namespace(cube)
     aggs = C.dossier_count_aggregates(ns, cube.c.n)
     names = []
-    for key, vname, ratio in _ratios_of("dossiers"):
+    for key, vname, ratio in _ratios_of("dossiers", choice):
         aggs += C.ratio_aggregates(f"{key}__{vname}", ratio, ns, cube.c.n)
         names.append((key, vname))
     rows = _run_grouped(conn, cube, aggs, multi)
@@ -309,46 +319,50 @@ def _measure(conn, unit_ids, spans: list[tuple[dt.date, dt.date]],
     if own is not None and own != spans:
         b = _bounds(own)
     facts = C.ratings_facts(b, unit_ids)
-    _fill(out, conn, facts, "ratings", multi)
+    _fill(out, conn, facts, "ratings", multi, choice)
     facts = C.procedures_facts(None, unit_ids)
-    row = _run_grouped(conn, facts, _source_aggs("procedures", facts), False)
+    row = _run_grouped(conn, facts, _source_aggs("procedures", facts, choice), False)
     for res in out:
-        _store(res, "procedures", row[0])
-    facts = C.feedback_facts(b, unit_ids, _default_due_map(conn, unit_ids))
-    _fill(out, conn, facts, "feedback", multi)
+        _store(res, "procedures", row.get(0, {}), choice)
+    if any(_ratios_of("feedback", choice)):
+        facts = C.feedback_facts(b, unit_ids, _default_due_map(conn, unit_ids))
+        _fill(out, conn, facts, "feedback", multi, choice)
     # Ratings and PAKN keep their own sources (kpi-definitions.md, "Coverage"): a span that
     # no loaded file of the source speaks for has no value and no verdict, whatever rows
     # carried over from an earlier file say (a PAKN still open is not "on time" in a month
     # its file does not cover).
-    for source in ("ratings", "feedback"):
-        covered = CV.covered_ranges(conn, unit_ids, source)
+    for source in _OWN_SOURCES:
+        covered = log.covered(source)
         for res, (start, end) in zip(out, own if own is not None else spans):
             if not CV.overlaps(covered, start, end):
-                for key, vname, _ in _ratios_of(source):
+                for key, vname, _ in _ratios_of(source, choice):
                     res["ratios"][(key, vname)] = (0, 0, 0)
     return out
 
 
-def _source_aggs(source, facts):
+_OWN_SOURCES = ("ratings", "feedback")  # judged by the coverage of their own files
+
+
+def _source_aggs(source, facts, choice: D.Choice | None = None):
     ns = C.namespace(facts)
     aggs = []
-    for key, vname, ratio in _ratios_of(source):
+    for key, vname, ratio in _ratios_of(source, choice):
         aggs += C.ratio_aggregates(f"{key}__{vname}", ratio, ns)
     return aggs
 
 
-def _store(res, source, r):
-    for key, vname, _ in _ratios_of(source):
+def _store(res, source, r, choice: D.Choice | None = None):
+    for key, vname, _ in _ratios_of(source, choice):
         p = f"{key}__{vname}"
         res["ratios"][(key, vname)] = (
             int(r.get(f"{p}__num") or 0), int(r.get(f"{p}__den") or 0),
             int(r.get(f"{p}__unk") or 0))
 
 
-def _fill(out, conn, facts, source, multi):
-    rows = _run_grouped(conn, facts, _source_aggs(source, facts), multi)
+def _fill(out, conn, facts, source, multi, choice: D.Choice | None = None):
+    rows = _run_grouped(conn, facts, _source_aggs(source, facts, choice), multi)
     for i, res in enumerate(out):
-        _store(res, source, rows.get(i, {}))
+        _store(res, source, rows.get(i, {}), choice)
 
 
 def _counts_from_classes(c: dict, *, received, withdrawn, carried_over=0, unknown_status=0):
@@ -370,9 +384,7 @@ def _counts_from_classes(c: dict, *, received, withdrawn, carried_over=0, unknow
 
 # ---------------------------------------------------------------------------- summary reports
 
-_SUMMARY_COLS = ("received_total", "received_online", "received_direct", "carried_over",
-                 "resolved_total", "early", "on_time", "late", "pending_total",
-                 "pending_in_time", "pending_overdue")
+_SUMMARY_COLS = CV.SUMMARY_VALUES
 
 
 def _is_total(field_name) -> bool:
@@ -382,18 +394,16 @@ def _is_total(field_name) -> bool:
     return s in D.SUMMARY_TOTAL_LABELS
 
 
-def _summary_periods(conn, unit_id: int, start: dt.date, end: dt.date) -> dict:
+def _summary_periods(log: CV.Log, unit_id: int, start: dt.date, end: dt.date) -> dict:
     """{(period_start, period_end): {column: int|None}} of one unit's summaries inside
-    [start, end]: field rows added up ("Tổng cộng" used only when there are no field rows)."""
-    s = S.summaries
-    rows = conn.execute(
-        sa.select(s.c.period_start, s.c.period_end, s.c.field, *[s.c[c] for c in _SUMMARY_COLS])
-        .where(s.c.unit_id == unit_id, s.c.period_start >= start, s.c.period_end <= end)
-    ).all()
+    [start, end]: field rows added up ("Tổng cộng" used only when there are no field rows).
+    The rows are the call's ``log``'s (one read of the selection's summaries)."""
     grouped: dict = {}
-    for r in rows:
+    for r in log.summaries():
         m = r._mapping
         key = (_as_date(m["period_start"]), _as_date(m["period_end"]))
+        if m["unit_id"] != unit_id or key[0] < start or key[1] > end:
+            continue
         grouped.setdefault(key, {"fields": [], "totals": []})[
             "totals" if _is_total(m["field"]) else "fields"].append(m)
     out = {}
@@ -447,11 +457,14 @@ def _combine(periods: dict, chain) -> dict:
     return out
 
 
-def _summary_for(conn, unit_ids, period: Period, as_of_day: dt.date) -> dict | None:
+def _summary_for(conn, unit_ids, period: Period, as_of_day: dt.date,
+                 log: CV.Log | None = None) -> dict | None:
     """Combined Biểu 06 values for the selection and period, or None when a unit's summaries
-    do not tile it. Tried for [start, end], then [start, as-of day]."""
+    do not tile it. Tried for [start, end], then [start, as-of day]. ``log``: the call's
+    reads of the selection's summaries."""
+    log = log or CV.Log(conn, unit_ids)
     if unit_ids is None:
-        unit_ids = list(conn.execute(sa.select(S.summaries.c.unit_id).distinct()).scalars())
+        unit_ids = sorted({r.unit_id for r in log.summaries()})
         if not unit_ids:
             return None
     total: dict | None = None
@@ -460,7 +473,7 @@ def _summary_for(conn, unit_ids, period: Period, as_of_day: dt.date) -> dict | N
         for end in dict.fromkeys((period.end, as_of_day)):
             if end < period.start:
                 continue
-            periods = _summary_periods(conn, uid, period.start, end)
+            periods = _summary_periods(log, uid, period.start, end)
             chain = _tile(periods, period.start, end)
             if chain:
                 found = _combine(periods, chain)
@@ -512,12 +525,14 @@ def _apply_summary(res: dict, vals: dict) -> None:
     res["source"] = "summary"
 
 
-def _with_summaries(conn, unit_ids, periods: list[Period], spans, results) -> None:
+def _with_summaries(conn, unit_ids, periods: list[Period], spans, results,
+                    log: CV.Log | None = None) -> None:
     """Unit-periods with no dossier rows take on-time and online submission from summaries;
     otherwise the summary (when one tiles the period) is a cross-check."""
+    log = log or CV.Log(conn, unit_ids)
     for p, (_, eday), res in zip(periods, spans, results):
         res["source"] = "dossiers" if res["rows_received"] else "none"
-        vals = _summary_for(conn, unit_ids, p, eday)
+        vals = _summary_for(conn, unit_ids, p, eday, log)
         if vals is None:
             continue
         if res["rows_received"] == 0:
@@ -579,12 +594,8 @@ def _values(res: dict, year: int, choice: D.Choice) -> list[KpiValue]:
     return [_kpi_value(k, choice.variant(k.key), res, year) for k in D.KPIS]
 
 
-def _as_of(conn, unit_ids, kinds) -> dt.datetime | None:
-    b = S.batches
-    value = conn.execute(
-        sa.select(sa.func.max(b.c.uploaded_at)).where(
-            C._unit_cond(b.c.unit_id, unit_ids), b.c.status == "loaded", b.c.kind.in_(kinds))
-    ).scalar()
+def _as_of(conn, unit_ids, kinds, log: CV.Log | None = None) -> dt.datetime | None:
+    value = (log or CV.Log(conn, unit_ids)).as_of(kinds)
     if value is None:
         return None
     if isinstance(value, str):
@@ -607,12 +618,13 @@ def snapshot(engine, unit, period, choice: D.Choice | None = None, *,
     p = _period(period)
     with connect(engine) as conn:
         unit_ids, name = _resolve_unit(conn, unit)
-        cov, eday = _judge(conn, unit_ids, p, today)
+        log = CV.Log(conn, unit_ids, ("dossiers", *_OWN_SOURCES))  # read once, for this call
+        cov, eday = _judge(conn, unit_ids, p, today, log)
         res = _measure(conn, unit_ids, [(p.start, eday)],
-                       [(p.start, p.effective_end(_today(today)))])[0]
-        _with_summaries(conn, unit_ids, [p], [(p.start, eday)], [res])
+                       [(p.start, p.effective_end(_today(today)))], log, choice)[0]
+        _with_summaries(conn, unit_ids, [p], [(p.start, eday)], [res], log)
         kinds = [k for k in _KINDS_USED if k != "summary" or res["source"] == "summary"]
-        stamp = _as_of(conn, unit_ids, kinds)
+        stamp = _as_of(conn, unit_ids, kinds, log)
     return Snapshot(
         unit=name, period=p, as_of_day=eday, as_of=stamp,
         choice=choice, kpis=_values(res, p.end.year, choice), counts=res["counts"],
@@ -671,10 +683,12 @@ def monthly(engine, unit, months: list[Period], choice: D.Choice | None = None, 
         return pd.DataFrame(columns=cols)
     with connect(engine) as conn:
         unit_ids, _ = _resolve_unit(conn, unit)
-        covs = CV.coverages(conn, unit_ids, [(m.start, m.end) for m in ms])
+        log = CV.Log(conn, unit_ids, ("dossiers", *_OWN_SOURCES))  # read once, for this call
+        covs = CV.coverages(conn, unit_ids, [(m.start, m.end) for m in ms], log)
         spans = [(m.start, judged_day(c, m.start, m.end, t)) for m, c in zip(ms, covs)]
-        results = _measure(conn, unit_ids, spans, [(m.start, m.effective_end(t)) for m in ms])
-        _with_summaries(conn, unit_ids, ms, spans, results)
+        results = _measure(conn, unit_ids, spans, [(m.start, m.effective_end(t)) for m in ms],
+                           log, choice)
+        _with_summaries(conn, unit_ids, ms, spans, results, log)
     rows = []
     wanted = set(keys) if keys else None
     for m, res, cov in zip(ms, results, covs):
@@ -1006,11 +1020,12 @@ def summary_check(engine, unit, period, *, today: dt.date | None = None) -> pd.D
     p = _period(period)
     with connect(engine) as conn:
         unit_ids, _ = _resolve_unit(conn, unit)
-        _, eday = _judge(conn, unit_ids, p, today)
-        vals = _summary_for(conn, unit_ids, p, eday)
+        log = CV.Log(conn, unit_ids, ("dossiers", *_OWN_SOURCES))  # read once, for this call
+        _, eday = _judge(conn, unit_ids, p, today, log)
+        vals = _summary_for(conn, unit_ids, p, eday, log)
         if vals is None:
             return None
-        res = _measure(conn, unit_ids, [(p.start, eday)])[0]
+        res = _measure(conn, unit_ids, [(p.start, eday)], log=log, choice=D.Choice())[0]
     s = _summary_counts(vals)
     labels = {"received": "Tiếp nhận mới trong kỳ", "resolved": "Đã giải quyết",
               **{c: D.CLASS_LABELS[c] for c in D.CLASSES}}

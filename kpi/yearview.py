@@ -407,9 +407,10 @@ def year_view(engine, unit, period, choice: D.Choice | None = None, *,
     starts, shares = _month_starts(first, last), _in_year(first, last)
     with connect(engine) as conn:
         unit_ids, name = Q._resolve_unit(conn, unit)
-        cov = CV.period_coverage(conn, unit_ids, (first, last))
-        ytd_cov = CV.period_coverage(conn, unit_ids, (first, max(first, min(p.end, today))))
-        exports = CV.covered_ranges(conn, unit_ids, "dossiers")
+        log = CV.Log(conn, unit_ids)  # the upload log and summaries, read once for this call
+        cov = log.coverage(first, last)
+        ytd_cov = log.coverage(first, max(first, min(p.end, today)))
+        exports = log.covered("dossiers")
     has_plan = bool(T.targets_for_year(year))
     through = None
     if cov.data_through is not None:

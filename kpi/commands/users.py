@@ -13,7 +13,6 @@ unknown unit or account, or a password shorter than 8 characters; 2 for wrong ar
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 from kpi.commands.common import CommandError, add_db_arg, open_database
@@ -57,6 +56,8 @@ def read_password(confirm: bool = True) -> str:
     if stdin is None:
         raise CommandError("Không đọc được mật khẩu: không có đầu vào chuẩn.")
     if stdin.isatty():
+        import getpass
+
         password = getpass.getpass("Mật khẩu: ")
         if confirm and getpass.getpass("Nhập lại mật khẩu: ") != password:
             raise CommandError("Hai lần nhập mật khẩu không khớp. Không có gì thay đổi.")
