@@ -3,6 +3,8 @@
 Each command runs as a fresh process on tiny inputs, so what it costs is start-up, not work:
 
 - ``python -c pass``: the interpreter alone (the floor);
+- the stack's floor: importing SQLAlchemy and duckdb-engine, an engine, one connection and
+  ``SELECT 1`` — what every command that opens the database pays before any of our code;
 - ``python -m kpi --help``, ``python -m kpi snapshot --help``, ``python -m ingest --help``;
 - ``python -m kpi snapshot`` (JSON) on a database of 10 dossiers;
 - ``python -m ingest`` of a 10-row export into an existing (initialised, empty) database.
@@ -73,11 +75,20 @@ def prepare(root: Path) -> dict[str, Path]:
     return {"csv": csv, "empty": empty, "loaded": loaded, "target": WORK / "target.duckdb"}
 
 
+STACK_FLOOR = ("import sys, sqlalchemy as sa; e = sa.create_engine(sys.argv[1], poolclass=sa.pool.NullPool); "
+               "c = e.connect(); c.exec_driver_sql('SELECT 1').all(); c.close()")
+
+
 def commands(files: dict[str, Path]) -> list[tuple[str, list[str], Path | None]]:
     """(label, command, database to reset from ``empty`` before each run)."""
     py = sys.executable
     return [
         ("python -c pass (the interpreter)", [py, "-c", "pass"], None),
+        # What any command that opens the database pays before our code runs: the stack the
+        # project is built on (SQLAlchemy, duckdb-engine with the PostgreSQL dialect it
+        # imports, DuckDB), an engine, one connection and one statement.
+        ("the stack's floor: SQLAlchemy + DuckDB, connect, SELECT 1",
+         [py, "-c", STACK_FLOOR, f"duckdb:///{files['loaded']}"], None),
         ("python -m kpi --help", [py, "-m", "kpi", "--help"], None),
         ("python -m kpi snapshot --help", [py, "-m", "kpi", "snapshot", "--help"], None),
         ("python -m kpi snapshot (10 dossiers, JSON)",
