@@ -1414,7 +1414,14 @@ def _read_csv_arrow(src: Source, encoding, sep, skip_lines, width, columns, prog
     invalid, wide = [], []
 
     def handler(row):
-        (wide if row.actual_columns > MAX_COLS else invalid).append(row)
+        # Kept small whatever the file holds: whether a row is ragged, and the widest row
+        # over the column limit (the message names it; pyarrow's parallel read sees the rows
+        # in no set order, the widest is the same every time).
+        if row.actual_columns > MAX_COLS:
+            if not wide or row.actual_columns > wide[0].actual_columns:
+                wide[:] = [row]
+        elif not invalid:
+            invalid.append(row)
         return "skip"
 
     names = [f"c{i}" for i in range(width)]
@@ -1447,8 +1454,7 @@ def _read_csv_arrow(src: Source, encoding, sep, skip_lines, width, columns, prog
                 progress(min(0.45, 0.05 + 0.4 * (i + 1) * block / max(1, src.size)))
             table = None if wide or invalid else pa.Table.from_batches(batches, schema=reader.schema)
         if wide:
-            first = min(wide, key=lambda r: r.number or 0)
-            raise _cols_error(src.name, None, first.actual_columns, line=first.number)
+            raise _cols_error(src.name, None, wide[0].actual_columns, line=wide[0].number)
         if invalid:
             return None
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):

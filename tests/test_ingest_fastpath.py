@@ -334,13 +334,20 @@ def test_whole_file_csv_read_gives_what_the_streaming_read_gives(tmp_path, monke
     wide = tmp_path / "wide.csv"
     wide.write_bytes(make([["Mã hồ sơ", "Ngày tiếp nhận"]] + [[f"HS-{i}", "02/03/2026"] for i in range(50)]
                           + [["HS-X", "02/03/2026"] + [""] * 300]))
+    wider = tmp_path / "wider.csv"  # rows over the limit past the head: the widest is named
+    wider.write_bytes(make([["Mã hồ sơ", "Ngày tiếp nhận"]] + [[f"HS-{i}", "02/03/2026"] for i in range(20_000)]
+                           + [["HS-Y", "02/03/2026"] + [""] * 250] + [["HS-Z", "02/03/2026"]]
+                           + [["HS-X", "02/03/2026"] + [""] * 400] + [["HS-W", "02/03/2026"] + [""] * 300]))
     cases = [_csv(tmp_path), ragged]
 
     def read_all():
         out = [_facts(reader.parse_file(p, today=TODAY)) for p in cases]
-        with pytest.raises(files.IngestError) as exc:
-            reader.parse_file(wide, today=TODAY)
-        return out, str(exc.value)
+        errors = []
+        for bad in (wide, wider):
+            with pytest.raises(files.IngestError) as exc:
+                reader.parse_file(bad, today=TODAY)
+            errors.append(str(exc.value))
+        return out, errors
 
     calls = []
     import pyarrow.csv as pcsv
@@ -352,4 +359,4 @@ def test_whole_file_csv_read_gives_what_the_streaming_read_gives(tmp_path, monke
     monkeypatch.setattr(files, "WHOLE_READ_BYTES", 0)
     assert read_all() == streaming
     assert len(calls) >= 2  # the plain file and the ragged one at least took the whole read
-    assert "302 cột" in streaming[1]
+    assert "302 cột" in streaming[1][0] and "402 cột" in streaming[1][1]
