@@ -21,6 +21,7 @@ Limits: ``memory_mb`` / ``timeout_s`` keyword arguments, else the environment va
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import os
@@ -96,14 +97,8 @@ def warm_up(preload: list[str] | None = None) -> None:
     if preload is not None:
         ctx.set_forkserver_preload(preload)
 
-    with _lock:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            forkserver.ensure_running()
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
+    with _main_hidden():
+        forkserver.ensure_running()
 
 
 def _limits(memory_mb, timeout_s) -> tuple[float, float]:
@@ -193,11 +188,18 @@ def _start(child) -> None:
     """Start the child without it re-running the parent's main script: a spawned or
     fork-server child imports ``__main__`` by path (Streamlit's launcher, a user's script),
     so the parent's ``__main__`` is hidden behind a bare module while the child starts."""
+    with _main_hidden():
+        child.start()
+
+
+@contextlib.contextmanager
+def _main_hidden():
+    """The parent's ``__main__`` replaced by a bare module (under the lock) for the duration."""
     with _lock:
         main = sys.modules.get("__main__")
         sys.modules["__main__"] = types.ModuleType("__main__")
         try:
-            child.start()
+            yield
         finally:
             if main is not None:
                 sys.modules["__main__"] = main

@@ -14,6 +14,21 @@ from kpi import migrate
 from kpi.schema import metadata
 
 
+def _alembic_modules_after_init(url: str) -> str:
+    """The Alembic modules a fresh process has imported after ``init_db`` on ``url``."""
+    import subprocess
+    import sys
+
+    from kpi import config
+
+    code = ("import sys; from kpi import db; db.init_db(db.get_engine(sys.argv[1])); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    r = subprocess.run([sys.executable, "-c", code, url], cwd=config.ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
 def _empty(db_url):
     """Drop what the fixture created, leaving an empty database."""
     engine = kdb.get_engine(db_url)
@@ -135,17 +150,7 @@ def test_a_newer_revision_on_disk_upgrades_the_database(db_url, versions):
 def test_opening_a_current_database_does_not_start_alembic(duck_url):
     """init_db on a database at head compares the stored id with the files' head: Alembic's
     machinery is never imported (it is most of a command's start-up otherwise)."""
-    import subprocess
-    import sys
-
-    from kpi import config
-
-    code = ("import sys; from kpi import db; db.init_db(db.get_engine(sys.argv[1])); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
-    r = subprocess.run([sys.executable, "-c", code, duck_url], cwd=config.ROOT,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "[]"
+    assert _alembic_modules_after_init(duck_url) == "[]"
 def test_0002_drops_unused_duckdb_indexes_and_adds_mapping_tables(db_url):
     """A database of release 0001 (secondary indexes on both engines, no mapping tables) is
     upgraded: its rows stay, DuckDB loses the indexes it never used, PostgreSQL keeps them."""
@@ -180,11 +185,6 @@ def test_a_new_database_is_stamped_without_alembic_as_alembic_would(db_url, tmp_
     """A new database's version table (kpi.migrate.stamp_new) is the one Alembic's own stamp
     makes — same column, type, nullability and primary key — and creating it starts no
     Alembic (most of a first load's start-up otherwise)."""
-    import subprocess
-    import sys
-
-    from kpi import config
-
     def version_table(engine):
         with kdb.connect(engine) as conn:
             cols = conn.execute(sa.text(
@@ -207,10 +207,4 @@ def test_a_new_database_is_stamped_without_alembic_as_alembic_would(db_url, tmp_
     assert version_table(engine) == ours
     assert ours[2] == [migrate.head_revision()] and ours[1]
 
-    fresh = f"duckdb:///{tmp_path / 'new.duckdb'}"
-    code = ("import sys; from kpi import db; db.init_db(db.get_engine(sys.argv[1])); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
-    r = subprocess.run([sys.executable, "-c", code, fresh], cwd=config.ROOT,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "[]"
+    assert _alembic_modules_after_init(f"duckdb:///{tmp_path / 'new.duckdb'}") == "[]"
