@@ -23,6 +23,20 @@ from kpi import config
 from kpi import db as kdb
 from kpi import schema as S
 
+def page_database(tmp_path, monkeypatch, name: str, unit: str) -> tuple[sa.Engine, str]:
+    """A new DuckDB file that the pages under test open (CCHC_DB_URL, CCHC_UNIT, CCHC_TODAY
+    2026-04-15 set, the engine cache cleared), with its tables: ``(engine, url)``. The fixture
+    that calls it clears the engine cache again when it ends."""
+    url = f"duckdb:///{tmp_path / name}"
+    monkeypatch.setenv("CCHC_DB_URL", url)
+    monkeypatch.setenv("CCHC_UNIT", unit)
+    monkeypatch.setenv("CCHC_TODAY", "2026-04-15")
+    kdb.get_engine.cache_clear()
+    engine = kdb.get_engine(url)
+    kdb.init_db(engine)
+    return engine, url
+
+
 # ------------------------------------------------------------------------------------ rows
 
 
@@ -114,11 +128,14 @@ def build_fixture(url: str) -> sa.Engine:
     return engine
 
 
-def app(page: str | None = None) -> AppTest:
-    """The whole app (frame + sidebar) run once; on ``page`` ("pages/chi-tiet.py") if given."""
+def app(page: str | None = None, **state) -> AppTest:
+    """The whole app (frame + sidebar) run once, with ``state`` in its session state first
+    (``period_type="quarter"``, …); on ``page`` ("pages/chi-tiet.py") if given."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     if page:

@@ -19,7 +19,7 @@ from kpi import accounts as A
 from kpi import audit
 from kpi import db as kdb
 from kpi import schema as S
-from tests.fixtures import APP, _dossier, texts
+from tests.fixtures import APP, _dossier, page_database, texts
 
 LOC_TAN = "Xã Lộc Tân"
 BAC_HA = "Phường Bắc Hà"
@@ -40,15 +40,9 @@ def _batch(conn, unit_id: int, name: str) -> int:
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    url = f"duckdb:///{tmp_path / 'access.duckdb'}"
-    monkeypatch.setenv("CCHC_DB_URL", url)
-    monkeypatch.setenv("CCHC_UNIT", LOC_TAN)
-    monkeypatch.setenv("CCHC_TODAY", "2026-04-15")
     monkeypatch.setenv("CCHC_NOW", NOW)
     monkeypatch.delenv("CCHC_VIEWING", raising=False)
-    kdb.get_engine.cache_clear()
-    engine = kdb.get_engine(url)
-    kdb.init_db(engine)
+    engine, url = page_database(tmp_path, monkeypatch, "access.duckdb", LOC_TAN)
     with kdb.connect(engine, write=True) as conn:
         ids = {LOC_TAN: kdb.get_or_create_unit(conn, LOC_TAN),
                BAC_HA: kdb.get_or_create_unit(conn, BAC_HA)}

@@ -102,15 +102,7 @@ def test_periodic_tab_remembers_the_signer_and_offers_decree_windows(fixture_url
     from kpi import db as kdb
     from kpi.report import periodic as PR
 
-    from tests.fixtures import APP
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["period_type"] = "window"
-    at.session_state["period_window"] = "2026-Q1@15"
-    at.run()
-    at.switch_page(REPORT).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = app(REPORT, period_type="window", period_window="2026-Q1@15")
     assert "Kỳ báo cáo (NĐ 09/2019)" in at.sidebar.selectbox[1].options
     assert ("#### BÁO CÁO: Kết quả thực hiện công tác cải cách hành chính quý I năm 2026"
             in texts(at.markdown))
@@ -135,16 +127,7 @@ def test_periodic_tab_remembers_the_signer_and_offers_decree_windows(fixture_url
 def test_a_partly_covered_period_reads_tam_tinh_on_the_paper(fixture_url):
     """Q1 2026 (no export covers 01/01–01/02): the summary line and every verdict of the
     paper say "tạm tính", as the files do."""
-    from streamlit.testing.v1 import AppTest
-
-    from tests.fixtures import APP
-
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["period_type"] = "quarter"
-    at.session_state["period_quarter"] = "2026-Q1"
-    at.run()
-    at.switch_page(REPORT).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = app(REPORT, period_type="quarter", period_quarter="2026-Q1")
     md = texts(at.markdown)
     assert ("**Đạt 4/11 chỉ tiêu (tạm tính); chưa đạt 3; chưa có dữ liệu hoặc chưa có chỉ tiêu "
             "4.**") in md

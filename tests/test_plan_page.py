@@ -14,6 +14,7 @@ from kpi import config
 from kpi import db as kdb
 from kpi.plan import exchange, tracker
 from kpi.schema import batches, dossiers
+from tests.fixtures import page_database
 
 # AppTest resolves a relative path against the calling file: name the page from the root.
 PAGE = str(config.ROOT / "pages" / "ke-hoach.py")
@@ -23,13 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture
 def page_db(tmp_path, monkeypatch):
-    url = f"duckdb:///{tmp_path / 'page.duckdb'}"
-    monkeypatch.setenv("CCHC_DB_URL", url)
-    monkeypatch.setenv("CCHC_UNIT", UNIT)
-    monkeypatch.setenv("CCHC_TODAY", "2026-04-15")
-    kdb.get_engine.cache_clear()
-    engine = kdb.get_engine(url)
-    kdb.init_db(engine)
+    engine, _ = page_database(tmp_path, monkeypatch, "page.duckdb", UNIT)
     yield engine
     kdb.get_engine.cache_clear()
 

@@ -14,7 +14,7 @@ from google.protobuf.json_format import MessageToDict
 
 from kpi import db as kdb
 from kpi import schema as S
-from tests.fixtures import APP, _dossier
+from tests.fixtures import APP, _dossier, page_database
 from ui import safe
 
 IMAGE = "![](http://x.example/pixel.png)"
@@ -27,13 +27,7 @@ UNIT = "Xã Lộc Tân"
 
 @pytest.fixture
 def hostile(tmp_path, monkeypatch):
-    url = f"duckdb:///{tmp_path / 'safe.duckdb'}"
-    monkeypatch.setenv("CCHC_DB_URL", url)
-    monkeypatch.setenv("CCHC_UNIT", UNIT)
-    monkeypatch.setenv("CCHC_TODAY", "2026-04-15")
-    kdb.get_engine.cache_clear()
-    engine = kdb.get_engine(url)
-    kdb.init_db(engine)
+    engine, _ = page_database(tmp_path, monkeypatch, "safe.duckdb", UNIT)
     with kdb.connect(engine, write=True) as conn:
         uid = kdb.get_or_create_unit(conn, UNIT)
         bid = conn.execute(sa.insert(S.batches).values(
