@@ -342,9 +342,7 @@ def _parse_canonical(arr: pa.ChunkedArray, todo: np.ndarray, values: np.ndarray,
             ok = pc.and_(ok, pc.equal(pc.second(ts), written(17)))
         ok = pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
         if ok.any():
-            got = ts.to_numpy(zero_copy_only=False) if isinstance(ts, pa.Array) else \
-                np.concatenate([c.to_numpy(zero_copy_only=False) for c in ts.chunks])
-            values[todo[ok]] = got[ok].astype("datetime64[s]")
+            values[todo[ok]] = ts.to_numpy(zero_copy_only=False)[ok].astype("datetime64[s]")
             parsed[todo[ok]] = True
             todo = todo[~ok]
     return todo
